@@ -1,0 +1,47 @@
+import { Type, type Static } from 'typebox';
+import { LenientDate, IsoDate, Nullable } from './common.js';
+
+const fields = {
+  Name: Type.String({ minLength: 1 }),
+  MISID: Type.String(),
+  StartOn: LenientDate('When the class starts'),
+  Archive: Type.Boolean(),
+  CompletionMessage: Type.String(),
+  SendCompletionMessage: Type.Boolean(),
+  IVFinalSignOff: Type.Boolean(),
+};
+
+export const CreateClassroomBody = Type.Object({
+  OrganisationID: Type.Integer(),
+  Name: fields.Name,
+  MISID: Type.Optional(fields.MISID),
+  StartOn: Type.Optional(fields.StartOn),
+  Archive: Type.Optional(fields.Archive),
+  CompletionMessage: Type.Optional(fields.CompletionMessage),
+  SendCompletionMessage: Type.Optional(fields.SendCompletionMessage),
+  IVFinalSignOff: Type.Optional(fields.IVFinalSignOff),
+});
+export type CreateClassroomBody = Static<typeof CreateClassroomBody>;
+
+/** Partial update: only fields present change. A classroom never moves organisation. */
+export const UpdateClassroomBody = Type.Partial(Type.Omit(CreateClassroomBody, ['OrganisationID']));
+export type UpdateClassroomBody = Static<typeof UpdateClassroomBody>;
+
+export const Classroom = Type.Object({
+  ID: Type.Integer(),
+  OrganisationID: Type.Integer(),
+  Name: Type.String(),
+  MISID: Nullable(Type.String()),
+  StartOn: Nullable(IsoDate),
+  Archive: Type.Boolean(),
+  CompletionMessage: Nullable(Type.String()),
+  SendCompletionMessage: Type.Boolean(),
+  IVFinalSignOff: Type.Boolean(),
+});
+export type Classroom = Static<typeof Classroom>;
+
+export const ClassroomSearchFilter = Type.Object({
+  OrganisationID: Type.Optional(Type.Integer()),
+  Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
+});
+export type ClassroomSearchFilter = Static<typeof ClassroomSearchFilter>;

@@ -1,0 +1,40 @@
+import { Type, type TSchema } from 'typebox';
+
+/** A value that may be null in responses (fields never given come back as null). */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/**
+ * Dates arrive in any ISO 8601 form (or a plain date, read as midnight UTC). The compat
+ * layer rewrites valid ones to UTC ISO before validation; anything left fails this format.
+ */
+export const LenientDate = (description?: string) =>
+  Type.String({ format: 'lenient-date', description: description ?? 'ISO 8601 date or date-time; answered in UTC' });
+
+export const IsoDate = Type.String({ format: 'date-time', description: 'UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z' });
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+export const PageParams = Type.Object({
+  page: Type.Integer({ description: 'Page number, from 1' }),
+  size: Type.Integer({ description: 'Page size, from 1 to the configured maximum (default 1000)' }),
+});
+
+export const ErrorBody = Type.Object(
+  {
+    code: Type.Integer({ description: 'Negative error code; see docs/errors.md' }),
+    message: Type.String(),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ field: Type.String(), message: Type.String(), code: Type.Integer() })),
+    ),
+  },
+  { description: 'Every error answer has this shape.' },
+);
+
+/** Responses shared by every authenticated route. */
+export const authErrors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  429: ErrorBody,
+};
+
+export const Empty = Type.Null({ description: 'No body' });

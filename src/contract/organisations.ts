@@ -1,0 +1,22 @@
+import { Type, type Static } from 'typebox';
+import { Nullable } from './common.js';
+
+export const Customer = Type.Object({ ID: Type.Integer(), Name: Type.String() });
+
+export const Organisation = Type.Object({
+  ID: Type.Integer(),
+  Name: Type.String(),
+  KeychainCreationForNewUserActive: Type.Boolean({ description: 'On: new users join a Keychain by email instead of getting a username and password.' }),
+  KeychainEmailSuppression: Type.Boolean({ description: 'On: no verification email is sent when a user joins a Keychain.' }),
+});
+export type Organisation = Static<typeof Organisation>;
+
+export const OrganisationSearchFilter = Type.Object({
+  CustomerID: Type.Optional(Type.Integer()),
+  Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
+});
+export type OrganisationSearchFilter = Static<typeof OrganisationSearchFilter>;
+
+export const LearnerStatus = Type.Object({ ID: Type.Integer(), Name: Type.String() });
+
+export const NamedRecordSummary = Type.Object({ ID: Type.Integer(), Name: Type.String(), MISID: Nullable(Type.String()) });

@@ -1,0 +1,40 @@
+import { Type, type Static } from 'typebox';
+import { Nullable } from './common.js';
+
+export const CreatePlacementBody = Type.Object({
+  OrganisationID: Type.Integer(),
+  Name: Type.String({ minLength: 1 }),
+  Address: Type.Optional(Type.String()),
+  Active: Type.Optional(Type.Boolean({ description: 'Defaults to true' })),
+  Contact: Type.Optional(Type.String()),
+  Email: Type.Optional(Type.String()),
+  Fax: Type.Optional(Type.String()),
+  Telephone: Type.Optional(Type.String()),
+  Web: Type.Optional(Type.String()),
+  MISID: Type.Optional(Type.String()),
+});
+export type CreatePlacementBody = Static<typeof CreatePlacementBody>;
+
+export const UpdatePlacementBody = Type.Partial(Type.Omit(CreatePlacementBody, ['OrganisationID']));
+export type UpdatePlacementBody = Static<typeof UpdatePlacementBody>;
+
+export const Placement = Type.Object({
+  ID: Type.Integer(),
+  OrganisationID: Type.Integer(),
+  Name: Type.String(),
+  Address: Nullable(Type.String()),
+  Active: Type.Boolean(),
+  Contact: Nullable(Type.String()),
+  Email: Nullable(Type.String()),
+  Fax: Nullable(Type.String()),
+  Telephone: Nullable(Type.String()),
+  Web: Nullable(Type.String()),
+  MISID: Nullable(Type.String()),
+});
+export type Placement = Static<typeof Placement>;
+
+export const PlacementSearchFilter = Type.Object({
+  OrganisationID: Type.Optional(Type.Integer()),
+  Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
+});
+export type PlacementSearchFilter = Static<typeof PlacementSearchFilter>;

@@ -1,0 +1,99 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { PageMarks } from './db/search.js';
+import { AuthService } from './domain/auth.service.js';
+import { OrganisationsService } from './domain/organisations.service.js';
+import { OrgRecordsService, classroomSpec, placementSpec } from './domain/org-records.service.js';
+import { Searcher } from './domain/search.service.js';
+import { registerAuth } from './http/auth.js';
+import { CANONICAL_DATE, PathCanon, pathRewriter, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
+import { registerErrorHandler } from './http/errors.js';
+import { authenticationRoutes } from './http/routes/authentication.routes.js';
+import { organisationRoutes } from './http/routes/organisations.routes.js';
+import { orgRecordRoutes } from './http/routes/org-records.routes.js';
+import type { ApiApp } from './http/types.js';
+import { Classroom, ClassroomSearchFilter, CreateClassroomBody, UpdateClassroomBody } from '../contract/classrooms.js';
+import { CreatePlacementBody, Placement, PlacementSearchFilter, UpdatePlacementBody } from '../contract/placements.js';
+
+export const API_PREFIX = '/api/v2.1';
+
+export interface AppDeps {
+  db: Database;
+  config: Config;
+  /** Pino options, or false for silence (tests). */
+  logger?: boolean | object;
+}
+
+/** Builds the whole HTTP app on a database; never listens (tests inject, main listens). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { db, config } = deps;
+  const canon = new PathCanon();
+  const options: FastifyServerOptions = {
+    logger: deps.logger ?? { level: config.LOG_LEVEL },
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID()),
+    rewriteUrl: pathRewriter(canon),
+    bodyLimit: 10 * 1024 * 1024,
+    ajv: {
+      customOptions: { allErrors: true, coerceTypes: true, removeAdditional: true, useDefaults: true },
+      // The compat layer has already rewritten every readable date to this canonical form.
+      plugins: [((ajv: { addFormat(name: string, re: RegExp): unknown }) => ajv.addFormat('lenient-date', CANONICAL_DATE)) as never],
+    },
+  };
+  const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRoute', (route) => canon.learn(route.url));
+  app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-ID', request.id); });
+  registerBodyParsers(app);
+  registerErrorHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'learnfile integration API',
+        version: '2.1',
+        description: 'Wire-compatible with the OneFile ePortfolio API v2.1. Paths and body keys are case-insensitive; bodies may be JSON or form-encoded.',
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          TokenID: { type: 'apiKey', in: 'header', name: 'X-TokenID' },
+          CustomerToken: { type: 'apiKey', in: 'header', name: 'X-CustomerToken' },
+        },
+      },
+      security: [{ TokenID: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const auth = new AuthService(db, { sessionHours: config.SESSION_HOURS, ratePerMinute: config.RATE_LIMIT_PER_MINUTE });
+  const searcher = new Searcher(db, new PageMarks(), config.MAX_PAGE_SIZE);
+  const organisations = new OrganisationsService(db, searcher);
+  const classrooms = new OrgRecordsService<Record<string, unknown>>(db, searcher, classroomSpec, 'classrooms');
+  const placements = new OrgRecordsService<Record<string, unknown>>(db, searcher, placementSpec, 'placements');
+
+  await app.register(async (api: ApiApp) => {
+    registerAuth(api, auth);
+    registerBodyNormaliser(api);
+    api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+    authenticationRoutes(api, auth);
+    organisationRoutes(api, organisations);
+    orgRecordRoutes(api, {
+      base: '/Classroom', noun: 'class', plural: 'Classes', record: Classroom, create: CreateClassroomBody,
+      update: UpdateClassroomBody, filter: ClassroomSearchFilter, service: classrooms,
+    });
+    orgRecordRoutes(api, {
+      base: '/Placement', noun: 'placement', plural: 'Placements', record: Placement, create: CreatePlacementBody,
+      update: UpdatePlacementBody, filter: PlacementSearchFilter, service: placements,
+    });
+  }, { prefix: API_PREFIX });
+
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}

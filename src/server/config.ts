@@ -1,0 +1,45 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * The whole environment the server reads, as one schema. No DATABASE_URL means the
+ * embedded PGlite database in DATA_DIR.
+ */
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PUBLIC_URL: Type.Optional(Type.String({ description: 'Base URL used in emailed links; defaults to http://HOST:PORT' })),
+  DATABASE_URL: Type.Optional(Type.String()),
+  DATA_DIR: Type.String({ default: './data' }),
+  SMTP_URL: Type.Optional(Type.String({ description: 'e.g. smtp://user:pass@mail.example.com:587; unset keeps mail in the outbox' })),
+  MAIL_FROM: Type.String({ default: 'learnfile <no-reply@learnfile.local>' }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
+  MAX_PAGE_SIZE: Type.Integer({ minimum: 1, default: 1000 }),
+  SESSION_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  SEED_DEMO: Type.Boolean({ default: true, description: 'Load the demo customer into an empty database at start-up' }),
+});
+export type Config = Static<typeof ConfigSchema>;
+
+/** Reads and checks the environment; throws one error naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
+  const errors = [...Value.Errors(ConfigSchema, converted)];
+  if (errors.length > 0) {
+    const list = errors.map((e) => `${e.instancePath.slice(1) || 'config'} ${e.message}`).join('; ');
+    throw new Error(`learnfile: bad configuration: ${list}`);
+  }
+  return converted as Config;
+}
+
+export function publicUrl(config: Config): string {
+  return (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, '');
+}

@@ -1,0 +1,34 @@
+import type { Queryable } from './client.js';
+
+export type Changes = Record<string, { old: unknown; new: unknown }>;
+
+export async function insertAudit(
+  db: Queryable, customerId: number, actor: string, entity: string, entityId: number, action: string, changes: Changes,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [customerId, actor, entity, entityId, action, JSON.stringify(changes)]);
+}
+
+export interface AuditFilter {
+  customerId?: number | undefined;
+  entity?: string | undefined;
+  entityId?: number | undefined;
+  action?: string | undefined;
+  since?: Date | undefined;
+  limit: number;
+}
+
+export interface AuditRow {
+  id: number; customer_id: number; at: Date; actor: string; entity: string; entity_id: number; action: string; changes: Changes;
+}
+
+export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRow[]> {
+  return db.query<AuditRow>(
+    `SELECT id, customer_id, at, actor, entity, entity_id, action, changes FROM audit_log
+      WHERE ($1::int IS NULL OR customer_id = $1) AND ($2::text IS NULL OR entity = $2)
+        AND ($3::bigint IS NULL OR entity_id = $3) AND ($4::text IS NULL OR action = $4)
+        AND ($5::timestamptz IS NULL OR at >= $5)
+      ORDER BY id DESC LIMIT $6`,
+    [f.customerId ?? null, f.entity ?? null, f.entityId ?? null, f.action ?? null, f.since ?? null, f.limit]);
+}

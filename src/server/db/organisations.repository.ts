@@ -1,0 +1,94 @@
+import type { Queryable } from './client.js';
+import { Filters, type Listing } from './search.js';
+
+export const ORGANISATION_COLUMNS = `id AS "ID", name AS "Name",
+  keychain_creation_active AS "KeychainCreationForNewUserActive",
+  keychain_email_suppression AS "KeychainEmailSuppression"`;
+
+export interface OrganisationRow {
+  ID: number; Name: string; KeychainCreationForNewUserActive: boolean; KeychainEmailSuppression: boolean;
+}
+
+export async function findCustomer(db: Queryable, customerId: number) {
+  const rows = await db.query<{ ID: number; Name: string }>('SELECT id AS "ID", name AS "Name" FROM customers WHERE id = $1', [customerId]);
+  return rows[0];
+}
+
+export async function findOrganisation(db: Queryable, customerId: number, id: number): Promise<OrganisationRow | undefined> {
+  const rows = await db.query<OrganisationRow>(
+    `SELECT ${ORGANISATION_COLUMNS} FROM organisations WHERE customer_id = $1 AND id = $2`, [customerId, id]);
+  return rows[0];
+}
+
+export function organisationListing(customerId: number, filter: { CustomerID?: number | undefined; Name?: string | undefined }): Listing {
+  return new Filters(customerId).eq('customer_id', filter.CustomerID).text('name', filter.Name).listing('organisations', ORGANISATION_COLUMNS);
+}
+
+export async function learnerStatuses(db: Queryable, customerId: number, organisationId: number) {
+  return db.query<{ ID: number; Name: string }>(
+    'SELECT id AS "ID", name AS "Name" FROM learner_statuses WHERE customer_id = $1 AND organisation_id = $2 ORDER BY id',
+    [customerId, organisationId]);
+}
+
+// ---- operator side (CLI, seed) ----
+
+export async function insertCustomer(db: Queryable, name: string): Promise<number> {
+  const rows = await db.query<{ id: number }>('INSERT INTO customers (name) VALUES ($1) RETURNING id', [name]);
+  return rows[0]!.id;
+}
+
+export async function listCustomers(db: Queryable) {
+  return db.query<{ id: number; name: string; created_at: Date; live_tokens: number; organisations: number }>(
+    `SELECT c.id, c.name, c.created_at,
+            (SELECT count(*) FROM api_tokens t WHERE t.customer_id = c.id AND t.revoked_at IS NULL) AS live_tokens,
+            (SELECT count(*) FROM organisations o WHERE o.customer_id = c.id) AS organisations
+       FROM customers c ORDER BY c.id`);
+}
+
+export async function insertApiToken(db: Queryable, customerId: number, hash: Buffer, label: string | null): Promise<number> {
+  const rows = await db.query<{ id: number }>(
+    'INSERT INTO api_tokens (customer_id, token_hash, label) VALUES ($1, $2, $3) RETURNING id', [customerId, hash, label]);
+  return rows[0]!.id;
+}
+
+export async function revokeApiToken(db: Queryable, tokenId: number): Promise<boolean> {
+  const rows = await db.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id', [tokenId]);
+  return rows.length > 0;
+}
+
+export async function listApiTokens(db: Queryable, customerId: number) {
+  return db.query<{ id: number; label: string | null; created_at: Date; revoked_at: Date | null }>(
+    'SELECT id, label, created_at, revoked_at FROM api_tokens WHERE customer_id = $1 ORDER BY id', [customerId]);
+}
+
+export interface OrganisationSettings { name?: string | undefined; keychain?: boolean | undefined; suppressEmail?: boolean | undefined }
+
+export async function insertOrganisation(db: Queryable, customerId: number, s: OrganisationSettings & { name: string }): Promise<number> {
+  const rows = await db.query<{ id: number }>(
+    `INSERT INTO organisations (customer_id, name, keychain_creation_active, keychain_email_suppression)
+     VALUES ($1, $2, $3, $4) RETURNING id`, [customerId, s.name, s.keychain ?? false, s.suppressEmail ?? false]);
+  return rows[0]!.id;
+}
+
+export async function updateOrganisation(db: Queryable, id: number, s: OrganisationSettings): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE organisations SET name = coalesce($2, name),
+            keychain_creation_active = coalesce($3, keychain_creation_active),
+            keychain_email_suppression = coalesce($4, keychain_email_suppression),
+            updated_at = now()
+      WHERE id = $1 RETURNING id`, [id, s.name ?? null, s.keychain ?? null, s.suppressEmail ?? null]);
+  return rows.length > 0;
+}
+
+export async function listOrganisations(db: Queryable, customerId?: number) {
+  return db.query<{ id: number; customer_id: number; name: string; keychain_creation_active: boolean; keychain_email_suppression: boolean }>(
+    `SELECT id, customer_id, name, keychain_creation_active, keychain_email_suppression FROM organisations
+      WHERE $1::int IS NULL OR customer_id = $1 ORDER BY id`, [customerId ?? null]);
+}
+
+export async function insertLearnerStatus(db: Queryable, organisationId: number, name: string): Promise<number | undefined> {
+  const rows = await db.query<{ id: number }>(
+    `INSERT INTO learner_statuses (customer_id, organisation_id, name)
+     SELECT customer_id, id, $2 FROM organisations WHERE id = $1 RETURNING id`, [organisationId, name]);
+  return rows[0]?.id;
+}

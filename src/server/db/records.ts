@@ -1,0 +1,89 @@
+/**
+ * Create, read, update and delete of one tenant-owned table whose API fields map one-to-one
+ * onto columns, with the audit record written by the same statement sequence (so inside
+ * the caller's transaction). Identifiers come from the specs below, never from input.
+ */
+import type { Queryable } from './client.js';
+import { insertAudit, type Changes } from './audit.repository.js';
+
+export interface RecordSpec {
+  table: string;
+  /** Name used in the audit trail. */
+  entity: string;
+  /** API field -> column, for every field the API reads back (ID first). */
+  fields: Record<string, string>;
+  /** Fields that are read back but never written through the generic writer. */
+  readOnly?: string[];
+}
+
+export function selectList(spec: RecordSpec): string {
+  return Object.entries(spec.fields).map(([field, column]) => `${column} AS "${field}"`).join(', ');
+}
+
+const comparable = (v: unknown): string => JSON.stringify(v instanceof Date ? v.toISOString() : v ?? null);
+
+function writable(spec: RecordSpec, values: Record<string, unknown>): [string, string, unknown][] {
+  return Object.entries(values)
+    .filter(([field, value]) => value !== undefined && field !== 'ID' && spec.fields[field] && !spec.readOnly?.includes(field))
+    .map(([field, value]) => [field, spec.fields[field]!, value]);
+}
+
+export async function findRecord<T>(db: Queryable, spec: RecordSpec, customerId: number, id: number, lock = false): Promise<T | undefined> {
+  const rows = await db.query<T>(
+    `SELECT ${selectList(spec)} FROM ${spec.table} WHERE customer_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+    [customerId, id]);
+  return rows[0];
+}
+
+/** Inserts a row; `extra` holds columns outside the API fields (customer_id is always set). */
+export async function insertRecord<T>(
+  db: Queryable, spec: RecordSpec, customerId: number, values: Record<string, unknown>, actor: string,
+  extra: Record<string, unknown> = {},
+): Promise<T> {
+  const cols = writable(spec, values);
+  const columns = ['customer_id', ...Object.keys(extra), ...cols.map(([, c]) => c)];
+  const params = [customerId, ...Object.values(extra), ...cols.map(([, , v]) => v)];
+  const rows = await db.query<T & { ID: number }>(
+    `INSERT INTO ${spec.table} (${columns.join(', ')}) VALUES (${params.map((_, i) => `$${i + 1}`).join(', ')})
+     RETURNING ${selectList(spec)}`, params);
+  const row = rows[0]!;
+  const changes: Changes = {};
+  for (const [field] of cols) changes[field] = { old: null, new: (row as Record<string, unknown>)[field] };
+  await insertAudit(db, customerId, actor, spec.entity, row.ID, 'create', changes);
+  return row;
+}
+
+/**
+ * Changes only the fields given, and only if they differ; records old and new values.
+ * Answers the row as it now is, or undefined when there is no such row for this customer.
+ */
+export async function updateRecord<T>(
+  db: Queryable, spec: RecordSpec, customerId: number, id: number, values: Record<string, unknown>, actor: string,
+  action = 'update',
+): Promise<T | undefined> {
+  const before = await findRecord<Record<string, unknown>>(db, spec, customerId, id, true);
+  if (!before) return undefined;
+  const changed = writable(spec, values).filter(([field, , value]) => comparable(before[field]) !== comparable(value));
+  if (changed.length === 0) return before as T;
+  const sets = changed.map(([, column], i) => `${column} = $${i + 3}`);
+  const rows = await db.query<T>(
+    `UPDATE ${spec.table} SET ${sets.join(', ')}, updated_at = now() WHERE customer_id = $1 AND id = $2 RETURNING ${selectList(spec)}`,
+    [customerId, id, ...changed.map(([, , v]) => v)]);
+  const after = rows[0] as Record<string, unknown>;
+  const changes: Changes = {};
+  for (const [field] of changed) changes[field] = { old: before[field] ?? null, new: after[field] ?? null };
+  await insertAudit(db, customerId, actor, spec.entity, id, action, changes);
+  return after as T;
+}
+
+/** Deletes a row, keeping its last values in the audit trail. */
+export async function deleteRecord(db: Queryable, spec: RecordSpec, customerId: number, id: number, actor: string): Promise<boolean> {
+  const rows = await db.query<Record<string, unknown>>(
+    `DELETE FROM ${spec.table} WHERE customer_id = $1 AND id = $2 RETURNING ${selectList(spec)}`, [customerId, id]);
+  const row = rows[0];
+  if (!row) return false;
+  const changes: Changes = {};
+  for (const [field, value] of Object.entries(row)) if (value !== null) changes[field] = { old: value, new: null };
+  await insertAudit(db, customerId, actor, spec.entity, id, 'delete', changes);
+  return true;
+}

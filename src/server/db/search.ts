@@ -1,0 +1,122 @@
+import type { Queryable } from './client.js';
+
+/**
+ * A filtered listing of one table, in id order. `where` fragments use $1..$n numbered
+ * in the order of `params`; the tenant filter is always the first of them.
+ */
+export interface Listing {
+  table: string;
+  columns: string;
+  where: string[];
+  params: unknown[];
+}
+
+export class Filters {
+  readonly where: string[] = [];
+  readonly params: unknown[] = [];
+
+  constructor(customerId: number, column = 'customer_id') {
+    this.eq(column, customerId);
+  }
+
+  private next(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  eq(column: string, value: unknown): this {
+    if (value !== undefined) this.where.push(`${column} = ${this.next(value)}`);
+    return this;
+  }
+
+  /** Case-insensitive exact match; `*` is a wildcard (an extension). */
+  text(column: string, value: string | undefined): this {
+    if (value === undefined) return this;
+    if (value.includes('*')) {
+      const pattern = value.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
+      this.where.push(`lower(${column}) LIKE ${this.next(pattern)}`);
+    } else {
+      this.where.push(`lower(${column}) = ${this.next(value.toLowerCase())}`);
+    }
+    return this;
+  }
+
+  atLeast(column: string, value: unknown): this {
+    if (value !== undefined) this.where.push(`${column} >= ${this.next(value)}`);
+    return this;
+  }
+
+  raw(sql: string): this {
+    this.where.push(sql);
+    return this;
+  }
+
+  listing(table: string, columns: string): Listing {
+    return { table, columns, where: [...this.where], params: [...this.params] };
+  }
+}
+
+function select(l: Listing, extraWhere: string, tail: string): string {
+  const where = [...l.where, ...(extraWhere ? [extraWhere] : [])].join(' AND ');
+  return `SELECT ${l.columns} FROM ${l.table} WHERE ${where} ORDER BY id ${tail}`;
+}
+
+/**
+ * Every matching row, a batch at a time, each batch reached by key (id > last) so that
+ * memory stays bounded and no batch re-reads the rows before it.
+ */
+export async function* batches<T extends { ID: number }>(db: Queryable, l: Listing, size = 1000): AsyncGenerator<T[]> {
+  let last = 0;
+  const n = l.params.length;
+  for (;;) {
+    const rows = await db.query<T>(select(l, `id > $${n + 1}`, `LIMIT $${n + 2}`), [...l.params, last, size]);
+    if (rows.length > 0) yield rows;
+    if (rows.length < size) return;
+    last = rows[rows.length - 1]!.ID;
+  }
+}
+
+/**
+ * Remembers where recent pages ended, so that page N+1 of a walk is read by key instead of
+ * OFFSET (which costs as much as every row before it). A miss only costs speed: the page
+ * falls back to OFFSET. Per process, because the servers are stateless.
+ */
+export class PageMarks {
+  private readonly marks = new Map<string, { lastId: number; total: number; at: number }>();
+  constructor(private readonly capacity = 5000, readonly totalTtlMs = 30_000) {}
+
+  get(key: string) {
+    const mark = this.marks.get(key);
+    if (mark) { this.marks.delete(key); this.marks.set(key, mark); }
+    return mark;
+  }
+
+  set(key: string, lastId: number, total: number, at: number): void {
+    this.marks.delete(key);
+    this.marks.set(key, { lastId, total, at });
+    if (this.marks.size > this.capacity) this.marks.delete(this.marks.keys().next().value!);
+  }
+}
+
+export interface Page<T> { rows: T[]; total: number }
+
+export async function page<T extends { ID: number }>(
+  db: Queryable, l: Listing, pageNumber: number, pageSize: number, marks: PageMarks,
+): Promise<Page<T>> {
+  const key = JSON.stringify([l.table, l.where, l.params, pageSize]);
+  const previous = pageNumber > 1 ? marks.get(`${key}#${pageNumber - 1}`) : undefined;
+  const n = l.params.length;
+  const rows = previous
+    ? await db.query<T>(select(l, `id > $${n + 1}`, `LIMIT $${n + 2}`), [...l.params, previous.lastId, pageSize])
+    : await db.query<T>(select(l, '', `LIMIT $${n + 1} OFFSET $${n + 2}`), [...l.params, pageSize, (pageNumber - 1) * pageSize]);
+  // Counting every row on every page would make a full walk quadratic, so a walk reuses the
+  // count taken on its first page for a short while (X-Total-Count is informational).
+  const now = Date.now();
+  const reuse = previous !== undefined && now - previous.at < marks.totalTtlMs;
+  const total = reuse
+    ? previous.total
+    : (await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${l.table} WHERE ${l.where.join(' AND ')}`, l.params))[0]!.n;
+  const last = rows[rows.length - 1];
+  if (last) marks.set(`${key}#${pageNumber}`, last.ID, total, reuse ? previous.at : now);
+  return { rows, total };
+}

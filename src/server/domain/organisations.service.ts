@@ -1,0 +1,44 @@
+import type { Database, Queryable } from '../db/client.js';
+import * as repo from '../db/organisations.repository.js';
+import type { OrganisationSearchFilter } from '../../contract/organisations.js';
+import { AppError, type FieldIssue } from './app-error.js';
+import type { Actor } from './auth.service.js';
+import type { Paging, Searcher } from './search.service.js';
+
+export class OrganisationsService {
+  constructor(private readonly db: Database, private readonly searcher: Searcher) {}
+
+  async customer(actor: Actor) {
+    const customer = await repo.findCustomer(this.db, actor.customerId);
+    if (!customer) throw AppError.notFound();
+    return customer;
+  }
+
+  async get(actor: Actor, id: number) {
+    const org = await repo.findOrganisation(this.db, actor.customerId, id);
+    if (!org) throw AppError.notFound();
+    return org;
+  }
+
+  search(actor: Actor, filter: OrganisationSearchFilter, paging?: Paging) {
+    return this.searcher.run(repo.organisationListing(actor.customerId, filter), paging);
+  }
+
+  async learnerStatuses(actor: Actor, organisationId: number) {
+    await this.get(actor, organisationId);
+    return repo.learnerStatuses(this.db, actor.customerId, organisationId);
+  }
+}
+
+/**
+ * The organisation a write names, which must be the caller's. An unknown one is answered
+ * with -11 alone: nothing else in the body can be checked without it (spec section 3).
+ */
+export async function requireOrganisation(
+  db: Queryable, actor: Actor, organisationId: unknown, issues: FieldIssue[],
+): Promise<repo.OrganisationRow | undefined> {
+  if (typeof organisationId !== 'number' || issues.some((i) => i.field === 'OrganisationID')) return undefined;
+  const org = await repo.findOrganisation(db, actor.customerId, organisationId);
+  if (!org) throw new AppError('ORGANISATION_NOT_FOUND', `Organisation ${organisationId} does not exist.`);
+  return org;
+}

@@ -1,0 +1,200 @@
+/**
+ * The wire conventions of the vendor's API (spec section 1), in one place every request
+ * passes through: case-insensitive paths with optional trailing slash, JSON or form
+ * bodies (or none), case-insensitive body keys, unknown keys dropped, lenient scalars,
+ * PHP-style arrays and lenient ISO dates.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { ApiApp } from './types.js';
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '../domain/app-error.js';
+
+// ---------- paths ----------
+
+/** Static path segments of every registered route, keyed by their lower-case form. */
+export class PathCanon {
+  private readonly segments = new Map<string, string>();
+
+  learn(path: string): void {
+    for (const segment of path.split('/')) {
+      if (segment && !segment.startsWith(':')) this.segments.set(segment.toLowerCase(), segment);
+    }
+  }
+
+  /** Rewrites each known segment to its registered spelling and drops a trailing slash; values are left alone. */
+  rewrite(url: string): string {
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? '' : url.slice(q);
+    let canonical = path
+      .split('/')
+      .map((segment) => this.segments.get(segment.toLowerCase()) ?? segment)
+      .join('/');
+    if (canonical.length > 1 && canonical.endsWith('/')) canonical = canonical.replace(/\/+$/, '');
+    return canonical + query;
+  }
+}
+
+export function pathRewriter(canon: PathCanon) {
+  return (req: IncomingMessage) => canon.rewrite(req.url ?? '/');
+}
+
+// ---------- bodies ----------
+
+/** Parses a urlencoded body; repeated keys and PHP's `key[]` / `key[0]` forms become arrays. */
+export function parseForm(text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, value] of new URLSearchParams(text)) {
+    const m = /^([^[\]]+)\[([^\]]*)\]$/.exec(rawKey);
+    const key = m?.[1] ?? rawKey;
+    const existing = out[key];
+    if (m) {
+      const list = Array.isArray(existing) ? existing : existing === undefined ? [] : [existing];
+      list.push(value);
+      out[key] = list;
+    } else if (existing !== undefined) {
+      out[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * One parser for every content type: an empty body is no body, JSON is JSON, anything
+ * else is read as a form. Clients send `Content-Type: application/json` with an empty
+ * body, or forms with no content type at all; both must work.
+ */
+export function registerBodyParsers(app: ApiApp): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    const type = String(req.headers['content-type'] ?? '').toLowerCase();
+    if (type.includes('json') || text.startsWith('{') || text.startsWith('[')) {
+      try {
+        return done(null, JSON.parse(text));
+      } catch {
+        return done(new AppError('INVALID_BODY', 'The body is not valid JSON.'), undefined);
+      }
+    }
+    return done(null, parseForm(text));
+  });
+}
+
+// ---------- keys and scalars ----------
+
+interface JsonSchema {
+  type?: string | string[];
+  format?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+}
+
+interface PropertyPlan { name: string; schema: JsonSchema }
+const plans = new WeakMap<object, Map<string, PropertyPlan>>();
+
+function planFor(schema: JsonSchema): Map<string, PropertyPlan> {
+  let plan = plans.get(schema);
+  if (!plan) {
+    plan = new Map();
+    for (const [name, prop] of Object.entries(schema.properties ?? {})) plan.set(name.toLowerCase(), { name, schema: prop });
+    plans.set(schema, plan);
+  }
+  return plan;
+}
+
+const typeOf = (schema: JsonSchema): string | undefined =>
+  Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+
+/** PHP's array_diff keeps keys, so a JSON array can arrive as {"0": a, "1": b}. */
+function asArray(value: unknown): unknown {
+  if (Array.isArray(value)) return value;
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([, v]) => v);
+  }
+  return [value];
+}
+
+function coerceScalar(value: unknown, schema: JsonSchema): unknown {
+  const type = typeOf(schema);
+  if (typeof value === 'string') value = value.trim();
+  switch (type) {
+    case 'boolean':
+      if (typeof value === 'string') {
+        const v = value.toLowerCase();
+        if (v === 'true' || v === '1') return true;
+        if (v === 'false' || v === '0') return false;
+      }
+      if (value === 1 || value === 0) return value === 1;
+      return value;
+    case 'integer':
+    case 'number':
+      return value;
+    case 'array':
+      return (asArray(value) as unknown[]).map((item) => (schema.items ? coerceScalar(item, schema.items) : item));
+    case 'string':
+      if (typeof value === 'number') value = String(value);
+      if (schema.format === 'lenient-date' && typeof value === 'string') return parseLenientDate(value) ?? value;
+      return value;
+    default:
+      return value;
+  }
+}
+
+/** Values that mean "not given": null, and an empty string for anything but text. */
+function isAbsent(value: unknown, schema: JsonSchema): boolean {
+  if (value === null || value === undefined) return true;
+  return value === '' && (typeOf(schema) !== 'string' || schema.format === 'lenient-date');
+}
+
+/** Canonical keys, unknown keys dropped, scalars coerced the lenient way. */
+export function normaliseBody(body: unknown, schema: JsonSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return out;
+  const plan = planFor(schema);
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    const prop = plan.get(key.toLowerCase());
+    if (!prop || isAbsent(value, prop.schema)) continue;
+    out[prop.name] = coerceScalar(value, prop.schema);
+  }
+  return out;
+}
+
+export function registerBodyNormaliser(app: ApiApp): void {
+  app.addHook('preValidation', async (request: FastifyRequest) => {
+    const schema = request.routeOptions.schema?.body as JsonSchema | undefined;
+    if (schema && typeOf(schema) === 'object') request.body = normaliseBody(request.body, schema);
+    else request.body = undefined; // a body on a route that takes none is ignored
+  });
+}
+
+// ---------- dates ----------
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+export const CANONICAL_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Any ISO 8601 form clients send, as a UTC ISO string; null when it is not a real date. */
+export function parseLenientDate(text: string): string | null {
+  const s = text.trim();
+  const dateOnly = DATE_ONLY.exec(s);
+  const m = dateOnly ?? DATE_TIME.exec(s);
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Reject 2022-02-30 and friends, which Date would quietly roll over.
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
+  if (dateOnly) return check.toISOString();
+  const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  let zone = m[8] ?? 'Z';
+  if (/^[+-]\d{4}$/.test(zone)) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const fraction = (m[7] ?? '.0').slice(0, 4).padEnd(4, '0');
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${String(second).padStart(2, '0')}${fraction}${zone.toUpperCase()}`);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,29 @@
+import { Type } from 'typebox';
+import { IdParams, authErrors, ErrorBody } from '../../../contract/common.js';
+import { Customer, LearnerStatus, Organisation, OrganisationSearchFilter } from '../../../contract/organisations.js';
+import type { OrganisationsService } from '../../domain/organisations.service.js';
+import { searchRoutes, sendList } from '../replies.js';
+import type { ApiApp } from '../types.js';
+
+export function organisationRoutes(app: ApiApp, organisations: OrganisationsService): void {
+  app.get('/Customer', {
+    schema: { tags: ['Data download'], summary: "The session's customer", response: { 200: Customer, ...authErrors } },
+  }, async (req) => organisations.customer(req.actor));
+
+  searchRoutes(app, '/Organisation', {
+    tags: ['Data download'], summary: 'Organisations (centres) of the customer',
+    filter: OrganisationSearchFilter, item: Organisation,
+    run: (actor, filter, paging) => organisations.search(actor, filter, paging),
+  });
+
+  app.get('/Organisation/:id', {
+    schema: { tags: ['Data download'], summary: 'One organisation', params: IdParams, response: { 200: Organisation, 404: ErrorBody, ...authErrors } },
+  }, async (req) => organisations.get(req.actor, req.params.id));
+
+  app.get('/Organisation/:id/LearnerStatuses', {
+    schema: {
+      tags: ['Data download'], summary: "The organisation's learner statuses", params: IdParams,
+      response: { 200: Type.Array(LearnerStatus), 204: Type.Null({ description: 'None defined' }), 404: ErrorBody, ...authErrors },
+    },
+  }, async (req, reply) => sendList(reply, await organisations.learnerStatuses(req.actor, req.params.id)));
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, API_PREFIX } from './app.js';
+import { loadConfig, publicUrl, type Config } from './config.js';
+import { openDatabase, type Database } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { DEMO_TOKEN, demoTokenLive, isEmpty, seedDemo } from './domain/demo.js';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+
+export interface Running { app: FastifyInstance; db: Database; url: string; close(): Promise<void> }
+
+/** Config -> database -> migrations -> (demo on an empty database) -> listen. */
+export async function serve(config: Config = loadConfig()): Promise<Running> {
+  const dataDir = resolve(config.DATA_DIR);
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir });
+  const migrations = await migrate(db);
+  if (config.SEED_DEMO && (await isEmpty(db))) await seedDemo(db);
+  const app = await buildApp({ db, config });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = (config.PUBLIC_URL ?? `http://${config.HOST}:${port}`).replace(/\/+$/, '');
+  const log = app.log;
+  log.info(`learnfile is listening on ${url}${API_PREFIX}`);
+  log.info(`API docs: ${url}/docs  (OpenAPI: ${url}${API_PREFIX}/openapi.json)`);
+  log.info(db.kind === 'pglite'
+    ? `database: embedded PGlite in ${db.location} (survives a killed process, not a power cut: PGlite does not fsync)`
+    : `database: PostgreSQL at ${db.location}`);
+  log.info(`migrations: ${migrations.applied.length} applied now, ${migrations.total} in all`);
+  if (await demoTokenLive(db)) log.info(`demo customer token (public, for trying things out): ${DEMO_TOKEN}`);
+  void publicUrl;
+  let closed = false;
+  return {
+    app, db, url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await db.close();
+    },
+  };
+}
+
+/** Stops cleanly on Ctrl-C or a service manager's TERM, so PGlite closes its files. */
+export function closeOnSignals(running: Running): void {
+  const stop = async (signal: string) => {
+    running.app.log.info(`${signal}: shutting down`);
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  serve().then(closeOnSignals, (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
