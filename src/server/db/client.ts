@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
+import { lockDataDir } from './lock.js';
 
 /** Anything that runs one parameterised statement: the database itself or an open transaction. */
 export interface Queryable {
@@ -35,8 +36,14 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 async function openPglite(dataDir: string): Promise<Database> {
   const inMemory = dataDir === 'memory://' || dataDir === '';
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  const release = inMemory ? () => {} : lockDataDir(dataDir);
   const db = inMemory ? new PGlite() : new PGlite(dataDir);
-  await db.waitReady;
+  try {
+    await db.waitReady;
+  } catch (err) {
+    release();
+    throw err;
+  }
   const run: Queryable['query'] = async (sql, params) => (await db.query(sql, params ?? [])).rows as never;
   return {
     kind: 'pglite',
@@ -46,7 +53,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     // so concurrent requests queue up here rather than interleave inside a transaction.
     transaction: (fn) => db.transaction((tx) => fn({ query: async (sql, params) => (await tx.query(sql, params ?? [])).rows as never })),
     exec: async (sql) => { await db.exec(sql); },
-    close: () => db.close(),
+    close: async () => { await db.close(); release(); },
   };
 }
 
