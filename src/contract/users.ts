@@ -60,17 +60,6 @@ export type CreateUserBody = Static<typeof CreateUserBody>;
 export const UpdateUserBody = Type.Partial(Type.Omit(CreateUserBody, ['OrganisationID', 'Role']));
 export type UpdateUserBody = Static<typeof UpdateUserBody>;
 
-export const CreatedUser = Type.Object({
-  ID: Type.Integer(),
-  Username: Type.String(),
-  Password: Type.String({ description: 'Shown this once; only a hash is kept' }),
-  OrganisationID: Type.Integer(),
-  Role: Type.Integer(),
-  FirstName: Type.String(),
-  LastName: Type.String(),
-  Email: Type.String(),
-});
-
 const nullableString = Nullable(Type.String());
 export const User = Type.Object({
   ID: Type.Integer(),
@@ -137,3 +126,9 @@ export const UserSummary = Type.Object({
   Email: Type.String(),
 });
 export type UserSummary = Static<typeof UserSummary>;
+
+/** What a create answers when the organisation gives logins (Keychain creation off). */
+export const CreatedUser = Type.Object({
+  ...User.properties,
+  Password: Type.String({ description: 'Shown this once; only a hash is kept' }),
+});

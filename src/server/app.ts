@@ -3,7 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
-import type { Config } from './config.js';
+import { publicUrl, type Config } from './config.js';
+import { API_PREFIX } from './http/prefix.js';
+import { MailSender } from './mail/sender.js';
+import { UsersService } from './domain/users.service.js';
+import { KeychainService } from './domain/keychain.service.js';
+import { userRoutes } from './http/routes/users.routes.js';
+import { keychainRoutes } from './http/routes/keychain.routes.js';
 import type { Database } from './db/client.js';
 import { PageMarks } from './db/search.js';
 import { AuthService } from './domain/auth.service.js';
@@ -20,7 +26,7 @@ import type { ApiApp } from './http/types.js';
 import { Classroom, ClassroomSearchFilter, CreateClassroomBody, UpdateClassroomBody } from '../contract/classrooms.js';
 import { CreatePlacementBody, Placement, PlacementSearchFilter, UpdatePlacementBody } from '../contract/placements.js';
 
-export const API_PREFIX = '/api/v2.1';
+export { API_PREFIX };
 
 export interface AppDeps {
   db: Database;
@@ -76,6 +82,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const organisations = new OrganisationsService(db, searcher);
   const classrooms = new OrgRecordsService<Record<string, unknown>>(db, searcher, classroomSpec, 'classrooms');
   const placements = new OrgRecordsService<Record<string, unknown>>(db, searcher, placementSpec, 'placements');
+  const sender = config.SMTP_URL
+    ? new MailSender(db, {
+      smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, pollMs: config.MAIL_POLL_MS,
+      maxAttempts: config.MAIL_MAX_ATTEMPTS, retryBaseMs: config.MAIL_RETRY_BASE_MS,
+    }, app.log)
+    : undefined;
+  const users = new UsersService({
+    db, searcher, publicUrl: publicUrl(config),
+    mailQueued: (link) => {
+      if (sender) sender.kick();
+      // Without SMTP the message waits in the outbox; say where the link is so a demo can go on.
+      else app.log.info(`mail queued; SMTP_URL is not set, so it stays in the outbox (learnfile mail list). Link: ${link}`);
+    },
+  });
+  const keychain = new KeychainService(db);
+  if (sender) {
+    app.addHook('onReady', async () => sender.start());
+    app.addHook('onClose', async () => sender.stop());
+  }
 
   await app.register(async (api: ApiApp) => {
     registerAuth(api, auth);
@@ -91,7 +116,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       base: '/Placement', noun: 'placement', plural: 'Placements', record: Placement, create: CreatePlacementBody,
       update: UpdatePlacementBody, filter: PlacementSearchFilter, service: placements,
     });
+    userRoutes(api, users);
   }, { prefix: API_PREFIX });
+  keychainRoutes(app, keychain);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   await app.ready();

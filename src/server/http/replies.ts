@@ -7,6 +7,9 @@ import type { ApiApp } from './types.js';
 import type { Actor } from '../domain/auth.service.js';
 import type { Paging } from '../domain/search.service.js';
 
+/** 204 with no body: updates, archive, delete. */
+export const noContent = (reply: FastifyReply) => reply.code(204).send();
+
 /** A list: a JSON array, or 204 with no body when it is empty (spec section 4). */
 export function sendList<T>(reply: FastifyReply, rows: T[]) {
   return rows.length === 0 ? reply.code(204).send() : reply.send(rows);

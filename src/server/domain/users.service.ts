@@ -1,0 +1,210 @@
+import type { Database, Queryable } from '../db/client.js';
+import { deleteRecord, findRecord, insertRecord, updateRecord } from '../db/records.js';
+import type { OrganisationRow } from '../db/organisations.repository.js';
+import * as repo from '../db/users.repository.js';
+import { insertAudit } from '../db/audit.repository.js';
+import { enqueueMail } from '../db/mail.repository.js';
+import { keychainVerificationMail } from '../mail/templates.js';
+import { Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../contract/users.js';
+import { AppError, issue, type FieldIssue } from './app-error.js';
+import { actorLabel, type Actor } from './auth.service.js';
+import { requireOrganisation } from './organisations.service.js';
+import type { Paging, Searcher } from './search.service.js';
+import { hashPassword, newPassword, newToken, tokenHash } from './secrets.js';
+import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from './uk-data.js';
+
+/** Fields only a learner carries; for other roles they are ignored like unknown keys. */
+const LEARNER_ONLY = [
+  'DefaultAssessorID', 'ClassroomID', 'CompanyName', 'ProviderID', 'DefaultEmployerID', 'ULN', 'NINO', 'EpisodeName',
+  'CentreRegister', 'StartOn', 'PlannedEndDate', 'L12', 'L13', 'L14', 'L15', 'L16', 'PrimaryLLDDCode',
+  'SecondaryLLDDCodes', 'SupportFunding', 'LearnerStatusID',
+] as const;
+const PLACED_ROLES: number[] = [Roles.Learner, Roles.Employer, Roles.Observer];
+const ASSESSOR_ROLES: number[] = [Roles.Assessor, Roles.TraineeAssessor];
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const VERIFICATION_DAYS = 7;
+
+type Values = Record<string, unknown>;
+
+export type CreateOutcome =
+  | { kind: 'credentials'; user: User & { Password: string }; warnings: string[] }
+  | { kind: 'keychain'; id: number; warnings: string[] };
+
+export interface UsersDeps {
+  db: Database;
+  searcher: Searcher;
+  /** Base of the links put in emails. */
+  publicUrl: string;
+  /** Told after a commit that queued mail (with the link it carries), so the sender need not wait for its next poll. */
+  mailQueued: (link: string) => void;
+}
+
+export class UsersService {
+  constructor(private readonly deps: UsersDeps) {}
+
+  async get(actor: Actor, id: number): Promise<User> {
+    const user = await findRecord<User>(this.deps.db, repo.users, actor.customerId, id);
+    if (!user) throw AppError.notFound();
+    return user;
+  }
+
+  search(actor: Actor, filter: UserSearchFilter, paging?: Paging) {
+    return this.deps.searcher.run(repo.userListing(actor.customerId, filter), paging);
+  }
+
+  async create(actor: Actor, body: CreateUserBody, schemaIssues: FieldIssue[]): Promise<CreateOutcome> {
+    const { db } = this.deps;
+    const issues = [...schemaIssues];
+    const org = await requireOrganisation(db, actor, body.OrganisationID, issues);
+    const values = forRole(body.Role, body as Values);
+    const warnings = ilrWarnings(values as never);
+    // Hash before the transaction: scrypt is slow on purpose, and PGlite serves one transaction at a time.
+    const password = org && !org.KeychainCreationForNewUserActive ? newPassword() : undefined;
+    const passwordHash = password ? await hashPassword(password) : undefined;
+
+    const outcome = await db.transaction(async (tx) => {
+      if (typeof body.Role === 'number' && !RoleValues.includes(body.Role) && !issues.some((i) => i.field === 'Role')) {
+        issues.push(issue('Role', 'must be one of 1, 4, 5, 10, 40, 45', 'INVALID_ROLE'));
+      }
+      if (org) await checkValues(tx, actor, org.ID, body.Role, values, issues, true);
+      if (issues.length > 0 || !org) throw AppError.invalid(issues);
+      return org.KeychainCreationForNewUserActive
+        ? this.createOnKeychain(tx, actor, org, values)
+        : this.createWithLogin(tx, actor, values, password!, passwordHash!);
+    });
+    if (outcome.kind === 'keychain' && outcome.link) this.deps.mailQueued(outcome.link);
+    return outcome.kind === 'keychain' ? { kind: 'keychain', id: outcome.id, warnings } : { ...outcome, warnings };
+  }
+
+  private async createWithLogin(tx: Queryable, actor: Actor, values: Values, password: string, passwordHash: string) {
+    const user = await insertRecord<User>(tx, repo.users, actor.customerId, values, actorLabel(actor));
+    const username = await repo.assignUsername(tx, user.ID, usernameBase(user.FirstName, user.LastName), passwordHash);
+    return { kind: 'credentials' as const, user: { ...user, Username: username, Password: password } };
+  }
+
+  private async createOnKeychain(tx: Queryable, actor: Actor, org: OrganisationRow, values: Values) {
+    const email = String(values.Email);
+    const keychain = await repo.upsertKeychain(tx, actor.customerId, email);
+    if (keychain.created) {
+      await insertAudit(tx, actor.customerId, actorLabel(actor), 'keychain', keychain.id, 'create', { Email: { old: null, new: email } });
+    }
+    const user = await insertRecord<User>(tx, repo.users, actor.customerId, values, actorLabel(actor), { keychain_id: keychain.id });
+    let link: string | undefined;
+    if (!org.KeychainEmailSuppression) {
+      const token = newToken();
+      link = `${this.deps.publicUrl}/keychain/verify/${token}`;
+      await repo.insertVerification(tx, actor.customerId, keychain.id, user.ID, tokenHash(token), VERIFICATION_DAYS);
+      const mail = keychainVerificationMail({
+        firstName: user.FirstName, organisation: org.Name, days: VERIFICATION_DAYS,
+        link,
+      });
+      await enqueueMail(tx, { customerId: actor.customerId, userId: user.ID, to: email, ...mail });
+    }
+    return { kind: 'keychain' as const, id: user.ID, link };
+  }
+
+  /** Changes only the fields given, with the same rules as create; answers the ILR warnings. */
+  async update(actor: Actor, id: number, body: UpdateUserBody, schemaIssues: FieldIssue[]): Promise<string[]> {
+    return this.deps.db.transaction(async (tx) => {
+      const current = await findRecord<User>(tx, repo.users, actor.customerId, id, true);
+      if (!current) throw AppError.notFound();
+      if (current.Archived) throw new AppError('USER_ARCHIVED', `User ${id} is archived; unarchive it before changing it.`);
+      const issues = [...schemaIssues];
+      const values = forRole(current.Role, body as Values);
+      await checkValues(tx, actor, current.OrganisationID, current.Role, values, issues, false);
+      if (issues.length > 0) throw AppError.invalid(issues);
+      await updateRecord(tx, repo.users, actor.customerId, id, values, actorLabel(actor));
+      return ilrWarnings(values as never);
+    });
+  }
+
+  async setArchived(actor: Actor, id: number, archived: boolean): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const current = await findRecord<User>(tx, repo.users, actor.customerId, id, true);
+      if (!current) throw AppError.notFound();
+      if (await repo.setArchived(tx, actor.customerId, id, archived)) {
+        await insertAudit(tx, actor.customerId, actorLabel(actor), 'user', id, archived ? 'archive' : 'unarchive',
+          { Archived: { old: !archived, new: archived } });
+      }
+    });
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const current = await findRecord<User>(tx, repo.users, actor.customerId, id, true);
+      if (!current) throw AppError.notFound();
+      const blockers = await repo.deleteBlockers(tx, id);
+      if (blockers.progress > 0) throw new AppError('USER_HAS_PROGRESS');
+      if (blockers.dependants > 0) {
+        throw new AppError('USER_IN_USE', `User ${id} is the default assessor or employer of ${blockers.dependants} learner(s); change theirs first.`);
+      }
+      await deleteRecord(tx, repo.users, actor.customerId, id, actorLabel(actor));
+    });
+  }
+}
+
+/** The body's fields that this role carries. */
+function forRole(role: unknown, body: Values): Values {
+  const values: Values = { ...body };
+  if (role !== Roles.Learner) for (const f of LEARNER_ONLY) delete values[f];
+  if (!PLACED_ROLES.includes(role as number)) delete values.PlacementID;
+  return values;
+}
+
+const usernameBase = (first: string, last: string): string =>
+  `${first.slice(0, 1)}${last}`.normalize('NFKD').toLowerCase().replace(/[^a-z]/g, '').slice(0, 20) || 'user';
+
+/**
+ * Every rule beyond field shapes: role-mandatory fields, references within the organisation,
+ * UK identifiers. Adds to `issues` (so all problems are reported together) and normalises
+ * `values` in place (ULN and NINO without spaces; empty means not given).
+ */
+async function checkValues(
+  tx: Queryable, actor: Actor, organisationId: number, role: unknown, values: Values, issues: FieldIssue[], creating: boolean,
+): Promise<void> {
+  const bad = (field: string) => issues.some((i) => i.field === field);
+  const present = (field: string) => values[field] !== undefined && !bad(field);
+
+  if (creating && role === Roles.Learner) {
+    for (const [field, error] of [['DefaultAssessorID', 'DEFAULT_ASSESSOR_INVALID'], ['ClassroomID', 'CLASSROOM_NOT_FOUND'], ['PlacementID', 'PLACEMENT_NOT_FOUND']] as const) {
+      if (values[field] === undefined && !bad(field)) issues.push(issue(field, 'is required for learners', error));
+    }
+  }
+  if (creating && (role === Roles.Employer || role === Roles.Observer) && values.PlacementID === undefined && !bad('PlacementID')) {
+    issues.push(issue('PlacementID', 'is required for employers and observers', 'PLACEMENT_NOT_FOUND'));
+  }
+  if (present('Email') && !EMAIL.test(String(values.Email).trim())) issues.push(issue('Email', 'must be an email address'));
+
+  const owned = async (field: string, table: 'classrooms' | 'placements' | 'learner_statuses', error: 'CLASSROOM_NOT_FOUND' | 'PLACEMENT_NOT_FOUND' | 'LEARNER_STATUS_NOT_FOUND', what: string) => {
+    if (present(field) && !(await repo.inOrganisation(tx, table, actor.customerId, organisationId, values[field] as number))) {
+      issues.push(issue(field, `${values[field]} is not ${what} of this organisation`, error));
+    }
+  };
+  await owned('ClassroomID', 'classrooms', 'CLASSROOM_NOT_FOUND', 'a class');
+  await owned('PlacementID', 'placements', 'PLACEMENT_NOT_FOUND', 'a placement');
+  await owned('LearnerStatusID', 'learner_statuses', 'LEARNER_STATUS_NOT_FOUND', 'a learner status');
+
+  const staff = await repo.findUserRefs(tx, actor.customerId,
+    [values.DefaultAssessorID, values.DefaultEmployerID].filter((v): v is number => typeof v === 'number'));
+  const staffCheck = (field: string, roles: number[], error: 'DEFAULT_ASSESSOR_INVALID' | 'DEFAULT_EMPLOYER_INVALID', what: string) => {
+    if (!present(field)) return;
+    const ref = staff.get(values[field] as number);
+    if (!ref || ref.organisation_id !== organisationId) issues.push(issue(field, `${values[field]} is not a user of this organisation`, error));
+    else if (!roles.includes(ref.role)) issues.push(issue(field, `${values[field]} is not ${what}`, error));
+    else if (ref.archived) issues.push(issue(field, `${values[field]} is archived`, error));
+  };
+  staffCheck('DefaultAssessorID', ASSESSOR_ROLES, 'DEFAULT_ASSESSOR_INVALID', 'an Assessor/Tutor or Trainee Assessor');
+  staffCheck('DefaultEmployerID', [Roles.Employer], 'DEFAULT_EMPLOYER_INVALID', 'an Employer');
+
+  if (typeof values.ULN === 'string' && !bad('ULN')) {
+    const problem = values.ULN.trim() === '' ? null : ulnProblem(values.ULN);
+    if (problem) issues.push(issue('ULN', problem, 'ULN_INVALID'));
+    else values.ULN = values.ULN.trim() === '' ? null : normaliseUln(values.ULN);
+  }
+  if (typeof values.NINO === 'string' && !bad('NINO')) {
+    const problem = values.NINO.trim() === '' ? null : ninoProblem(values.NINO);
+    if (problem) issues.push(issue('NINO', problem, 'NINO_INVALID'));
+    else values.NINO = values.NINO.trim() === '' ? null : normaliseNino(values.NINO);
+  }
+}
+

@@ -1,0 +1,79 @@
+import type { FastifyReply } from 'fastify';
+import { IdParams, authErrors, ErrorBody, Empty } from '../../../contract/common.js';
+import { CreatedUser, CreateUserBody, UpdateUserBody, User, UserSearchFilter, UserSummary } from '../../../contract/users.js';
+import type { UsersService } from '../../domain/users.service.js';
+import { schemaIssues } from '../errors.js';
+import { noContent, searchRoutes } from '../replies.js';
+import type { ApiApp } from '../types.js';
+import { API_PREFIX } from '../prefix.js';
+
+const tags = ['Users'];
+const ilrNote = 'ILR values outside the code lists (L12-L16, LLDD codes) are kept and reported in a Warning header.';
+
+/** ILR codes we do not know are kept, and named in a Warning header (RFC 7234 style, code 199). */
+function warn(reply: FastifyReply, warnings: string[]): void {
+  if (warnings.length > 0) reply.header('Warning', warnings.map((w) => `199 learnfile "${w.replace(/["\\]/g, "'")}"`).join(', '));
+}
+
+export function userRoutes(app: ApiApp, users: UsersService): void {
+  app.post('/User', {
+    attachValidation: true,
+    schema: {
+      tags, summary: 'Create a user',
+      description: 'Keychain creation off: 200 with the user, a generated Username and a Password shown this once. '
+        + 'Keychain creation on: 200 with an empty body and a Location header; the account joins the Keychain for its email '
+        + `and a verification email is queued (unless KeychainEmailSuppression). ${ilrNote}`,
+      body: CreateUserBody, response: { 200: CreatedUser, ...authErrors },
+    },
+  }, async (req, reply) => {
+    const outcome = await users.create(req.actor, req.body, schemaIssues(req));
+    warn(reply, outcome.warnings);
+    if (outcome.kind === 'credentials') return reply.send(outcome.user);
+    // The vendor answers an empty body here; the Location header (ours) names the new user.
+    return (reply as FastifyReply).header('Location', `${API_PREFIX}/User/${outcome.id}`).code(200).send();
+  });
+
+  searchRoutes(app, '/User', {
+    tags, summary: 'Users, unarchived unless Archived is true', filter: UserSearchFilter, item: UserSummary,
+    run: (actor, filter, paging) => users.search(actor, filter, paging),
+  });
+
+  app.get('/User/:id', {
+    schema: { tags, summary: 'One user (never a password)', params: IdParams, response: { 200: User, 404: ErrorBody, ...authErrors } },
+  }, async (req) => users.get(req.actor, req.params.id));
+
+  app.post('/User/:id', {
+    attachValidation: true,
+    schema: {
+      tags, summary: 'Change a user: only the fields given',
+      description: `Also how a learner's default assessor, default employer, class and placement change. ${ilrNote}`,
+      params: IdParams, body: UpdateUserBody, response: { 204: Empty, 404: ErrorBody, ...authErrors },
+    },
+  }, async (req, reply) => {
+    warn(reply, await users.update(req.actor, req.params.id, req.body, schemaIssues(req)));
+    return noContent(reply as FastifyReply);
+  });
+
+  for (const [path, archived] of [['Archive', true], ['Unarchive', false]] as const) {
+    app.post(`/User/:id/${path}`, {
+      schema: {
+        tags, summary: archived ? 'Archive a user: read-only and hidden from searches' : 'Unarchive a user',
+        params: IdParams, response: { 204: Empty, 404: ErrorBody, ...authErrors },
+      },
+    }, async (req, reply) => {
+      await users.setArchived(req.actor, req.params.id, archived);
+      return noContent(reply as FastifyReply);
+    });
+  }
+
+  app.delete('/User/:id', {
+    schema: {
+      tags, summary: 'Delete a user',
+      description: 'Refused (400) while the user has learning aims with recorded progress, or is a learner\'s default assessor or employer.',
+      params: IdParams, response: { 204: Empty, 404: ErrorBody, ...authErrors },
+    },
+  }, async (req, reply) => {
+    await users.delete(req.actor, req.params.id);
+    return noContent(reply as FastifyReply);
+  });
+}
