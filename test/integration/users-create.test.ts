@@ -1,0 +1,212 @@
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { engine, harness, newOrganisation, tenantWithCentre, type Harness } from '../helpers.js';
+
+type Centre = Awaited<ReturnType<typeof tenantWithCentre>>;
+
+const person = (t: Centre, role: number, extra: Record<string, unknown> = {}) =>
+  ({ OrganisationID: t.organisationId, FirstName: 'Sam', LastName: 'Jones', Email: 'sam@example.com', Role: role, ...extra });
+
+async function createUser(t: Centre, role: number, extra: Record<string, unknown> = {}): Promise<number> {
+  const res = await t.client.post('/User', person(t, role, extra));
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json<{ ID: number }>().ID;
+}
+
+const learner = (t: Centre, assessorId: number, extra: Record<string, unknown> = {}) =>
+  person(t, 1, { DefaultAssessorID: assessorId, ClassroomID: t.classroomId, PlacementID: t.placementId, ...extra });
+
+describe(`creating users (${engine})`, () => {
+  let h: Harness & { reset(): Promise<void> };
+  let t: Centre;
+  before(async () => { h = await harness(); });
+  after(async () => { await h.close(); });
+  beforeEach(async () => { await h.reset(); t = await tenantWithCentre(h); });
+
+  test('every role can be created with its mandatory fields, answering a username and a one-time password', async () => {
+    const assessor = await createUser(t, 5);
+    const bodies = [learner(t, assessor), person(t, 4), person(t, 5), person(t, 10),
+      person(t, 40, { PlacementID: t.placementId }), person(t, 45, { PlacementID: t.placementId })];
+    for (const body of bodies) {
+      const res = await t.client.post('/User', body);
+      assert.equal(res.statusCode, 200, res.body);
+      const user = res.json();
+      assert.equal(user.Role, body.Role);
+      assert.match(user.Username, /^sjones\d+$/);
+      assert.equal(typeof user.Password, 'string');
+      assert.ok(user.Password.length >= 12);
+    }
+  });
+
+  test('only a scrypt hash of the password is stored, and reading the user never shows it', async () => {
+    const res = await t.client.post('/User', person(t, 5));
+    const { ID, Password } = res.json<{ ID: number; Password: string }>();
+    const [row] = await h.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [ID]);
+    assert.match(row!.password_hash, /^scrypt\$/);
+    assert.ok(!row!.password_hash.includes(Password));
+    const read = await t.client.get(`/User/${ID}`);
+    assert.equal(read.statusCode, 200);
+    assert.ok(!('Password' in read.json()));
+    assert.ok(!read.body.includes(Password) && !read.body.includes('scrypt'));
+  });
+
+  test('two people with the same name get different usernames', async () => {
+    const a = (await t.client.post('/User', person(t, 5))).json();
+    const b = (await t.client.post('/User', person(t, 5))).json();
+    assert.notEqual(a.Username, b.Username);
+  });
+
+  test('an unknown role answers 400 with code -103', async () => {
+    const res = await t.client.post('/User', person(t, 7));
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, -103);
+  });
+
+  test('creating a learner without a classroom answers 400 with code -58', async () => {
+    const assessor = await createUser(t, 5);
+    const body = learner(t, assessor);
+    delete (body as Record<string, unknown>).ClassroomID;
+    const res = await t.client.post('/User', body);
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, -58);
+    assert.deepEqual(res.json().errors.map((e: { field: string }) => e.field), ['ClassroomID']);
+  });
+
+  test('a learner without placement or default assessor answers -57 and -104 for those fields', async () => {
+    const res = await t.client.post('/User', person(t, 1, { ClassroomID: t.classroomId }));
+    assert.equal(res.statusCode, 400);
+    const codes = Object.fromEntries(res.json().errors.map((e: { field: string; code: number }) => [e.field, e.code]));
+    assert.deepEqual(codes, { DefaultAssessorID: -104, PlacementID: -57 });
+  });
+
+  test('employers and observers without a placement answer 400 with code -57', async () => {
+    for (const role of [40, 45]) {
+      const res = await t.client.post('/User', person(t, role));
+      assert.equal(res.statusCode, 400);
+      assert.equal(res.json().code, -57);
+    }
+  });
+
+  test('a body with five problems gets one 400 naming all five', async () => {
+    const res = await t.client.post('/User', {
+      OrganisationID: t.organisationId, Role: 1, FirstName: 'Sam', LastName: 'Jones',
+      Email: 'not-an-email', ClassroomID: 987654, PlacementID: 'abc', ULN: '1234567890', NINO: 'QQ123456A',
+    });
+    assert.equal(res.statusCode, 400);
+    const body = res.json();
+    const fields = body.errors.map((e: { field: string }) => e.field).sort();
+    assert.deepEqual(fields, ['ClassroomID', 'DefaultAssessorID', 'Email', 'NINO', 'PlacementID', 'ULN']);
+    assert.match(body.message, /6 fields are invalid/);
+    const codes = Object.fromEntries(body.errors.map((e: { field: string; code: number }) => [e.field, e.code]));
+    assert.equal(codes.ClassroomID, -58);
+    assert.equal(codes.ULN, -107);
+    assert.equal(codes.NINO, -108);
+    assert.equal(codes.PlacementID, -100);
+    assert.equal((await h.db.query('SELECT 1 FROM users')).length, 0);
+  });
+
+  test('an unknown organisation is answered with -11 alone', async () => {
+    const res = await t.client.post('/User', { OrganisationID: 999999, Role: 1, FirstName: '', Email: 'x' });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, -11);
+    assert.equal(res.json().errors, undefined);
+  });
+
+  test('references must be in the same organisation and of the right kind', async () => {
+    const iqa = await createUser(t, 10);
+    const assessor = await createUser(t, 5);
+    const otherOrg = await newOrganisation(h.db, t.customerId, { name: 'Other centre' });
+    const otherClass = (await t.client.post('/Classroom', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json().ID;
+    const otherStatus = (await h.db.query<{ id: number }>(
+      "INSERT INTO learner_statuses (customer_id, organisation_id, name) VALUES ($1, $2, 'x') RETURNING id", [t.customerId, otherOrg]))[0]!.id;
+    const res = await t.client.post('/User', learner(t, iqa, { ClassroomID: otherClass, DefaultEmployerID: assessor, LearnerStatusID: otherStatus }));
+    assert.equal(res.statusCode, 400);
+    const codes = Object.fromEntries(res.json().errors.map((e: { field: string; code: number }) => [e.field, e.code]));
+    assert.deepEqual(codes, { DefaultAssessorID: -104, ClassroomID: -58, DefaultEmployerID: -105, LearnerStatusID: -106 });
+  });
+
+  test('a trainee assessor may be a default assessor, an employer a default employer, and a learner status of the centre is accepted', async () => {
+    const trainee = await createUser(t, 4);
+    const employer = await createUser(t, 40, { PlacementID: t.placementId });
+    const status = (await h.db.query<{ id: number }>(
+      "INSERT INTO learner_statuses (customer_id, organisation_id, name) VALUES ($1, $2, 'Continuing') RETURNING id", [t.customerId, t.organisationId]))[0]!.id;
+    const res = await t.client.post('/User', learner(t, trainee, { DefaultEmployerID: employer, LearnerStatusID: status }));
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().DefaultEmployerID, employer);
+    assert.equal(res.json().LearnerStatusID, status);
+  });
+
+  test('every optional learner field comes back from GET as sent, dates in UTC ISO', async () => {
+    const assessor = await createUser(t, 5);
+    const optional = {
+      MISID: 'MIS-42', CreatedOn: '2022-02-23T12:49:33+01:00', CompanyName: 'Acme', MobileNumber: '07700 900123',
+      Telephone: '0113 496 0000', Website: 'https://example.com', WorkAddress: '1 Work St', HomeAddress: '2 Home Rd',
+      ProviderID: 10001234, ULN: '9276308686', NINO: 'AB123456C', EpisodeName: 'Episode 1', CentreRegister: 'Reg A',
+      DOB: '2001-02-03', StartOn: '2022-09-01T00:00:00.00Z', PlannedEndDate: '2024-08-31T23:59:59.999Z',
+      L12: '31', L13: 'F', L14: '1', L15: '4', L16: '12', PrimaryLLDDCode: '12', SecondaryLLDDCodes: ['4', '9'], SupportFunding: true,
+    };
+    const created = await t.client.post('/User', learner(t, assessor, optional));
+    assert.equal(created.statusCode, 200, created.body);
+    assert.equal(created.headers.warning, undefined);
+    const user = (await t.client.get(`/User/${created.json().ID}`)).json();
+    assert.deepEqual(
+      Object.fromEntries(Object.keys(optional).map((k) => [k, user[k]])),
+      { ...optional, CreatedOn: '2022-02-23T11:49:33.000Z', DOB: '2001-02-03T00:00:00.000Z', StartOn: '2022-09-01T00:00:00.000Z', PlannedEndDate: '2024-08-31T23:59:59.999Z' });
+    assert.equal(user.DefaultAssessorID, assessor);
+    assert.equal(user.ClassroomID, t.classroomId);
+    assert.equal(user.PlacementID, t.placementId);
+    assert.equal(user.Archived, false);
+    assert.match(user.LastModified, /Z$/);
+  });
+
+  test('a form body with lower-case keys creates a learner, PHP arrays and TRUE included', async () => {
+    const assessor = await createUser(t, 5);
+    const res = await t.client.form('/user/', {
+      organisationid: String(t.organisationId), firstname: 'Lee', lastname: 'Smith', email: 'lee@example.com', role: '1',
+      defaultassessorid: String(assessor), classroomid: String(t.classroomId), placementid: String(t.placementId),
+      'secondaryllddcodes[0]': '4', 'secondaryllddcodes[1]': '5', supportfunding: 'TRUE', uln: '', nino: 'ab 12 34 56 c',
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const user = (await t.client.get(`/User/${res.json().ID}`)).json();
+    assert.deepEqual(user.SecondaryLLDDCodes, ['4', '5']);
+    assert.equal(user.SupportFunding, true);
+    assert.equal(user.ULN, null);
+    assert.equal(user.NINO, 'AB123456C');
+  });
+
+  test('the ULN placeholder 9999999999 is accepted and a ULN with a bad check digit is refused with -107', async () => {
+    const assessor = await createUser(t, 5);
+    assert.equal((await t.client.post('/User', learner(t, assessor, { ULN: '9999999999' }))).statusCode, 200);
+    const bad = await t.client.post('/User', learner(t, assessor, { ULN: '9276308687' }));
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().code, -107);
+  });
+
+  test('a NINO with a prefix that is never issued is refused with -108', async () => {
+    const assessor = await createUser(t, 5);
+    const res = await t.client.post('/User', learner(t, assessor, { NINO: 'GB123456A' }));
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, -108);
+  });
+
+  test('ILR codes outside the lists are stored as given and named in a Warning header', async () => {
+    const assessor = await createUser(t, 5);
+    const res = await t.client.post('/User', learner(t, assessor, { L12: '77', L15: '3' }));
+    assert.equal(res.statusCode, 200);
+    const warning = String(res.headers.warning);
+    assert.match(warning, /^199 learnfile "L12 value/);
+    assert.match(warning, /L15/);
+    const user = (await t.client.get(`/User/${res.json().ID}`)).json();
+    assert.equal(user.L12, '77');
+    assert.equal(user.L15, '3');
+  });
+
+  test('learner-only fields sent for staff are ignored like unknown keys', async () => {
+    const res = await t.client.post('/User', person(t, 5, { ULN: 'rubbish', ClassroomID: 424242, MISID: 'S1' }));
+    assert.equal(res.statusCode, 200, res.body);
+    const user = (await t.client.get(`/User/${res.json().ID}`)).json();
+    assert.equal(user.ULN, null);
+    assert.equal(user.ClassroomID, null);
+    assert.equal(user.MISID, 'S1');
+  });
+});
