@@ -2,7 +2,9 @@ import type { Database, Queryable } from '../db/client.js';
 import * as orgs from '../db/organisations.repository.js';
 import { insertRecord } from '../db/records.js';
 import { classrooms, placements } from '../db/org-records.repository.js';
-import { tokenHash } from './secrets.js';
+import { assignUsername, upsertKeychain, users } from '../db/users.repository.js';
+import { Roles } from '../../contract/users.js';
+import { hashPassword, newPassword, tokenHash } from './secrets.js';
 
 /**
  * The demo customer's token is public on purpose: it is printed at every start so that a
@@ -20,13 +22,9 @@ export async function demoTokenLive(db: Queryable): Promise<boolean> {
   return (await db.query('SELECT 1 FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash(DEMO_TOKEN)])).length > 0;
 }
 
-export interface DemoOrganisation { id: number; classrooms: number[]; placements: number[]; statuses: number[] }
 export interface DemoResult { customerId: number; organisations: DemoOrganisation[] }
 
-/** Extra records later features add to each demo organisation (staff, learners...). */
-export type DemoExtension = (tx: Queryable, customerId: number, org: DemoOrganisation) => Promise<void>;
-const extensions: DemoExtension[] = [];
-export const extendDemo = (fn: DemoExtension) => { extensions.push(fn); };
+export interface DemoOrganisation { id: number; classrooms: number[]; placements: number[]; statuses: number[]; users: Record<string, number> }
 
 /** One customer with two centres, one with Keychain creation on and one off, each fully furnished. */
 export async function seedDemo(db: Database): Promise<DemoResult> {
@@ -40,7 +38,7 @@ export async function seedDemo(db: Database): Promise<DemoResult> {
     ];
     for (const centre of centres) {
       const id = await orgs.insertOrganisation(tx, customerId, { name: centre.name, keychain: centre.keychain, suppressEmail: false });
-      const org: DemoOrganisation = { id, classrooms: [], placements: [], statuses: [] };
+      const org: DemoOrganisation = { id, classrooms: [], placements: [], statuses: [], users: {} };
       for (const status of ['Continuing', 'Break in learning', 'Withdrawn', 'Completed']) {
         org.statuses.push((await orgs.insertLearnerStatus(tx, id, status))!);
       }
@@ -57,9 +55,36 @@ export async function seedDemo(db: Database): Promise<DemoResult> {
         }, 'seed');
         org.placements.push(row.ID);
       }
-      for (const extend of extensions) await extend(tx, customerId, org);
+      await seedPeople(tx, customerId, org, centre.keychain, `c${result.organisations.length + 1}`);
       result.organisations.push(org);
     }
     return result;
   });
+}
+
+/** Staff of every role and a few learners. Their passwords are random and never shown: the demo is for the API. */
+async function seedPeople(tx: Queryable, customerId: number, org: DemoOrganisation, keychain: boolean, tag: string): Promise<void> {
+  const [classroom, otherClassroom] = org.classrooms;
+  const [placement] = org.placements;
+  const people: [string, number, string, string, Record<string, unknown>][] = [
+    ['assessor', Roles.Assessor, 'Priya', 'Shah', {}],
+    ['trainee', Roles.TraineeAssessor, 'Tom', 'Baker', {}],
+    ['iqa', Roles.IQA, 'Grace', 'Okafor', {}],
+    ['employer', Roles.Employer, 'Martin', 'Hughes', { PlacementID: placement }],
+    ['observer', Roles.Observer, 'Aisha', 'Khan', { PlacementID: placement }],
+    ['learner1', Roles.Learner, 'Jordan', 'Taylor', { ClassroomID: classroom, ULN: '9276308686', NINO: 'AB123456C', DOB: '2005-03-14T00:00:00.000Z', L12: '31', L13: 'M' }],
+    ['learner2', Roles.Learner, 'Chloe', 'Evans', { ClassroomID: classroom, ULN: '1000000000', DOB: '2004-11-02T00:00:00.000Z', L12: '39', L13: 'F' }],
+    ['learner3', Roles.Learner, 'Ben', 'Wright', { ClassroomID: otherClassroom, ULN: '9999999999', DOB: '2006-07-21T00:00:00.000Z' }],
+  ];
+  for (const [key, role, first, last, extra] of people) {
+    const email = `${first}.${last}.${tag}@example.com`.toLowerCase();
+    const values: Record<string, unknown> = { OrganisationID: org.id, Role: role, FirstName: first, LastName: last, Email: email, MISID: `${tag.toUpperCase()}-${key}`, ...extra };
+    if (role === Roles.Learner) {
+      Object.assign(values, { DefaultAssessorID: org.users.assessor, DefaultEmployerID: org.users.employer, PlacementID: placement, LearnerStatusID: org.statuses[0], StartOn: '2026-09-01T00:00:00.000Z', PlannedEndDate: '2028-08-31T00:00:00.000Z' });
+    }
+    const keychainId = keychain ? (await upsertKeychain(tx, customerId, email)).id : undefined;
+    const user = await insertRecord<{ ID: number; FirstName: string; LastName: string }>(tx, users, customerId, values, 'seed', keychainId ? { keychain_id: keychainId } : {});
+    if (!keychain) await assignUsername(tx, user.ID, `${first[0]}${last}`.toLowerCase(), await hashPassword(newPassword()));
+    org.users[key] = user.ID;
+  }
 }
