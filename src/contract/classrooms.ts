@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { LenientDate, IsoDate, Nullable } from './common.js';
+import { Id, LenientDate, IsoDate, Nullable } from './common.js';
 
 const fields = {
   Name: Type.String({ minLength: 1 }),
@@ -12,7 +12,7 @@ const fields = {
 };
 
 export const CreateClassroomBody = Type.Object({
-  OrganisationID: Type.Integer(),
+  OrganisationID: Id(),
   Name: fields.Name,
   MISID: Type.Optional(fields.MISID),
   StartOn: Type.Optional(fields.StartOn),
@@ -29,7 +29,7 @@ export type UpdateClassroomBody = Static<typeof UpdateClassroomBody>;
 
 export const Classroom = Type.Object({
   ID: Type.Integer(),
-  OrganisationID: Type.Integer(),
+  OrganisationID: Id(),
   Name: Type.String(),
   MISID: Nullable(Type.String()),
   StartOn: Nullable(IsoDate),
@@ -41,7 +41,7 @@ export const Classroom = Type.Object({
 export type Classroom = Static<typeof Classroom>;
 
 export const ClassroomSearchFilter = Type.Object({
-  OrganisationID: Type.Optional(Type.Integer()),
+  OrganisationID: Type.Optional(Id()),
   Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
 });
 export type ClassroomSearchFilter = Static<typeof ClassroomSearchFilter>;

@@ -12,11 +12,15 @@ export const LenientDate = (description?: string) =>
 
 export const IsoDate = Type.String({ format: 'date-time', description: 'UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z' });
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+/** Record IDs are PostgreSQL integers; a larger number can only be "no such record" or a mistake. */
+export const MAX_ID = 2_147_483_647;
+export const Id = (description?: string) => Type.Integer({ minimum: 1, maximum: MAX_ID, ...(description ? { description } : {}) });
+
+export const IdParams = Type.Object({ id: Id() });
 
 export const PageParams = Type.Object({
-  page: Type.Integer({ description: 'Page number, from 1' }),
-  size: Type.Integer({ description: 'Page size, from 1 to the configured maximum (default 1000)' }),
+  page: Type.Integer({ maximum: MAX_ID, description: 'Page number, from 1' }),
+  size: Type.Integer({ maximum: MAX_ID, description: 'Page size, from 1 to the configured maximum (default 1000)' }),
 });
 
 export const ErrorBody = Type.Object(

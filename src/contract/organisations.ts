@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Nullable } from './common.js';
+import { Id, Nullable } from './common.js';
 
 export const Customer = Type.Object({ ID: Type.Integer(), Name: Type.String() });
 
@@ -12,7 +12,7 @@ export const Organisation = Type.Object({
 export type Organisation = Static<typeof Organisation>;
 
 export const OrganisationSearchFilter = Type.Object({
-  CustomerID: Type.Optional(Type.Integer()),
+  CustomerID: Type.Optional(Id()),
   Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
 });
 export type OrganisationSearchFilter = Static<typeof OrganisationSearchFilter>;

@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { Nullable } from './common.js';
+import { Id, Nullable } from './common.js';
 
 export const CreatePlacementBody = Type.Object({
-  OrganisationID: Type.Integer(),
+  OrganisationID: Id(),
   Name: Type.String({ minLength: 1 }),
   Address: Type.Optional(Type.String()),
   Active: Type.Optional(Type.Boolean({ description: 'Defaults to true' })),
@@ -20,7 +20,7 @@ export type UpdatePlacementBody = Static<typeof UpdatePlacementBody>;
 
 export const Placement = Type.Object({
   ID: Type.Integer(),
-  OrganisationID: Type.Integer(),
+  OrganisationID: Id(),
   Name: Type.String(),
   Address: Nullable(Type.String()),
   Active: Type.Boolean(),
@@ -34,7 +34,7 @@ export const Placement = Type.Object({
 export type Placement = Static<typeof Placement>;
 
 export const PlacementSearchFilter = Type.Object({
-  OrganisationID: Type.Optional(Type.Integer()),
+  OrganisationID: Type.Optional(Id()),
   Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
 });
 export type PlacementSearchFilter = Static<typeof PlacementSearchFilter>;

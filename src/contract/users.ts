@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { IsoDate, LenientDate, Nullable } from './common.js';
+import { Id, IsoDate, LenientDate, Nullable } from './common.js';
 
 export const Roles = { Learner: 1, TraineeAssessor: 4, Assessor: 5, IQA: 10, Employer: 40, Observer: 45 } as const;
 export const RoleValues: readonly number[] = Object.values(Roles);
@@ -19,8 +19,8 @@ const personFields = {
 /** Optional fields only learners carry (ignored for other roles). */
 const learnerFields = {
   CompanyName: Type.Optional(Type.String()),
-  ProviderID: Type.Optional(Type.Integer()),
-  DefaultEmployerID: Type.Optional(Type.Integer({ description: 'An Employer (role 40) of the same organisation' })),
+  ProviderID: Type.Optional(Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })),
+  DefaultEmployerID: Type.Optional(Id('An Employer (role 40) of the same organisation')),
   ULN: Type.Optional(Type.String({ description: 'Unique Learner Number: 10 digits passing the mod-11 check, or 9999999999; empty means not given' })),
   NINO: Type.Optional(Type.String({ description: 'National Insurance number (HMRC format); empty means not given' })),
   EpisodeName: Type.Optional(Type.String()),
@@ -35,7 +35,7 @@ const learnerFields = {
   PrimaryLLDDCode: Type.Optional(Type.String()),
   SecondaryLLDDCodes: Type.Optional(Type.Array(Type.String())),
   SupportFunding: Type.Optional(Type.Boolean()),
-  LearnerStatusID: Type.Optional(Type.Integer({ description: "One of the organisation's learner statuses" })),
+  LearnerStatusID: Type.Optional(Id("One of the organisation's learner statuses")),
 };
 
 /**
@@ -43,14 +43,14 @@ const learnerFields = {
  * role rules live in the users service, which reports them together with the rest.
  */
 export const CreateUserBody = Type.Object({
-  OrganisationID: Type.Integer(),
+  OrganisationID: Id(),
   FirstName: Type.String({ minLength: 1 }),
   LastName: Type.String({ minLength: 1 }),
   Email: Type.String({ minLength: 1 }),
   Role: Type.Integer({ description: '1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer, 45 Observer' }),
-  DefaultAssessorID: Type.Optional(Type.Integer({ description: 'Learners: required; an Assessor/Tutor or Trainee Assessor' })),
-  ClassroomID: Type.Optional(Type.Integer({ description: 'Learners: required' })),
-  PlacementID: Type.Optional(Type.Integer({ description: 'Learners, Employers and Observers: required' })),
+  DefaultAssessorID: Type.Optional(Id('Learners: required; an Assessor/Tutor or Trainee Assessor')),
+  ClassroomID: Type.Optional(Id('Learners: required')),
+  PlacementID: Type.Optional(Id('Learners, Employers and Observers: required')),
   ...personFields,
   ...learnerFields,
 });
@@ -63,7 +63,7 @@ export type UpdateUserBody = Static<typeof UpdateUserBody>;
 const nullableString = Nullable(Type.String());
 export const User = Type.Object({
   ID: Type.Integer(),
-  OrganisationID: Type.Integer(),
+  OrganisationID: Id(),
   Role: Type.Integer(),
   FirstName: Type.String(),
   LastName: Type.String(),
@@ -106,8 +106,8 @@ export const User = Type.Object({
 export type User = Static<typeof User>;
 
 export const UserSearchFilter = Type.Object({
-  OrganisationID: Type.Optional(Type.Integer()),
-  Role: Type.Optional(Type.Integer()),
+  OrganisationID: Type.Optional(Id()),
+  Role: Type.Optional(Type.Integer({ minimum: 0, maximum: 99 })),
   FirstName: Type.Optional(Type.String()),
   LastName: Type.Optional(Type.String()),
   MISID: Type.Optional(Type.String()),

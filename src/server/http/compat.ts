@@ -122,7 +122,12 @@ function asArray(value: unknown): unknown {
 
 function coerceScalar(value: unknown, schema: JsonSchema): unknown {
   const type = typeOf(schema);
-  if (typeof value === 'string') value = value.trim();
+  // PostgreSQL cannot store NUL in text, so it is dropped rather than failing the write.
+  // Text is kept as sent otherwise; numbers, booleans and dates may carry stray spaces.
+  if (typeof value === 'string') {
+    value = value.replace(/\u0000/g, '');
+    if (type !== 'string' || schema.format === 'lenient-date') value = (value as string).trim();
+  }
   switch (type) {
     case 'boolean':
       if (typeof value === 'string') {
