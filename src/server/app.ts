@@ -40,7 +40,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { db, config } = deps;
   const canon = new PathCanon();
   const options: FastifyServerOptions = {
-    logger: deps.logger ?? { level: config.LOG_LEVEL },
+    logger: deps.logger ?? {
+      level: config.LOG_LEVEL,
+      // Verification links are credentials: keep their tokens out of the access log.
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({
+          method: req.method, url: req.url.replace(/(\/keychain\/verify\/)[^/?#]+/i, '$1[redacted]'), remoteAddress: req.ip,
+        }),
+      },
+    },
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID()),
     rewriteUrl: pathRewriter(canon),
     bodyLimit: 10 * 1024 * 1024,
