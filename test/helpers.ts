@@ -17,6 +17,27 @@ export const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
 export interface TestDb { db: Database; drop(): Promise<void> }
 
+/** A new, empty PostgreSQL database on the DATABASE_URL server, for tests that start the real server. */
+export async function freshDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.DATABASE_URL!;
+  const name = `learnfile_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
 /** A brand-new, migrated database for one test file. */
 export async function createTestDb(): Promise<TestDb> {
   const base = process.env.DATABASE_URL;
@@ -25,25 +46,10 @@ export async function createTestDb(): Promise<TestDb> {
     await migrate(db);
     return { db, drop: () => db.close() };
   }
-  const name = `learnfile_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', poolSize: 40 });
+  const fresh = await freshDatabaseUrl();
+  const db = await openDatabase({ databaseUrl: fresh.url, dataDir: '', poolSize: 40 });
   await migrate(db);
-  return {
-    db,
-    async drop() {
-      await db.close();
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return { db, async drop() { await db.close(); await fresh.drop(); } };
 }
 
 /** Empties every table, so each test starts from nothing. */
