@@ -75,7 +75,10 @@ export async function harness(config: Config = testConfig()): Promise<Harness & 
   const app = await buildApp({ db, config, logger: false });
   return {
     db, app,
-    reset: () => resetDb(db),
+    async reset() {
+      await resetDb(db);
+      (app as unknown as { forgetCaches(): void }).forgetCaches();
+    },
     async close() { await app.close(); await drop(); },
   };
 }

@@ -86,7 +86,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const auth = new AuthService(db, { sessionHours: config.SESSION_HOURS, ratePerMinute: config.RATE_LIMIT_PER_MINUTE });
-  const searcher = new Searcher(db, new PageMarks(), config.MAX_PAGE_SIZE);
+  const marks = new PageMarks();
+  const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
+  // Tests empty the tables between cases; remembered page ends must go with them.
+  app.decorate('forgetCaches', () => marks.clear());
   const organisations = new OrganisationsService(db, searcher);
   const classrooms = new OrgRecordsService<Record<string, unknown>>(db, searcher, classroomSpec, 'classrooms');
   const placements = new OrgRecordsService<Record<string, unknown>>(db, searcher, placementSpec, 'placements');

@@ -91,6 +91,10 @@ export class PageMarks {
     return mark;
   }
 
+  clear(): void {
+    this.marks.clear();
+  }
+
   set(key: string, lastId: number, total: number, at: number): void {
     this.marks.delete(key);
     this.marks.set(key, { lastId, total, at });
@@ -106,16 +110,28 @@ export async function page<T extends { ID: number }>(
   const key = JSON.stringify([l.table, l.where, l.params, pageSize]);
   const previous = pageNumber > 1 ? marks.get(`${key}#${pageNumber - 1}`) : undefined;
   const n = l.params.length;
-  const rows = previous
+  const byOffset = () =>
+    db.query<T>(select(l, '', `LIMIT $${n + 1} OFFSET $${n + 2}`), [...l.params, pageSize, (pageNumber - 1) * pageSize]);
+  let rows = previous
     ? await db.query<T>(select(l, `id > $${n + 1}`, `LIMIT $${n + 2}`), [...l.params, previous.lastId, pageSize])
-    : await db.query<T>(select(l, '', `LIMIT $${n + 1} OFFSET $${n + 2}`), [...l.params, pageSize, (pageNumber - 1) * pageSize]);
+    : await byOffset();
   // Counting every row on every page would make a full walk quadratic, so a walk reuses the
   // count taken on its first page for a short while (X-Total-Count is informational).
   const now = Date.now();
   const reuse = previous !== undefined && now - previous.at < marks.totalTtlMs;
-  const total = reuse
-    ? previous.total
-    : (await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${l.table} WHERE ${l.where.join(' AND ')}`, l.params))[0]!.n;
+  let total: number;
+  if (reuse) {
+    total = previous.total;
+  } else {
+    // A mark outside its walk's window may be left from an older walk over rows that have
+    // changed since. The same scan that counts the matches checks that exactly the earlier
+    // pages' rows still lie at or before the mark; if not, the page is read by OFFSET.
+    const [count] = await db.query<{ n: number; after: number }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE id > $${n + 1}) AS after FROM ${l.table} WHERE ${l.where.join(' AND ')}`,
+      [...l.params, previous?.lastId ?? 0]);
+    total = Number(count!.n);
+    if (previous && total - Number(count!.after) !== (pageNumber - 1) * pageSize) rows = await byOffset();
+  }
   const last = rows[rows.length - 1];
   if (last) marks.set(`${key}#${pageNumber}`, last.ID, total, reuse ? previous.at : now);
   return { rows, total };

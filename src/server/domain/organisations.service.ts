@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../db/client.js';
 import * as repo from '../db/organisations.repository.js';
 import type { OrganisationSearchFilter } from '../../contract/organisations.js';
+import { MAX_ID } from '../../contract/common.js';
 import { AppError, type FieldIssue } from './app-error.js';
 import type { Actor } from './auth.service.js';
 import type { Paging, Searcher } from './search.service.js';
@@ -37,8 +38,11 @@ export class OrganisationsService {
 export async function requireOrganisation(
   db: Queryable, actor: Actor, organisationId: unknown, issues: FieldIssue[],
 ): Promise<repo.OrganisationRow | undefined> {
+  const unknown = () => new AppError('ORGANISATION_NOT_FOUND', `Organisation ${String(organisationId)} does not exist.`);
+  // Beyond the ID range the schema flags it as malformed, but to the client it is simply unknown.
+  if (typeof organisationId === 'number' && Number.isInteger(organisationId) && organisationId > MAX_ID) throw unknown();
   if (typeof organisationId !== 'number' || issues.some((i) => i.field === 'OrganisationID')) return undefined;
   const org = await repo.findOrganisation(db, actor.customerId, organisationId);
-  if (!org) throw new AppError('ORGANISATION_NOT_FOUND', `Organisation ${organisationId} does not exist.`);
+  if (!org) throw unknown();
   return org;
 }
