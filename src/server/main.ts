@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, API_PREFIX } from './app.js';
-import { loadConfig, publicUrl, type Config } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { DEMO_TOKEN, demoTokenLive, isEmpty, seedDemo } from './domain/demo.js';
@@ -16,7 +16,13 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
   const migrations = await migrate(db);
   if (config.SEED_DEMO && (await isEmpty(db))) await seedDemo(db);
   const app = await buildApp({ db, config });
-  await app.listen({ port: config.PORT, host: config.HOST });
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    await app.close();
+    await db.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = (config.PUBLIC_URL ?? `http://${config.HOST}:${port}`).replace(/\/+$/, '');
@@ -28,7 +34,6 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
     : `database: PostgreSQL at ${db.location}`);
   log.info(`migrations: ${migrations.applied.length} applied now, ${migrations.total} in all`);
   if (await demoTokenLive(db)) log.info(`demo customer token (public, for trying things out): ${DEMO_TOKEN}`);
-  void publicUrl;
   let closed = false;
   return {
     app, db, url,

@@ -1,5 +1,6 @@
 import type { Queryable } from './client.js';
 import { Filters, type Listing } from './search.js';
+import { insertAudit, type Changes } from './audit.repository.js';
 
 export const ORGANISATION_COLUMNS = `id AS "ID", name AS "Name",
   keychain_creation_active AS "KeychainCreationForNewUserActive",
@@ -70,14 +71,29 @@ export async function insertOrganisation(db: Queryable, customerId: number, s: O
   return rows[0]!.id;
 }
 
-export async function updateOrganisation(db: Queryable, id: number, s: OrganisationSettings): Promise<boolean> {
-  const rows = await db.query(
-    `UPDATE organisations SET name = coalesce($2, name),
-            keychain_creation_active = coalesce($3, keychain_creation_active),
-            keychain_email_suppression = coalesce($4, keychain_email_suppression),
+/** Changes an organisation's settings and records the change (actor: who ran it, e.g. `operator:cli`). */
+export async function updateOrganisation(db: Queryable, id: number, s: OrganisationSettings, actor = 'operator'): Promise<boolean> {
+  const rows = await db.query<{ customer_id: number; old: Record<string, unknown>; new: Record<string, unknown> }>(
+    `WITH before AS (SELECT * FROM organisations WHERE id = $1 FOR UPDATE)
+     UPDATE organisations o SET name = coalesce($2, o.name),
+            keychain_creation_active = coalesce($3, o.keychain_creation_active),
+            keychain_email_suppression = coalesce($4, o.keychain_email_suppression),
             updated_at = now()
-      WHERE id = $1 RETURNING id`, [id, s.name ?? null, s.keychain ?? null, s.suppressEmail ?? null]);
-  return rows.length > 0;
+       FROM before b WHERE o.id = b.id
+     RETURNING o.customer_id,
+       json_build_object('Name', b.name, 'KeychainCreationForNewUserActive', b.keychain_creation_active,
+                         'KeychainEmailSuppression', b.keychain_email_suppression) AS old,
+       json_build_object('Name', o.name, 'KeychainCreationForNewUserActive', o.keychain_creation_active,
+                         'KeychainEmailSuppression', o.keychain_email_suppression) AS new`,
+    [id, s.name ?? null, s.keychain ?? null, s.suppressEmail ?? null]);
+  const row = rows[0];
+  if (!row) return false;
+  const changes: Changes = {};
+  for (const key of Object.keys(row.new)) {
+    if (row.old[key] !== row.new[key]) changes[key] = { old: row.old[key], new: row.new[key] };
+  }
+  if (Object.keys(changes).length > 0) await insertAudit(db, row.customer_id, actor, 'organisation', id, 'update', changes);
+  return true;
 }
 
 export async function listOrganisations(db: Queryable, customerId?: number) {
@@ -91,4 +107,20 @@ export async function insertLearnerStatus(db: Queryable, organisationId: number,
     `INSERT INTO learner_statuses (customer_id, organisation_id, name)
      SELECT customer_id, id, $2 FROM organisations WHERE id = $1 RETURNING id`, [organisationId, name]);
   return rows[0]?.id;
+}
+
+/**
+ * Customers that are the demo: named like it, or holding its token. The demo token's hash is
+ * unique, so replacing the demo has to remove the holder of that token too.
+ */
+export async function demoCustomers(db: Queryable, name: string, tokenHash: Buffer): Promise<number[]> {
+  const rows = await db.query<{ id: number }>(
+    `SELECT id FROM customers WHERE lower(btrim(name)) = lower($1)
+     UNION SELECT customer_id FROM api_tokens WHERE token_hash = $2 ORDER BY 1`, [name, tokenHash]);
+  return rows.map((r) => r.id);
+}
+
+/** Removes customers with everything they hold (every tenant table cascades from customers). */
+export async function deleteCustomers(db: Queryable, ids: number[]): Promise<void> {
+  await db.query('DELETE FROM customers WHERE id = ANY($1::int[])', [ids]);
 }

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Config } from '../server/config.js';
+import type { Database } from '../server/db/client.js';
+import type { MigrationResult } from '../server/db/migrate.js';
+import { DataDirBusy } from '../server/db/lock.js';
+import { CliError } from './args.js';
+
+/*
+ * The configuration schema and the database drivers are loaded on first use, not at start:
+ * together they take longer to load than the rest of the CLI, and `--help` or a mistyped
+ * argument should answer at once.
+ */
+
+export interface GlobalOptions { dataDir?: string; databaseUrl?: string }
+
+/**
+ * The environment with the global flags laid over it. `--data-dir` alone means the embedded
+ * database even when DATABASE_URL is exported: naming a directory on the command line is
+ * the more deliberate choice.
+ */
+export async function cliConfig(cmd: Command, overrides: Record<string, string | undefined> = {}): Promise<Config> {
+  const globals = cmd.optsWithGlobals<GlobalOptions>();
+  if (globals.dataDir !== undefined && globals.databaseUrl !== undefined) {
+    throw new CliError('give --data-dir or --database-url, not both');
+  }
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
+  if (globals.databaseUrl !== undefined) env.DATABASE_URL = globals.databaseUrl;
+  if (globals.dataDir !== undefined) {
+    env.DATA_DIR = globals.dataDir;
+    env.DATABASE_URL = undefined;
+  }
+  const { loadConfig } = await import('../server/config.js');
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    throw new CliError((err as Error).message.replace(/^learnfile: /, ''));
+  }
+}
+
+/** Opens the configured database, brings its schema up to date, runs fn, and always closes it. */
+export async function withDatabase<T>(cmd: Command, fn: (db: Database, migrations: MigrationResult) => Promise<T>): Promise<T> {
+  const db = await open(await cliConfig(cmd));
+  try {
+    const { migrate } = await import('../server/db/migrate.js');
+    return await fn(db, await migrate(db));
+  } finally {
+    await db.close();
+  }
+}
+
+async function open(config: Config): Promise<Database> {
+  const { openDatabase, redactUrl } = await import('../server/db/client.js');
+  const where = config.DATABASE_URL ? `PostgreSQL at ${redactUrl(config.DATABASE_URL)}` : `the embedded database in ${resolve(config.DATA_DIR)}`;
+  try {
+    // A command runs its statements one after another; two connections leave room for a
+    // statement issued outside an open transaction without waiting on it.
+    return await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: resolve(config.DATA_DIR), poolSize: 2 });
+  } catch (err) {
+    if (err instanceof DataDirBusy) throw new CliError(err.message);
+    throw new CliError(`cannot open ${where}: ${describe(err)}`);
+  }
+}
+
+/** pg reports a refused connection as an AggregateError with an empty message but a code. */
+function describe(err: unknown): string {
+  const e = err as { message?: string; code?: string };
+  return e.message || e.code || String(err);
+}
