@@ -13,6 +13,7 @@ import { keychainRoutes } from './http/routes/keychain.routes.js';
 import type { Database } from './db/client.js';
 import { PageMarks } from './db/search.js';
 import { AuthService } from './domain/auth.service.js';
+import { RateLimiter } from './domain/rate-limiter.js';
 import { OrganisationsService } from './domain/organisations.service.js';
 import { OrgRecordsService, classroomSpec, placementSpec } from './domain/org-records.service.js';
 import { Searcher } from './domain/search.service.js';
@@ -85,11 +86,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const auth = new AuthService(db, { sessionHours: config.SESSION_HOURS, ratePerMinute: config.RATE_LIMIT_PER_MINUTE });
+  const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, app.log);
+  app.addHook('onReady', async () => limiter.start());
+  app.addHook('onClose', async () => limiter.stop());
+  const auth = new AuthService(db, limiter, { sessionHours: config.SESSION_HOURS });
+  // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
+  app.decorate('forgetCaches', () => { marks.clear(); limiter.forget(); });
   const marks = new PageMarks();
   const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
-  // Tests empty the tables between cases; remembered page ends must go with them.
-  app.decorate('forgetCaches', () => marks.clear());
   const organisations = new OrganisationsService(db, searcher);
   const classrooms = new OrgRecordsService<Record<string, unknown>>(db, searcher, classroomSpec, 'classrooms');
   const placements = new OrgRecordsService<Record<string, unknown>>(db, searcher, placementSpec, 'placements');
