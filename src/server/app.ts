@@ -104,7 +104,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }, app.log)
     : undefined;
   const users = new UsersService({
-    db, searcher, publicUrl: publicUrl(config),
+    db, searcher,
+    publicUrl: () => {
+      const address = app.server.address();
+      return publicUrl(config, typeof address === 'object' && address ? address.port : undefined);
+    },
     mailQueued: (link) => {
       if (sender) sender.kick();
       // Without SMTP the message waits in the outbox; say where the link is so a demo can go on.

@@ -43,6 +43,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return converted as Config;
 }
 
-export function publicUrl(config: Config): string {
-  return (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, '');
+/**
+ * The base URL people and clients reach this server at: PUBLIC_URL, or else the address
+ * it listens on (the real port when PORT=0; localhost when it listens on every interface).
+ */
+export function publicUrl(config: Config, boundPort?: number): string {
+  if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/+$/, '');
+  const host = ['0.0.0.0', '::', ''].includes(config.HOST) ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  return `http://${host}:${boundPort ?? config.PORT}`;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, API_PREFIX } from './app.js';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, publicUrl, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { DEMO_TOKEN, demoTokenLive, isEmpty, seedDemo } from './domain/demo.js';
@@ -24,8 +24,7 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
     throw err;
   }
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
-  const url = (config.PUBLIC_URL ?? `http://${config.HOST}:${port}`).replace(/\/+$/, '');
+  const url = publicUrl(config, typeof address === 'object' && address ? address.port : undefined);
   const log = app.log;
   log.info(`learnfile is listening on ${url}${API_PREFIX}`);
   log.info(`API docs: ${url}/docs  (OpenAPI: ${url}${API_PREFIX}/openapi.json)`);

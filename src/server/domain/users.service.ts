@@ -33,8 +33,8 @@ export type CreateOutcome =
 export interface UsersDeps {
   db: Database;
   searcher: Searcher;
-  /** Base of the links put in emails. */
-  publicUrl: string;
+  /** Base of the links put in emails (known for sure only once the server listens). */
+  publicUrl: () => string;
   /** Told after a commit that queued mail (with the link it carries), so the sender need not wait for its next poll. */
   mailQueued: (link: string) => void;
 }
@@ -92,7 +92,7 @@ export class UsersService {
     let link: string | undefined;
     if (!org.KeychainEmailSuppression) {
       const token = newToken();
-      link = `${this.deps.publicUrl}/keychain/verify/${token}`;
+      link = `${this.deps.publicUrl()}/keychain/verify/${token}`;
       await repo.insertVerification(tx, actor.customerId, keychain.id, user.ID, tokenHash(token), VERIFICATION_DAYS);
       const mail = keychainVerificationMail({
         firstName: user.FirstName, organisation: org.Name, days: VERIFICATION_DAYS,
