@@ -76,8 +76,8 @@ export async function harness(config: Config = testConfig()): Promise<Harness & 
   return {
     db, app,
     async reset() {
+      await (app as unknown as { forgetCaches(): Promise<void> }).forgetCaches();
       await resetDb(db);
-      (app as unknown as { forgetCaches(): void }).forgetCaches();
     },
     async close() { await app.close(); await drop(); },
   };

@@ -91,7 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => limiter.stop());
   const auth = new AuthService(db, limiter, { sessionHours: config.SESSION_HOURS });
   // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
-  app.decorate('forgetCaches', () => { marks.clear(); limiter.forget(); });
+  // The limiter's background write is awaited so that it cannot interleave with the emptying.
+  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); await limiter.flush(); });
   const marks = new PageMarks();
   const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
   const organisations = new OrganisationsService(db, searcher);

@@ -24,11 +24,17 @@ export const users: RecordSpec = {
 
 export interface UserRef { id: number; organisation_id: number; role: number; archived: boolean }
 
-/** The users a create or update refers to, by id, limited to the caller's customer. */
+/**
+ * The users a create or update refers to, by id, limited to the caller's customer. The rows
+ * are locked against deletion (KEY SHARE) until the write commits: a concurrent delete of a
+ * referenced user then either waits and sees the new reference (-111), or wins and the
+ * write finds no such user (-104), never a foreign-key failure.
+ */
 export async function findUserRefs(db: Queryable, customerId: number, ids: number[]): Promise<Map<number, UserRef>> {
   if (ids.length === 0) return new Map();
   const rows = await db.query<UserRef>(
-    `SELECT id, organisation_id, role, archived_at IS NOT NULL AS archived FROM users WHERE customer_id = $1 AND id = ANY($2::int[])`,
+    `SELECT id, organisation_id, role, archived_at IS NOT NULL AS archived FROM users
+      WHERE customer_id = $1 AND id = ANY($2::int[]) ORDER BY id FOR KEY SHARE`,
     [customerId, ids]);
   return new Map(rows.map((r) => [r.id, r]));
 }
