@@ -1,7 +1,10 @@
 import { Option, type Command } from 'commander';
 import { listMail, type MailRow, type MailStatus } from '../server/db/mail-list.repository.js';
 import { parseLimit } from './args.js';
-import { withDatabase } from './db.js';
+import { resolve } from 'node:path';
+import { lockHolder } from '../server/db/lock.js';
+import { CliError } from './args.js';
+import { cliConfig, withDatabase } from './db.js';
 import { examples, print, printJson, when } from './output.js';
 
 export function registerMail(program: Command): void {
@@ -15,8 +18,9 @@ export function registerMail(program: Command): void {
     .option('--limit <n>', 'at most this many messages', parseLimit, 20)
     .option('--json', 'print JSON instead of text')
     .addHelpText('after', examples('learnfile mail list', 'learnfile mail list --status pending --limit 5', 'learnfile mail list --json'))
-    .action(async (opts: { status?: MailStatus; limit: number; json?: boolean }, cmd: Command) => withDatabase(cmd, async (db) => {
-      const rows = await listMail(db, { status: opts.status, limit: opts.limit });
+    .action(async (opts: { status?: MailStatus; limit: number; json?: boolean }, cmd: Command) => {
+      const rows = await fromRunningServer(cmd, opts)
+        ?? await withDatabase(cmd, (db) => listMail(db, { status: opts.status, limit: opts.limit }));
       if (opts.json) {
         printJson(rows.map((m) => ({
           id: m.id, customerId: m.customer_id, userId: m.user_id, status: m.status, attempts: m.attempts,
@@ -28,7 +32,30 @@ export function registerMail(program: Command): void {
       } else {
         print(rows.map(message).join('\n\n'));
       }
-    }));
+    });
+}
+
+/**
+ * While a server holds the embedded database, only it may open it; the demo still needs the
+ * verification links, so the CLI asks that server (address and key are in its lock file).
+ */
+async function fromRunningServer(cmd: Command, opts: { status?: MailStatus; limit: number }): Promise<MailRow[] | undefined> {
+  const config = await cliConfig(cmd);
+  if (config.DATABASE_URL) return undefined;
+  const holder = lockHolder(resolve(config.DATA_DIR));
+  if (!holder?.url || !holder.operatorKey) return undefined;
+  const query = new URLSearchParams({ limit: String(opts.limit), ...(opts.status ? { status: opts.status } : {}) });
+  let res: Response;
+  try {
+    res = await fetch(`${holder.url}/api/admin/mail?${query}`, { headers: { 'X-Operator-Key': holder.operatorKey } });
+  } catch (err) {
+    throw new CliError(`the server (pid ${holder.pid}) holds the database but does not answer at ${holder.url}: ${(err as Error).message}`);
+  }
+  if (!res.ok) throw new CliError(`the server (pid ${holder.pid}) refused the request: HTTP ${res.status}`);
+  process.stderr.write(`(read from the running server, pid ${holder.pid})\n`);
+  const rows = await res.json() as (Omit<MailRow, 'created_at' | 'sent_at' | 'next_attempt_at'> & Record<'created_at' | 'sent_at' | 'next_attempt_at', string | null>)[];
+  const date = (s: string | null) => (s === null ? null : new Date(s));
+  return rows.map((r) => ({ ...r, created_at: date(r.created_at)!, sent_at: date(r.sent_at), next_attempt_at: date(r.next_attempt_at)! }));
 }
 
 function message(m: MailRow): string {

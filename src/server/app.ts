@@ -10,6 +10,7 @@ import { UsersService } from './domain/users.service.js';
 import { KeychainService } from './domain/keychain.service.js';
 import { userRoutes } from './http/routes/users.routes.js';
 import { keychainRoutes } from './http/routes/keychain.routes.js';
+import { adminRoutes } from './http/routes/admin.routes.js';
 import type { Database } from './db/client.js';
 import { PageMarks } from './db/search.js';
 import { AuthService } from './domain/auth.service.js';
@@ -32,6 +33,8 @@ export { API_PREFIX };
 export interface AppDeps {
   db: Database;
   config: Config;
+  /** Enables the operator endpoints the CLI uses while this process holds the embedded database. */
+  operatorKey?: string;
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
 }
@@ -139,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     userRoutes(api, users);
   }, { prefix: API_PREFIX });
   keychainRoutes(app, keychain);
+  if (deps.operatorKey) adminRoutes(app, db, deps.operatorKey);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   await app.ready();

@@ -3,6 +3,8 @@ import { buildApp, API_PREFIX } from './app.js';
 import { loadConfig, publicUrl, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
+import { advertise } from './db/lock.js';
+import { newToken } from './domain/secrets.js';
 import { DEMO_TOKEN, demoTokenLive, isEmpty, seedDemo } from './domain/demo.js';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -15,7 +17,9 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir });
   const migrations = await migrate(db);
   if (config.SEED_DEMO && (await isEmpty(db))) await seedDemo(db);
-  const app = await buildApp({ db, config });
+  // Only the embedded database needs it: with PostgreSQL the CLI opens the database itself.
+  const operatorKey = db.kind === 'pglite' ? newToken() : undefined;
+  const app = await buildApp({ db, config, ...(operatorKey ? { operatorKey } : {}) });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (err) {
@@ -24,7 +28,12 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
     throw err;
   }
   const address = app.server.address();
-  const url = publicUrl(config, typeof address === 'object' && address ? address.port : undefined);
+  const port = typeof address === 'object' && address ? address.port : undefined;
+  const url = publicUrl(config, port);
+  if (operatorKey) {
+    const local = ['0.0.0.0', '::', ''].includes(config.HOST) ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+    advertise(dataDir, `http://${local}:${port ?? config.PORT}`, operatorKey);
+  }
   const log = app.log;
   log.info(`learnfile is listening on ${url}${API_PREFIX}`);
   log.info(`API docs: ${url}/docs  (OpenAPI: ${url}${API_PREFIX}/openapi.json)`);

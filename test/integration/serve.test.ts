@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +98,30 @@ describe(`the server process (${engine})`, () => {
       assert.equal((await orgs.json() as unknown[]).length, 2, 'the demo is loaded once, not again on restart');
     } finally {
       await stop(second);
+    }
+  });
+
+  test('while the server runs, `learnfile mail list` shows a queued verification email with its link', async () => {
+    const server = await start(env);
+    try {
+      const session = await (await call(server.url, '/Authentication', { method: 'POST', headers: { 'X-CustomerToken': DEMO_TOKEN } })).text();
+      const headers = { 'X-TokenID': session, 'Content-Type': 'application/json' };
+      const orgs = await (await call(server.url, '/Organisation/Search', { method: 'POST', headers })).json() as { ID: number; KeychainCreationForNewUserActive: boolean }[];
+      const keychainOrg = orgs.find((o) => o.KeychainCreationForNewUserActive)!;
+      const created = await call(server.url, '/User', {
+        method: 'POST', headers,
+        body: JSON.stringify({ OrganisationID: keychainOrg.ID, Role: 5, FirstName: 'Kim', LastName: 'Lee', Email: 'kim.lee@example.com' }),
+      });
+      assert.equal(created.status, 200);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'mail', 'list', '--limit', '1'], {
+        env: { ...process.env, ...env },
+      });
+      assert.match(stdout, /To: +kim\.lee@example\.com/);
+      assert.match(stdout, /http:\/\/127\.0\.0\.1:\d+\/keychain\/verify\/[A-Za-z0-9_-]+/);
+      const noKey = await fetch(`${server.url}/api/admin/mail`);
+      assert.equal(noKey.status, engine === 'pglite' ? 401 : 404, 'the operator endpoint needs the key, and exists only on the embedded database');
+    } finally {
+      await stop(server);
     }
   });
 });
