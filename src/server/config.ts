@@ -23,6 +23,9 @@ export const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], {
+    default: 'auto', description: 'auto: readable lines on a terminal, JSON lines otherwise',
+  }),
   SEED_DEMO: Type.Boolean({ default: true, description: 'Load the demo customer into an empty database at start-up' }),
 });
 export type Config = Static<typeof ConfigSchema>;
