@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
-import { publicUrl, type Config } from './config.js';
+import { boundPort, publicUrl, type Config } from './config.js';
 import { API_PREFIX } from './http/prefix.js';
 import { MailSender } from './mail/sender.js';
 import { UsersService } from './domain/users.service.js';
@@ -112,10 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : undefined;
   const users = new UsersService({
     db, searcher,
-    publicUrl: () => {
-      const address = app.server.address();
-      return publicUrl(config, typeof address === 'object' && address ? address.port : undefined);
-    },
+    publicUrl: () => publicUrl(config, boundPort(app.server)),
     mailQueued: (link) => {
       if (sender) sender.kick();
       // Without SMTP the message waits in the outbox; say where the link is so a demo can go on.

@@ -52,6 +52,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
  */
 export function publicUrl(config: Config, boundPort?: number): string {
   if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/+$/, '');
-  const host = ['0.0.0.0', '::', ''].includes(config.HOST) ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  return localUrl(config, 'localhost', boundPort);
+}
+
+/** The URL a client on this machine reaches the server at; `anyHost` stands in for 0.0.0.0 / ::. */
+export function localUrl(config: Config, anyHost: string, boundPort?: number): string {
+  const host = ['0.0.0.0', '::', ''].includes(config.HOST) ? anyHost : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   return `http://${host}:${boundPort ?? config.PORT}`;
+}
+
+/** The port a listening server actually took (PORT=0 picks one), if it listens. */
+export function boundPort(server: { address(): unknown }): number | undefined {
+  const address = server.address();
+  return typeof address === 'object' && address !== null && 'port' in address ? Number(address.port) : undefined;
 }

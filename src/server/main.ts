@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, API_PREFIX } from './app.js';
-import { loadConfig, publicUrl, type Config } from './config.js';
+import { boundPort, loadConfig, localUrl, publicUrl, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { advertise } from './db/lock.js';
@@ -27,13 +27,9 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
     await db.close();
     throw err;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : undefined;
+  const port = boundPort(app.server);
   const url = publicUrl(config, port);
-  if (operatorKey) {
-    const local = ['0.0.0.0', '::', ''].includes(config.HOST) ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
-    advertise(dataDir, `http://${local}:${port ?? config.PORT}`, operatorKey);
-  }
+  if (operatorKey) advertise(dataDir, localUrl(config, '127.0.0.1', port), operatorKey);
   const log = app.log;
   log.info(`learnfile is listening on ${url}${API_PREFIX}`);
   log.info(`API docs: ${url}/docs  (OpenAPI: ${url}${API_PREFIX}/openapi.json)`);
