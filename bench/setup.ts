@@ -11,7 +11,7 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { openDatabase, redactUrl, type Database } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
-import * as orgs from '../src/server/db/organisations.repository.js';
+import * as orgs from '../src/server/resources/organisations/organisations.repository.js';
 import { newToken, tokenHash } from '../src/server/domain/secrets.js';
 
 export interface BenchDb { db: Database; where: string; drop(): Promise<void> }

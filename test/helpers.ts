@@ -10,7 +10,7 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { openDatabase, type Database } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
-import * as orgs from '../src/server/db/organisations.repository.js';
+import * as orgs from '../src/server/resources/organisations/organisations.repository.js';
 import { newToken, tokenHash } from '../src/server/domain/secrets.js';
 
 export const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { insertApiToken, insertCustomer, listCustomers } from '../server/db/organisations.repository.js';
+import { insertApiToken, insertCustomer, listCustomers } from '../server/resources/organisations/organisations.repository.js';
 import { newToken, tokenHash } from '../server/domain/secrets.js';
 import { parseName } from './args.js';
 import { withDatabase } from './db.js';

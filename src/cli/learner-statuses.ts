@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { insertLearnerStatus, learnerStatuses } from '../server/db/organisations.repository.js';
+import { insertLearnerStatus, learnerStatuses } from '../server/resources/organisations/organisations.repository.js';
 import { CliError, parseId, parseName } from './args.js';
 import { withDatabase } from './db.js';
 import { examples, print, printJson, table } from './output.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { listMail, type MailRow, type MailStatus } from '../server/db/mail-list.repository.js';
+import { listMail, type MailRow, type MailStatus } from '../server/mail/mail-list.repository.js';
 import { parseLimit } from './args.js';
 import { resolve } from 'node:path';
 import { lockHolder } from '../server/db/lock.js';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Queryable } from '../server/db/client.js';
-import { insertOrganisation, listOrganisations, updateOrganisation } from '../server/db/organisations.repository.js';
+import { insertOrganisation, listOrganisations, updateOrganisation } from '../server/resources/organisations/organisations.repository.js';
 import { CliError, parseId, parseName, parseOnOff } from './args.js';
 import { withDatabase } from './db.js';
 import { examples, onOff, print, printJson, table } from './output.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deleteCustomers, demoCustomers, listOrganisations } from '../server/db/organisations.repository.js';
+import { deleteCustomers, demoCustomers, listOrganisations } from '../server/resources/organisations/organisations.repository.js';
 import { tokenHash } from '../server/domain/secrets.js';
 import { CliError } from './args.js';
 import { withDatabase } from './db.js';
@@ -16,7 +16,7 @@ export function registerSeed(program: Command): void {
     .addHelpText('after', examples('learnfile seed demo', 'learnfile seed demo --force'))
     .action(async (opts: { force?: boolean }, cmd: Command) => withDatabase(cmd, async (db) => {
       // The demo pulls in the API's schemas; only this command needs them.
-      const { DEMO_CUSTOMER, DEMO_TOKEN, demoTokenLive, seedDemo } = await import('../server/domain/demo.js');
+      const { DEMO_CUSTOMER, DEMO_TOKEN, demoTokenLive, seedDemo } = await import('../server/demo/demo.js');
       const existing = await demoCustomers(db, DEMO_CUSTOMER, tokenHash(DEMO_TOKEN));
       if (existing.length > 0 && !opts.force) {
         const token = (await demoTokenLive(db)) ? `; its token is ${DEMO_TOKEN}` : '';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Queryable } from '../server/db/client.js';
-import { findCustomer, insertApiToken, listApiTokens, revokeApiToken } from '../server/db/organisations.repository.js';
+import { findCustomer, insertApiToken, listApiTokens, revokeApiToken } from '../server/resources/organisations/organisations.repository.js';
 import { newToken, tokenHash } from '../server/domain/secrets.js';
 import { CliError, parseId } from './args.js';
 import { withDatabase } from './db.js';

@@ -5,7 +5,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { advertise } from './db/lock.js';
 import { newToken } from './domain/secrets.js';
-import { DEMO_TOKEN, demoTokenLive, isEmpty, seedDemo } from './domain/demo.js';
+import { DEMO_TOKEN, demoTokenLive, isEmpty, seedDemo } from './demo/demo.js';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 

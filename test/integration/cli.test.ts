@@ -15,8 +15,8 @@ import pg from 'pg';
 import { buildApp } from '../../src/server/app.js';
 import { openDatabase, type Database } from '../../src/server/db/client.js';
 import { migrate } from '../../src/server/db/migrate.js';
-import * as orgs from '../../src/server/db/organisations.repository.js';
-import { DEMO_TOKEN } from '../../src/server/domain/demo.js';
+import * as orgs from '../../src/server/resources/organisations/organisations.repository.js';
+import { DEMO_TOKEN } from '../../src/server/demo/demo.js';
 import { Client, engine, newCustomer, testConfig } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

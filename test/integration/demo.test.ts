@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, engine, harness, type Harness } from '../helpers.js';
-import { DEMO_TOKEN, seedDemo } from '../../src/server/domain/demo.js';
+import { DEMO_TOKEN, seedDemo } from '../../src/server/demo/demo.js';
 
 describe(`the demo seed (${engine})`, () => {
   let h: Harness & { reset(): Promise<void> };

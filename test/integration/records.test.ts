@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, engine, harness, newCustomer, newOrganisation } from '../helpers.js';
-import { insertLearnerStatus } from '../../src/server/db/organisations.repository.js';
+import { insertLearnerStatus } from '../../src/server/resources/organisations/organisations.repository.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engine, freshDatabaseUrl } from '../helpers.js';
-import { DEMO_TOKEN } from '../../src/server/domain/demo.js';
+import { DEMO_TOKEN } from '../../src/server/demo/demo.js';
 
 interface Started { child: ChildProcess; log: string[]; url: string }
 

@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { engine, harness, tenantWithCentre, type Harness } from '../helpers.js';
-import { insertLearnerStatus } from '../../src/server/db/organisations.repository.js';
+import { insertLearnerStatus } from '../../src/server/resources/organisations/organisations.repository.js';
 
 type H = Harness & { reset(): Promise<void> };
 type Centre = Awaited<ReturnType<typeof tenantWithCentre>>;

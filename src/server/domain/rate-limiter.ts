@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Queryable } from '../db/client.js';
-import { addCalls } from '../db/auth.repository.js';
+import { addCalls } from '../resources/authentication/auth.repository.js';
 import { AppError } from './app-error.js';
 
 export class RateLimited extends AppError {

@@ -1,5 +1,5 @@
 import type { ApiApp } from './types.js';
-import type { Actor, AuthService } from '../domain/auth.service.js';
+import type { Actor, AuthService } from '../resources/authentication/auth.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

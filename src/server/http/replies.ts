@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { SearchAnswer } from '../domain/search.service.js';
 import { PageParams, authErrors } from '../../contract/common.js';
 import type { ApiApp } from './types.js';
-import type { Actor } from '../domain/auth.service.js';
+import type { Actor } from '../resources/authentication/auth.service.js';
 import type { Paging } from '../domain/search.service.js';
 
 /** 204 with no body: updates, archive, delete. */

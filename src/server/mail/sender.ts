@@ -1,7 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/client.js';
-import { claimDue, markFailed, markSent } from '../db/mail.repository.js';
+import { claimDue, markFailed, markSent } from './outbox.repository.js';
 
 export interface SenderOptions {
   smtpUrl: string;

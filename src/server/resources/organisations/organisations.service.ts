@@ -1,10 +1,10 @@
-import type { Database, Queryable } from '../db/client.js';
-import * as repo from '../db/organisations.repository.js';
-import type { OrganisationSearchFilter } from '../../contract/organisations.js';
-import { MAX_ID } from '../../contract/common.js';
-import { AppError, type FieldIssue } from './app-error.js';
-import type { Actor } from './auth.service.js';
-import type { Paging, Searcher } from './search.service.js';
+import type { Database, Queryable } from '../../db/client.js';
+import * as repo from './organisations.repository.js';
+import type { OrganisationSearchFilter } from '../../../contract/organisations.js';
+import { MAX_ID } from '../../../contract/common.js';
+import { AppError, type FieldIssue } from '../../domain/app-error.js';
+import type { Actor } from '../authentication/auth.service.js';
+import type { Paging, Searcher } from '../../domain/search.service.js';
 
 export class OrganisationsService {
   constructor(private readonly db: Database, private readonly searcher: Searcher) {}

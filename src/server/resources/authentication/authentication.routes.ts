@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { ErrorBody } from '../../../contract/common.js';
-import type { AuthService } from '../../domain/auth.service.js';
-import { header } from '../auth.js';
-import type { ApiApp } from '../types.js';
+import type { AuthService } from './auth.service.js';
+import { header } from '../../http/auth.js';
+import type { ApiApp } from '../../http/types.js';
 
 export function authenticationRoutes(app: ApiApp, auth: AuthService): void {
   app.post('/Authentication', {

@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
 import type { FastifyReply } from 'fastify';
 import type { Database } from '../../db/client.js';
-import { listMail } from '../../db/mail-list.repository.js';
+import { listMail } from '../../mail/mail-list.repository.js';
 import { sameHash, tokenHash } from '../../domain/secrets.js';
 import { AppError } from '../../domain/app-error.js';
-import type { ApiApp } from '../types.js';
+import type { ApiApp } from '../../http/types.js';
 
 /**
  * What the operator CLI asks a running server for when it cannot open the embedded database

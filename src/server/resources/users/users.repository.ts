@@ -1,7 +1,7 @@
-import type { Queryable } from './client.js';
-import { insertAudit } from './audit.repository.js';
-import type { RecordSpec } from './records.js';
-import { Filters, type Listing } from './search.js';
+import type { Queryable } from '../../db/client.js';
+import { insertAudit } from '../../db/audit.repository.js';
+import type { RecordSpec } from '../../db/records.js';
+import { Filters, type Listing } from '../../db/search.js';
 
 export const users: RecordSpec = {
   table: 'users',

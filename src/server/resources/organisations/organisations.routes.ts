@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
 import { IdParams, authErrors, ErrorBody } from '../../../contract/common.js';
 import { Customer, LearnerStatus, Organisation, OrganisationSearchFilter } from '../../../contract/organisations.js';
-import type { OrganisationsService } from '../../domain/organisations.service.js';
-import { searchRoutes, sendList } from '../replies.js';
-import type { ApiApp } from '../types.js';
+import type { OrganisationsService } from './organisations.service.js';
+import { searchRoutes, sendList } from '../../http/replies.js';
+import type { ApiApp } from '../../http/types.js';
 
 export function organisationRoutes(app: ApiApp, organisations: OrganisationsService): void {
   app.get('/Customer', {

@@ -1,6 +1,6 @@
-import type { Queryable } from './client.js';
-import { Filters, type Listing } from './search.js';
-import { insertAudit, type Changes } from './audit.repository.js';
+import type { Queryable } from '../../db/client.js';
+import { Filters, type Listing } from '../../db/search.js';
+import { insertAudit, type Changes } from '../../db/audit.repository.js';
 
 export const ORGANISATION_COLUMNS = `id AS "ID", name AS "Name",
   keychain_creation_active AS "KeychainCreationForNewUserActive",

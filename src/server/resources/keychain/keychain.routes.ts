@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { KeychainService, VerifyOutcome } from '../../domain/keychain.service.js';
+import type { KeychainService, VerifyOutcome } from './keychain.service.js';
 import { escapeHtml } from '../../mail/templates.js';
-import type { ApiApp } from '../types.js';
+import type { ApiApp } from '../../http/types.js';
 
 const pages: Record<VerifyOutcome | 'ready', { status: number; title: string; text: string }> = {
   ready: { status: 200, title: 'Verify your email address', text: 'Press the button to confirm that this email address is yours.' },

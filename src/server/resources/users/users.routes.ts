@@ -1,11 +1,11 @@
 import type { FastifyReply } from 'fastify';
 import { IdParams, authErrors, ErrorBody, Empty } from '../../../contract/common.js';
 import { CreatedUser, CreateUserBody, UpdateUserBody, User, UserSearchFilter, UserSummary } from '../../../contract/users.js';
-import type { UsersService } from '../../domain/users.service.js';
-import { schemaIssues } from '../errors.js';
-import { noContent, searchRoutes } from '../replies.js';
-import type { ApiApp } from '../types.js';
-import { API_PREFIX } from '../prefix.js';
+import type { UsersService } from './users.service.js';
+import { schemaIssues } from '../../http/errors.js';
+import { noContent, searchRoutes } from '../../http/replies.js';
+import type { ApiApp } from '../../http/types.js';
+import { API_PREFIX } from '../../http/prefix.js';
 
 const tags = ['Users'];
 const ilrNote = 'ILR values outside the code lists (L12-L16, LLDD codes) are kept and reported in a Warning header.';

@@ -1,10 +1,10 @@
-import type { Database } from '../db/client.js';
-import { findRecord, insertRecord, updateRecord, type RecordSpec } from '../db/records.js';
-import { classrooms, namedListing, placements } from '../db/org-records.repository.js';
-import { AppError, type FieldIssue } from './app-error.js';
-import { actorLabel, type Actor } from './auth.service.js';
-import { requireOrganisation } from './organisations.service.js';
-import type { Paging, Searcher } from './search.service.js';
+import type { Database } from '../../db/client.js';
+import { findRecord, insertRecord, updateRecord, type RecordSpec } from '../../db/records.js';
+import { classrooms, namedListing, placements } from './org-records.repository.js';
+import { AppError, type FieldIssue } from '../../domain/app-error.js';
+import { actorLabel, type Actor } from '../authentication/auth.service.js';
+import { requireOrganisation } from '../organisations/organisations.service.js';
+import type { Paging, Searcher } from '../../domain/search.service.js';
 
 /**
  * Classes and placements: records that belong to an organisation and have no rules beyond

@@ -1,6 +1,6 @@
-import type { Database } from '../db/client.js';
-import { findVerification, markVerified } from '../db/users.repository.js';
-import { tokenHash } from './secrets.js';
+import type { Database } from '../../db/client.js';
+import { findVerification, markVerified } from '../users/users.repository.js';
+import { tokenHash } from '../../domain/secrets.js';
 
 export type VerifyOutcome = 'verified' | 'already-verified' | 'expired' | 'unknown';
 

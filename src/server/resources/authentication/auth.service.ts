@@ -1,8 +1,8 @@
-import type { Database } from '../db/client.js';
-import * as repo from '../db/auth.repository.js';
-import { AppError } from './app-error.js';
-import { newToken, sameHash, tokenHash } from './secrets.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { Database } from '../../db/client.js';
+import * as repo from './auth.repository.js';
+import { AppError } from '../../domain/app-error.js';
+import { newToken, sameHash, tokenHash } from '../../domain/secrets.js';
+import type { RateLimiter } from '../../domain/rate-limiter.js';
 
 /** Who is calling: the customer, and the session and API token they called with (for the audit trail). */
 export interface Actor {

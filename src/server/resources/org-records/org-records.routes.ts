@@ -1,10 +1,10 @@
 import type { TObject } from 'typebox';
 import { IdParams, authErrors, ErrorBody } from '../../../contract/common.js';
 import { NamedRecordSummary } from '../../../contract/organisations.js';
-import type { OrgRecordsService } from '../../domain/org-records.service.js';
-import { schemaIssues } from '../errors.js';
-import { searchRoutes } from '../replies.js';
-import type { ApiApp } from '../types.js';
+import type { OrgRecordsService } from './org-records.service.js';
+import { schemaIssues } from '../../http/errors.js';
+import { searchRoutes } from '../../http/replies.js';
+import type { ApiApp } from '../../http/types.js';
 
 interface OrgRecordRoutes {
   base: '/Classroom' | '/Placement';

@@ -1,17 +1,17 @@
-import type { Database, Queryable } from '../db/client.js';
-import { deleteRecord, findRecord, insertRecord, updateRecord } from '../db/records.js';
-import type { OrganisationRow } from '../db/organisations.repository.js';
-import * as repo from '../db/users.repository.js';
-import { insertAudit } from '../db/audit.repository.js';
-import { enqueueMail } from '../db/mail.repository.js';
-import { keychainVerificationMail } from '../mail/templates.js';
-import { Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../contract/users.js';
-import { AppError, issue, type FieldIssue } from './app-error.js';
-import { actorLabel, type Actor } from './auth.service.js';
-import { requireOrganisation } from './organisations.service.js';
-import type { Paging, Searcher } from './search.service.js';
-import { hashPassword, newPassword, newToken, tokenHash } from './secrets.js';
-import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from './uk-data.js';
+import type { Database, Queryable } from '../../db/client.js';
+import { deleteRecord, findRecord, insertRecord, updateRecord } from '../../db/records.js';
+import type { OrganisationRow } from '../organisations/organisations.repository.js';
+import * as repo from './users.repository.js';
+import { insertAudit } from '../../db/audit.repository.js';
+import { enqueueMail } from '../../mail/outbox.repository.js';
+import { keychainVerificationMail } from '../../mail/templates.js';
+import { Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
+import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
+import { actorLabel, type Actor } from '../authentication/auth.service.js';
+import { requireOrganisation } from '../organisations/organisations.service.js';
+import type { Paging, Searcher } from '../../domain/search.service.js';
+import { hashPassword, newPassword, newToken, tokenHash } from '../../domain/secrets.js';
+import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from '../../domain/uk-data.js';
 
 /** Fields only a learner carries; for other roles they are ignored like unknown keys. */
 const LEARNER_ONLY = [

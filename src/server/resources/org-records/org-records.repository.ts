@@ -1,5 +1,5 @@
-import type { RecordSpec } from './records.js';
-import { Filters, type Listing } from './search.js';
+import type { RecordSpec } from '../../db/records.js';
+import { Filters, type Listing } from '../../db/search.js';
 
 export const classrooms: RecordSpec = {
   table: 'classrooms',

@@ -1,10 +1,10 @@
 import type { Database, Queryable } from '../db/client.js';
-import * as orgs from '../db/organisations.repository.js';
+import * as orgs from '../resources/organisations/organisations.repository.js';
 import { insertRecord } from '../db/records.js';
-import { classrooms, placements } from '../db/org-records.repository.js';
-import { assignUsername, upsertKeychain, users } from '../db/users.repository.js';
+import { classrooms, placements } from '../resources/org-records/org-records.repository.js';
+import { assignUsername, upsertKeychain, users } from '../resources/users/users.repository.js';
 import { Roles } from '../../contract/users.js';
-import { hashPassword, newPassword, tokenHash } from './secrets.js';
+import { hashPassword, newPassword, tokenHash } from '../domain/secrets.js';
 
 /**
  * The demo customer's token is public on purpose: it is printed at every start so that a

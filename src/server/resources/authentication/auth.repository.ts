@@ -1,4 +1,4 @@
-import type { Queryable } from './client.js';
+import type { Queryable } from '../../db/client.js';
 
 export interface TokenRow { id: number; customer_id: number; token_hash: Buffer }
 export interface SessionRow { id: number; customer_id: number; api_token_id: number; token_hash: Buffer }
