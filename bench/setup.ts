@@ -12,6 +12,7 @@ import { loadConfig } from '../src/server/config.js';
 import { openDatabase, redactUrl, type Database } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
 import * as orgs from '../src/server/resources/organisations/organisations.repository.js';
+import * as customers from '../src/server/resources/customers/customers.repository.js';
 import { newToken, tokenHash } from '../src/server/domain/secrets.js';
 
 export interface BenchDb { db: Database; where: string; drop(): Promise<void> }
@@ -59,9 +60,9 @@ export interface Tenant { customerId: number; token: string; organisationId: num
 
 /** A customer with a live API token and one organisation (what the operator's CLI makes). */
 export async function tenant(db: Database): Promise<Tenant> {
-  const customerId = await orgs.insertCustomer(db, 'Bench customer');
+  const customerId = await customers.insertCustomer(db, 'Bench customer');
   const token = newToken();
-  await orgs.insertApiToken(db, customerId, tokenHash(token), 'bench');
+  await customers.insertApiToken(db, customerId, tokenHash(token), 'bench');
   const organisationId = await orgs.insertOrganisation(db, customerId, { name: 'Bench centre' });
   return { customerId, token, organisationId };
 }

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../src/server/config.js';
 import { openDatabase, type Database } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
 import * as orgs from '../src/server/resources/organisations/organisations.repository.js';
+import * as customers from '../src/server/resources/customers/customers.repository.js';
 import { newToken, tokenHash } from '../src/server/domain/secrets.js';
 
 export const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
@@ -87,9 +88,9 @@ export interface Tenant { customerId: number; token: string }
 
 /** A customer with a live API token (what the operator's CLI makes). */
 export async function newCustomer(db: Database, name = 'Customer'): Promise<Tenant> {
-  const customerId = await orgs.insertCustomer(db, name);
+  const customerId = await customers.insertCustomer(db, name);
   const token = newToken();
-  await orgs.insertApiToken(db, customerId, tokenHash(token), 'test');
+  await customers.insertApiToken(db, customerId, tokenHash(token), 'test');
   return { customerId, token };
 }
 

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { listAudit, type AuditRow, type Changes } from '../server/db/audit.repository.js';
+import type { OperationResult } from '../server/resources/admin/admin.operations.js';
 import { parseId, parseLimit, parseSince } from './args.js';
-import { withDatabase } from './db.js';
+import { operate } from './operate.js';
 import { examples, print, printJson, when } from './output.js';
 
 interface AuditOptions {
@@ -23,24 +23,30 @@ export function registerAudit(program: Command): void {
       'learnfile audit --entity classroom --id 12',
       'learnfile audit --action delete --since 2026-09-01 --json',
     ))
-    .action(async (opts: AuditOptions, cmd: Command) => withDatabase(cmd, async (db) => {
-      const rows = await listAudit(db, {
-        customerId: opts.customer, entity: opts.entity, entityId: opts.id, action: opts.action, since: opts.since, limit: opts.limit,
+    .action(async (opts: AuditOptions, cmd: Command) => {
+      const rows = await operate(cmd, 'audit.list', {
+        ...(opts.customer === undefined ? {} : { customerId: opts.customer }),
+        ...(opts.entity === undefined ? {} : { entity: opts.entity }),
+        ...(opts.id === undefined ? {} : { entityId: opts.id }),
+        ...(opts.action === undefined ? {} : { action: opts.action }),
+        ...(opts.since === undefined ? {} : { since: opts.since.toISOString() }),
+        limit: opts.limit,
       });
       if (opts.json) {
-        printJson(rows.map((r) => ({
-          id: r.id, customerId: r.customer_id, at: r.at, actor: r.actor, entity: r.entity, entityId: r.entity_id, action: r.action, changes: r.changes,
-        })));
+        printJson(rows);
       } else if (rows.length === 0) {
         print('No audit records match.');
       } else {
         print(lines(rows).join('\n'));
       }
-    }));
+    });
 }
 
+type AuditRow = OperationResult<'audit.list'>[number];
+type Changes = AuditRow['changes'];
+
 function lines(rows: AuditRow[]): string[] {
-  const cells = rows.map((r) => [when(r.at), `customer ${r.customer_id}`, `${r.entity} ${r.entity_id}`, r.action, r.actor]);
+  const cells = rows.map((r) => [when(r.at), `customer ${r.customerId}`, `${r.entity} ${r.entityId}`, r.action, r.actor]);
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   return cells.map((c, n) => `${c.map((v, i) => v.padEnd(widths[i]!)).join('  ')}  ${changes(rows[n]!.changes)}`.trimEnd());
 }

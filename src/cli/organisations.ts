@@ -1,33 +1,16 @@
 import { Option, type Command } from 'commander';
-import type { Queryable } from '../server/db/client.js';
-import { insertOrganisation, listOrganisations, updateOrganisation } from '../server/resources/organisations/organisations.repository.js';
+import type { OperationResult } from '../server/resources/admin/admin.operations.js';
 import { CliError, parseId, parseName, parseOnOff } from './args.js';
-import { withDatabase } from './db.js';
+import { operate } from './operate.js';
 import { examples, onOff, print, printJson, table } from './output.js';
-import { requireCustomer } from './tokens.js';
 
-type OrganisationRow = Awaited<ReturnType<typeof listOrganisations>>[number];
+type OrganisationRow = OperationResult<'organisation.list'>[number];
 
 const keychainOption = () => new Option('--keychain <on|off>', 'Keychain creation for new users: they join a Keychain by email instead of getting a username and password').argParser(parseOnOff);
 const suppressOption = () => new Option('--suppress-email <on|off>', 'suppress the verification email sent when a user joins a Keychain').argParser(parseOnOff);
 
-/*
- * The operator works across customers, so an organisation is found by its ID alone; the
- * repository's lookup is scoped to one customer. A list scan is fine at operator scale.
- */
-export async function requireOrganisation(db: Queryable, organisationId: number): Promise<OrganisationRow> {
-  const found = (await listOrganisations(db)).find((o) => o.id === organisationId);
-  if (!found) throw new CliError(`no organisation with ID ${organisationId} (see: learnfile organisation list)`);
-  return found;
-}
-
-const json = (o: OrganisationRow) => ({
-  id: o.id, customerId: o.customer_id, name: o.name,
-  keychainCreation: o.keychain_creation_active, keychainEmailSuppression: o.keychain_email_suppression,
-});
-
 const describe = (o: OrganisationRow) =>
-  `${o.name} (customer ${o.customer_id}; Keychain creation ${onOff(o.keychain_creation_active)}, email suppression ${onOff(o.keychain_email_suppression)})`;
+  `${o.name} (customer ${o.customerId}; Keychain creation ${onOff(o.keychainCreation)}, email suppression ${onOff(o.keychainEmailSuppression)})`;
 
 export function registerOrganisations(program: Command): void {
   const organisation = program.command('organisation')
@@ -42,12 +25,10 @@ export function registerOrganisations(program: Command): void {
     .addOption(keychainOption())
     .addOption(suppressOption())
     .addHelpText('after', examples('learnfile organisation create 3 "Northgate College"', 'learnfile organisation create 3 "Riverside Centre" --keychain on --suppress-email off'))
-    .action(async (customerId: number, name: string, opts: { keychain?: boolean; suppressEmail?: boolean }, cmd: Command) =>
-      withDatabase(cmd, async (db) => {
-        await requireCustomer(db, customerId);
-        const id = await insertOrganisation(db, customerId, { name, keychain: opts.keychain, suppressEmail: opts.suppressEmail });
-        print(`Organisation ${id} created: ${describe(await requireOrganisation(db, id))}`);
-      }));
+    .action(async (customerId: number, name: string, opts: { keychain?: boolean; suppressEmail?: boolean }, cmd: Command) => {
+      const created = await operate(cmd, 'organisation.create', { customerId, name, ...settings(opts) });
+      print(`Organisation ${created.id} created: ${describe(created)}`);
+    });
 
   organisation.command('update')
     .description('Rename an organisation or change its Keychain settings; options left out stay as they are')
@@ -60,12 +41,8 @@ export function registerOrganisations(program: Command): void {
       if (opts.name === undefined && opts.keychain === undefined && opts.suppressEmail === undefined) {
         throw new CliError('nothing to change: give --name, --keychain or --suppress-email');
       }
-      await withDatabase(cmd, async (db) => {
-        if (!(await updateOrganisation(db, organisationId, opts, 'operator:cli'))) {
-          throw new CliError(`no organisation with ID ${organisationId} (see: learnfile organisation list)`);
-        }
-        print(`Organisation ${organisationId} updated: ${describe(await requireOrganisation(db, organisationId))}`);
-      });
+      const updated = await operate(cmd, 'organisation.update', { organisationId, ...settings(opts), actor: 'operator:cli' });
+      print(`Organisation ${organisationId} updated: ${describe(updated)}`);
     });
 
   organisation.command('list')
@@ -73,16 +50,24 @@ export function registerOrganisations(program: Command): void {
     .option('--customer <customerId>', 'only this customer\'s organisations', parseId)
     .option('--json', 'print JSON instead of a table')
     .addHelpText('after', examples('learnfile organisation list', 'learnfile organisation list --customer 3 --json'))
-    .action(async (opts: { customer?: number; json?: boolean }, cmd: Command) => withDatabase(cmd, async (db) => {
-      if (opts.customer !== undefined) await requireCustomer(db, opts.customer);
-      const rows = await listOrganisations(db, opts.customer);
+    .action(async (opts: { customer?: number; json?: boolean }, cmd: Command) => {
+      const rows = await operate(cmd, 'organisation.list', opts.customer === undefined ? {} : { customerId: opts.customer });
       if (opts.json) {
-        printJson(rows.map(json));
+        printJson(rows);
       } else if (rows.length === 0) {
         print('No organisations yet. Create one with: learnfile organisation create <customerId> <name>');
       } else {
         print(table(['ID', 'Customer', 'Name', 'Keychain creation', 'Email suppression'],
-          rows.map((o) => [o.id, o.customer_id, o.name, onOff(o.keychain_creation_active), onOff(o.keychain_email_suppression)])));
+          rows.map((o) => [o.id, o.customerId, o.name, onOff(o.keychainCreation), onOff(o.keychainEmailSuppression)])));
       }
-    }));
+    });
+}
+
+/** Only the settings given: an option left out leaves the setting as it is. */
+function settings(opts: { name?: string; keychain?: boolean; suppressEmail?: boolean }) {
+  return {
+    ...(opts.name === undefined ? {} : { name: opts.name }),
+    ...(opts.keychain === undefined ? {} : { keychain: opts.keychain }),
+    ...(opts.suppressEmail === undefined ? {} : { suppressEmail: opts.suppressEmail }),
+  };
 }

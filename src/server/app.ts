@@ -6,27 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { boundPort, publicUrl, type Config } from './config.js';
 import { API_PREFIX } from './http/prefix.js';
 import { MailSender } from './mail/sender.js';
-import { UsersService } from './resources/users/users.service.js';
-import { KeychainService } from './resources/keychain/keychain.service.js';
-import { userRoutes } from './resources/users/users.routes.js';
-import { keychainRoutes } from './resources/keychain/keychain.routes.js';
-import { adminRoutes } from './resources/admin/admin.routes.js';
 import type { Database } from './db/client.js';
-import { PageMarks } from './db/search.js';
-import { AuthService } from './resources/authentication/auth.service.js';
-import { RateLimiter } from './domain/rate-limiter.js';
-import { OrganisationsService } from './resources/organisations/organisations.service.js';
-import { OrgRecordsService, classroomSpec, placementSpec } from './resources/org-records/org-records.service.js';
-import { Searcher } from './domain/search.service.js';
 import { registerAuth } from './http/auth.js';
-import { CANONICAL_DATE, PathCanon, pathRewriter, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
+import { CANONICAL_DATE, PathMatcher, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
 import { registerErrorHandler } from './http/errors.js';
-import { authenticationRoutes } from './resources/authentication/authentication.routes.js';
-import { organisationRoutes } from './resources/organisations/organisations.routes.js';
-import { orgRecordRoutes } from './resources/org-records/org-records.routes.js';
 import type { ApiApp } from './http/types.js';
-import { Classroom, ClassroomSearchFilter, CreateClassroomBody, UpdateClassroomBody } from '../contract/classrooms.js';
-import { CreatePlacementBody, Placement, PlacementSearchFilter, UpdatePlacementBody } from '../contract/placements.js';
+import { VERIFY_PATH } from './resources/keychain/keychain.service.js';
+import { createServices, routeModules, type Core } from './resources/registry.js';
 
 export { API_PREFIX };
 
@@ -42,7 +28,7 @@ export interface AppDeps {
 /** Builds the whole HTTP app on a database; never listens (tests inject, main listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { db, config } = deps;
-  const canon = new PathCanon();
+  const matcher = new PathMatcher();
   const options: FastifyServerOptions = {
     logger: deps.logger ?? {
       level: config.LOG_LEVEL,
@@ -52,12 +38,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Verification links are credentials: keep their tokens out of the access log.
       serializers: {
         req: (req: { method: string; url: string; ip?: string }) => ({
-          method: req.method, url: req.url.replace(/(\/keychain\/verify\/)[^/?#]+/i, '$1[redacted]'), remoteAddress: req.ip,
+          method: req.method, url: redactVerification(req.url), remoteAddress: req.ip,
         }),
       },
     },
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID()),
-    rewriteUrl: pathRewriter(canon),
+    rewriteUrl: (req) => matcher.rewrite(req.url ?? '/'),
     bodyLimit: 10 * 1024 * 1024,
     ajv: {
       customOptions: { allErrors: true, coerceTypes: true, removeAdditional: true, useDefaults: true },
@@ -67,7 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onRoute', (route) => canon.learn(route.url));
+  app.addHook('onRoute', (route) => matcher.learn(route.url));
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-ID', request.id); });
   registerBodyParsers(app);
   registerErrorHandler(app);
@@ -92,59 +78,46 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, app.log);
-  app.addHook('onReady', async () => limiter.start());
-  app.addHook('onClose', async () => limiter.stop());
-  const auth = new AuthService(db, limiter, { sessionHours: config.SESSION_HOURS });
-  // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
-  // The limiter's background write is awaited so that it cannot interleave with the emptying.
-  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); await limiter.flush(); });
-  const marks = new PageMarks();
-  const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
-  const organisations = new OrganisationsService(db, searcher);
-  const classrooms = new OrgRecordsService<Record<string, unknown>>(db, searcher, classroomSpec, 'classrooms');
-  const placements = new OrgRecordsService<Record<string, unknown>>(db, searcher, placementSpec, 'placements');
   const sender = config.SMTP_URL
     ? new MailSender(db, {
       smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, pollMs: config.MAIL_POLL_MS,
       maxAttempts: config.MAIL_MAX_ATTEMPTS, retryBaseMs: config.MAIL_RETRY_BASE_MS,
     }, app.log)
     : undefined;
-  const users = new UsersService({
-    db, searcher,
+  const core: Core = {
+    db, config, log: app.log, operatorKey: deps.operatorKey,
     publicUrl: () => publicUrl(config, boundPort(app.server)),
     mailQueued: (link) => {
       if (sender) sender.kick();
       // Without SMTP the message waits in the outbox; say where the link is so a demo can go on.
       else app.log.info(`mail queued; SMTP_URL is not set, so it stays in the outbox (learnfile mail list). Link: ${link}`);
     },
-  });
-  const keychain = new KeychainService(db);
+  };
+  const services = createServices(core);
+  const { limiter, marks } = services;
+  app.addHook('onReady', async () => limiter.start());
+  app.addHook('onClose', async () => limiter.stop());
   if (sender) {
     app.addHook('onReady', async () => sender.start());
     app.addHook('onClose', async () => sender.stop());
   }
+  // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
+  // The limiter's background write is awaited so that it cannot interleave with the emptying.
+  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); await limiter.flush(); });
 
   await app.register(async (api: ApiApp) => {
-    registerAuth(api, auth);
+    registerAuth(api, services.auth);
     registerBodyNormaliser(api);
     api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-    authenticationRoutes(api, auth);
-    organisationRoutes(api, organisations);
-    orgRecordRoutes(api, {
-      base: '/Classroom', noun: 'class', plural: 'Classes', record: Classroom, create: CreateClassroomBody,
-      update: UpdateClassroomBody, filter: ClassroomSearchFilter, service: classrooms,
-    });
-    orgRecordRoutes(api, {
-      base: '/Placement', noun: 'placement', plural: 'Placements', record: Placement, create: CreatePlacementBody,
-      update: UpdatePlacementBody, filter: PlacementSearchFilter, service: placements,
-    });
-    userRoutes(api, users);
+    for (const module of routeModules) if (module.scope === 'api') module.register(api, services, core);
   }, { prefix: API_PREFIX });
-  keychainRoutes(app, keychain);
-  if (deps.operatorKey) adminRoutes(app, db, deps.operatorKey);
+  for (const module of routeModules) if (module.scope === 'root') module.register(app as unknown as ApiApp, services, core);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   await app.ready();
   return app as unknown as FastifyInstance;
 }
+
+/** Verification links are credentials: their tokens stay out of the access log. */
+const redactVerification = (url: string): string =>
+  url.toLowerCase().startsWith(`${VERIFY_PATH}/`) ? `${VERIFY_PATH}/[redacted]` : url;

@@ -26,6 +26,7 @@ export const ConfigSchema = Type.Object({
   LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], {
     default: 'auto', description: 'auto: readable lines on a terminal, JSON lines otherwise',
   }),
+  OPERATOR_KEY: Type.Optional(Type.String({ minLength: 20, description: 'Opens the admin API (/api/admin) to callers sending it as X-Operator-Key' })),
   SEED_DEMO: Type.Boolean({ default: true, description: 'Load the demo customer into an empty database at start-up' }),
 });
 export type Config = Static<typeof ConfigSchema>;

@@ -16,6 +16,7 @@ import { buildApp } from '../../src/server/app.js';
 import { openDatabase, type Database } from '../../src/server/db/client.js';
 import { migrate } from '../../src/server/db/migrate.js';
 import * as orgs from '../../src/server/resources/organisations/organisations.repository.js';
+import * as customers from '../../src/server/resources/customers/customers.repository.js';
 import { DEMO_TOKEN } from '../../src/server/demo/demo.js';
 import { Client, engine, newCustomer, testConfig } from '../helpers.js';
 
@@ -242,7 +243,7 @@ describe(`learnfile CLI (${engine})`, () => {
     const secondId = Number(/^Demo customer (\d+) loaded/m.exec(forced.stdout)?.[1]);
     assert.ok(secondId > firstId);
     await store.use(async (db) => {
-      assert.deepEqual((await orgs.listCustomers(db)).filter((c) => c.name === 'Demo Training Ltd').map((c) => c.id), [secondId]);
+      assert.deepEqual((await customers.listCustomers(db)).filter((c) => c.name === 'Demo Training Ltd').map((c) => c.id), [secondId]);
       assert.deepEqual(await authenticate(db, DEMO_TOKEN), [200]);
     });
   });
@@ -275,14 +276,14 @@ describe(`learnfile CLI (${engine})`, () => {
     }
   });
 
-  test('a data directory another live process holds is refused with the DataDirBusy message and exit 1', async () => {
+  test('a data directory another live process holds is refused for direct work, and operations wait for it to listen', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'learnfile-busy-'));
     const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
     try {
       await writeFile(join(dir, 'learnfile.pid'), String(holder.pid));
       // --data-dir picks the embedded database even when DATABASE_URL points at a server.
-      const run = await learnfile('--data-dir', dir, 'customer', 'list');
-      oneLineError(run, new RegExp(`open in another learnfile process \\(pid ${holder.pid}\\); stop it first`));
+      oneLineError(await learnfile('--data-dir', dir, 'migrate'), new RegExp(`open in another learnfile process \\(pid ${holder.pid}\\); stop it first`));
+      oneLineError(await learnfile('--data-dir', dir, 'customer', 'list'), new RegExp(`held by learnfile \\(pid ${holder.pid}\\), which is not listening yet`));
     } finally {
       holder.kill();
       await rm(dir, { recursive: true, force: true });

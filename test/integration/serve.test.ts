@@ -101,7 +101,7 @@ describe(`the server process (${engine})`, () => {
     }
   });
 
-  test('while the server runs, `learnfile mail list` shows a queued verification email with its link', async () => {
+  test('while the server runs, the CLI works through it: `mail list` shows a queued verification link, `customer create` makes a customer', async () => {
     const server = await start(env);
     try {
       const session = await (await call(server.url, '/Authentication', { method: 'POST', headers: { 'X-CustomerToken': DEMO_TOKEN } })).text();
@@ -118,8 +118,12 @@ describe(`the server process (${engine})`, () => {
       });
       assert.match(stdout, /To: +kim\.lee@example\.com/);
       assert.match(stdout, /http:\/\/127\.0\.0\.1:\d+\/keychain\/verify\/[A-Za-z0-9_-]+/);
-      const noKey = await fetch(`${server.url}/api/admin/mail`);
-      assert.equal(noKey.status, engine === 'pglite' ? 401 : 404, 'the operator endpoint needs the key, and exists only on the embedded database');
+      const created2 = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'customer', 'create', 'Held Ltd'], {
+        env: { ...process.env, ...env },
+      });
+      assert.match(created2.stdout, /^Customer \d+ created: Held Ltd$/m);
+      const noKey = await fetch(`${server.url}/api/admin/ops/customer.list`, { method: 'POST' });
+      assert.equal(noKey.status, engine === 'pglite' ? 401 : 404, 'the operator door needs the key, and without OPERATOR_KEY exists only on the embedded database');
     } finally {
       await stop(server);
     }

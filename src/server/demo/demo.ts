@@ -1,8 +1,11 @@
 import type { Database, Queryable } from '../db/client.js';
 import * as orgs from '../resources/organisations/organisations.repository.js';
+import * as customers from '../resources/customers/customers.repository.js';
+import { AppError } from '../domain/app-error.js';
 import { insertRecord } from '../db/records.js';
 import { classrooms, placements } from '../resources/org-records/org-records.repository.js';
-import { assignUsername, upsertKeychain, users } from '../resources/users/users.repository.js';
+import { assignUsername, users } from '../resources/users/users.repository.js';
+import { upsertKeychain } from '../resources/keychain/keychain.repository.js';
 import { Roles } from '../../contract/users.js';
 import { hashPassword, newPassword, tokenHash } from '../domain/secrets.js';
 
@@ -29,8 +32,8 @@ export interface DemoOrganisation { id: number; classrooms: number[]; placements
 /** One customer with two centres, one with Keychain creation on and one off, each fully furnished. */
 export async function seedDemo(db: Database): Promise<DemoResult> {
   return db.transaction(async (tx) => {
-    const customerId = await orgs.insertCustomer(tx, DEMO_CUSTOMER);
-    await orgs.insertApiToken(tx, customerId, tokenHash(DEMO_TOKEN), 'demo (public)');
+    const customerId = await customers.insertCustomer(tx, DEMO_CUSTOMER);
+    await customers.insertApiToken(tx, customerId, tokenHash(DEMO_TOKEN), 'demo (public)');
     const result: DemoResult = { customerId, organisations: [] };
     const centres = [
       { name: 'Northgate College', keychain: false, classes: ['Business Admin L3 - Sep', 'Customer Service L2 - Jan'] },
@@ -86,5 +89,23 @@ async function seedPeople(tx: Queryable, customerId: number, org: DemoOrganisati
     const user = await insertRecord<{ ID: number; FirstName: string; LastName: string }>(tx, users, customerId, values, 'seed', keychainId ? { keychain_id: keychainId } : {});
     if (!keychain) await assignUsername(tx, user.ID, `${first[0]}${last}`.toLowerCase(), await hashPassword(newPassword()));
     org.users[key] = user.ID;
+  }
+}
+
+/** The operator's `seed demo`: loads the demo, replacing an existing one only when forced. */
+export class DemoService {
+  constructor(private readonly db: Database) {}
+
+  async seed(force: boolean) {
+    const existing = await customers.demoCustomers(this.db, DEMO_CUSTOMER, tokenHash(DEMO_TOKEN));
+    if (existing.length > 0 && !force) {
+      const token = (await demoTokenLive(this.db)) ? `; its token is ${DEMO_TOKEN}` : '';
+      throw new AppError('CONFLICT', `The demo customer is already loaded (customer ${existing.join(', ')})${token}. Use --force to replace it and everything it holds.`);
+    }
+    if (existing.length > 0) await customers.deleteCustomers(this.db, existing);
+    const { customerId } = await seedDemo(this.db);
+    const organisations = (await orgs.listOrganisations(this.db, customerId))
+      .map((o) => ({ id: o.id, name: o.name, keychainCreation: o.keychain_creation_active }));
+    return { customerId, customerName: DEMO_CUSTOMER, replaced: existing, organisations, token: DEMO_TOKEN };
   }
 }

@@ -29,8 +29,9 @@ export class AppError extends Error {
     return new AppError(first.error, message, issues);
   }
 
-  static notFound(): AppError {
-    return new AppError('NOT_FOUND');
+  /** No such record; the operator's calls may say which (a customer's never do: they could not tell). */
+  static notFound(message?: string): AppError {
+    return new AppError('NOT_FOUND', message);
   }
 }
 

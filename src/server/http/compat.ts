@@ -6,37 +6,87 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { ApiApp } from './types.js';
-import type { IncomingMessage } from 'node:http';
 import { AppError } from '../domain/app-error.js';
 
 // ---------- paths ----------
 
-/** Static path segments of every registered route, keyed by their lower-case form. */
-export class PathCanon {
-  private readonly segments = new Map<string, string>();
+type Segment = { fixed: string } | { param: true } | { rest: true };
+interface Template { path: string; segments: Segment[]; fixedCount: number }
+
+const split = (path: string): string[] => path.split('/').filter((s, i) => i > 0 || s !== '');
+
+/**
+ * Matches request paths against the registered route templates by position, so that only a
+ * template's fixed words are case-folded (`/user/5/offthejob` -> `/User/5/offthejob`) and a
+ * parameter value is never touched, whatever it spells (`/Unit/archive`, `/Unit/A%2FB`).
+ */
+export class PathMatcher {
+  private readonly bySize = new Map<number, Template[]>();
+  private readonly withRest: Template[] = [];
+  private readonly shapes = new Map<string, string>();
 
   learn(path: string): void {
-    for (const segment of path.split('/')) {
-      if (segment && !segment.startsWith(':')) this.segments.set(segment.toLowerCase(), segment);
+    const segments: Segment[] = split(path).map((s) => (s === '*' ? { rest: true } : s.startsWith(':') ? { param: true } : { fixed: s }));
+    // Two routes that differ only in the case of a fixed word could never both be reached.
+    const shape = segments.map((s) => ('fixed' in s ? s.fixed.toLowerCase() : 'param' in s ? ':' : '*')).join('/');
+    const seen = this.shapes.get(shape);
+    if (seen !== undefined && seen !== path) {
+      throw new Error(`routes ${seen} and ${path} differ only in letter case; paths are case-insensitive, so one would hide the other`);
     }
+    this.shapes.set(shape, path);
+    const template = { path, segments, fixedCount: segments.filter((s) => 'fixed' in s).length };
+    if (segments.some((s) => 'rest' in s)) { this.withRest.push(template); return; }
+    const list = this.bySize.get(segments.length) ?? [];
+    list.push(template);
+    this.bySize.set(segments.length, list);
   }
 
-  /** Rewrites each known segment to its registered spelling and drops a trailing slash; values are left alone. */
+  /** The path in its registered spelling (trailing slash dropped); the query string as sent. */
   rewrite(url: string): string {
     const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    const path = (q === -1 ? url : url.slice(0, q)).replace(/(?<=.)\/+$/, '');
     const query = q === -1 ? '' : url.slice(q);
-    let canonical = path
-      .split('/')
-      .map((segment) => this.segments.get(segment.toLowerCase()) ?? segment)
-      .join('/');
-    if (canonical.length > 1 && canonical.endsWith('/')) canonical = canonical.replace(/\/+$/, '');
-    return canonical + query;
+    const parts = split(path);
+    const template = this.best(parts);
+    if (!template) return path + query;
+    const canonical = parts.map((part, i) => {
+      const segment = template.segments[Math.min(i, template.segments.length - 1)]!;
+      return 'fixed' in segment && i < template.segments.length ? segment.fixed : part;
+    });
+    return `/${canonical.join('/')}${query}`;
   }
-}
 
-export function pathRewriter(canon: PathCanon) {
-  return (req: IncomingMessage) => canon.rewrite(req.url ?? '/');
+  /** The template that fits; where several do, the one whose fixed words come first wins. */
+  private best(parts: string[]): Template | undefined {
+    let winner: Template | undefined;
+    let winnerKey = '';
+    const consider = (t: Template) => {
+      const key = this.fit(t, parts);
+      if (key !== undefined && (winner === undefined || key > winnerKey)) { winner = t; winnerKey = key; }
+    };
+    for (const t of this.bySize.get(parts.length) ?? []) consider(t);
+    if (!winner) for (const t of this.withRest) consider(t);
+    return winner;
+  }
+
+  /** undefined when the template does not fit; else a rank where a fixed word beats a parameter, position by position. */
+  private fit(t: Template, parts: string[]): string | undefined {
+    let rank = '';
+    for (let i = 0; i < t.segments.length; i++) {
+      const segment = t.segments[i]!;
+      if ('rest' in segment) return rank;
+      const part = parts[i];
+      if (part === undefined) return undefined;
+      if ('fixed' in segment) {
+        if (segment.fixed.toLowerCase() !== part.toLowerCase()) return undefined;
+        rank += '1';
+      } else {
+        if (part === '') return undefined;
+        rank += '0';
+      }
+    }
+    return parts.length === t.segments.length ? rank : undefined;
+  }
 }
 
 // ---------- bodies ----------
@@ -142,6 +192,9 @@ function coerceScalar(value: unknown, schema: JsonSchema): unknown {
       return value;
     case 'array':
       return (asArray(value) as unknown[]).map((item) => (schema.items ? coerceScalar(item, schema.items) : item));
+    case 'object':
+      // Nested objects (arrays of them, say) follow the same key rules as the body itself.
+      return schema.properties && value !== null && typeof value === 'object' && !Array.isArray(value) ? normaliseBody(value, schema) : value;
     case 'string':
       if (typeof value === 'number') value = String(value);
       if (schema.format === 'lenient-date' && typeof value === 'string') return parseLenientDate(value) ?? value;

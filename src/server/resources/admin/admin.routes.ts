@@ -1,31 +1,35 @@
 import { Type } from 'typebox';
-import type { FastifyReply } from 'fastify';
-import type { Database } from '../../db/client.js';
-import { listMail } from '../../mail/mail-list.repository.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sameHash, tokenHash } from '../../domain/secrets.js';
 import { AppError } from '../../domain/app-error.js';
 import type { ApiApp } from '../../http/types.js';
+import type { Core, Services } from '../registry.js';
+import { runOperation } from './admin.operations.js';
+
+export const ADMIN_PREFIX = '/api/admin';
 
 /**
- * What the operator CLI asks a running server for when it cannot open the embedded database
- * itself (PGlite is one process's). Only registered with an operator key, which the server
- * writes to its private lock file in the data directory; hidden from the OpenAPI contract.
+ * The operator's door (not part of the compatible API, hidden from its OpenAPI document):
+ * `POST /api/admin/ops/{name}` runs one operator operation with a JSON input. Open only
+ * when an operator key exists: the per-run key a server on the embedded database writes to
+ * its private lock file (so the CLI on the same machine can reach it), or OPERATOR_KEY.
  */
-export function adminRoutes(app: ApiApp, db: Database, operatorKey: string): void {
-  const expected = tokenHash(operatorKey);
-  app.get('/api/admin/mail', {
+export function adminRoutes(app: ApiApp, services: Services, core: Core): void {
+  const keys = [core.operatorKey, core.config.OPERATOR_KEY].filter((k): k is string => Boolean(k)).map(tokenHash);
+  if (keys.length === 0) return;
+  const authorise = async (req: FastifyRequest) => {
+    const given = req.headers['x-operator-key'];
+    const hash = typeof given === 'string' ? tokenHash(given) : undefined;
+    // Every key is compared, so the time taken does not say which one nearly matched.
+    const ok = hash !== undefined && keys.map((k) => sameHash(k, hash)).includes(true);
+    if (!ok) throw new AppError('UNAUTHORISED', 'The operator key is missing or wrong.');
+  };
+  app.post(`${ADMIN_PREFIX}/ops/:name`, {
     config: { public: true },
-    schema: {
-      hide: true,
-      querystring: Type.Object({
-        status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')])),
-        limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
-      }),
-    },
+    onRequest: authorise,
+    schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) },
   }, async (req, reply) => {
-    const key = req.headers['x-operator-key'];
-    if (typeof key !== 'string' || !sameHash(tokenHash(key), expected)) throw new AppError('UNAUTHORISED', 'The operator key is missing or wrong.');
-    const rows = await listMail(db, { status: req.query.status, limit: req.query.limit });
-    return (reply as FastifyReply).type('application/json; charset=utf-8').send(JSON.stringify(rows));
+    const result = await runOperation(services, req.params.name, req.body);
+    return (reply as FastifyReply).type('application/json; charset=utf-8').send(JSON.stringify({ result }));
   });
 }

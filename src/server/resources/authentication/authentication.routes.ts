@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
 import { ErrorBody } from '../../../contract/common.js';
-import type { AuthService } from './auth.service.js';
+import type { Services } from '../registry.js';
 import { header } from '../../http/auth.js';
 import type { ApiApp } from '../../http/types.js';
 
-export function authenticationRoutes(app: ApiApp, auth: AuthService): void {
+export function authenticationRoutes(app: ApiApp, { auth }: Services): void {
   app.post('/Authentication', {
     config: { public: true },
     schema: {

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { KeychainService, VerifyOutcome } from './keychain.service.js';
+import { VERIFY_PATH, type VerifyOutcome } from './keychain.service.js';
+import type { Services } from '../registry.js';
 import { escapeHtml } from '../../mail/templates.js';
 import type { ApiApp } from '../../http/types.js';
 
@@ -26,8 +27,8 @@ function page(reply: FastifyReply, outcome: VerifyOutcome | 'ready') {
  * The page a verification email links to. Opening the link shows a button and changes
  * nothing, so mail scanners that prefetch links cannot verify on the person's behalf.
  */
-export function keychainRoutes(app: ApiApp, keychain: KeychainService): void {
+export function keychainRoutes(app: ApiApp, { keychain }: Services): void {
   const schema = { hide: true, params: Type.Object({ token: Type.String({ maxLength: 200 }) }) };
-  app.get('/keychain/verify/:token', { schema }, async (req, reply) => page(reply, await keychain.inspect(req.params.token)));
-  app.post('/keychain/verify/:token', { schema }, async (req, reply) => page(reply, await keychain.verify(req.params.token)));
+  app.get(`${VERIFY_PATH}/:token`, { schema }, async (req, reply) => page(reply, await keychain.inspect(req.params.token)));
+  app.post(`${VERIFY_PATH}/:token`, { schema }, async (req, reply) => page(reply, await keychain.verify(req.params.token)));
 }

@@ -1,6 +1,12 @@
 import type { Database } from '../../db/client.js';
-import { findVerification, markVerified } from '../users/users.repository.js';
+import { findVerification, markVerified } from './keychain.repository.js';
 import { tokenHash } from '../../domain/secrets.js';
+
+/**
+ * Where emailed verification links point: outside the compatible API's prefix, so that no
+ * vendor path can ever reach (or be confused with) it.
+ */
+export const VERIFY_PATH = '/keychain/verify';
 
 export type VerifyOutcome = 'verified' | 'already-verified' | 'expired' | 'unknown';
 

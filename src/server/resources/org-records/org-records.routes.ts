@@ -2,6 +2,9 @@ import type { TObject } from 'typebox';
 import { IdParams, authErrors, ErrorBody } from '../../../contract/common.js';
 import { NamedRecordSummary } from '../../../contract/organisations.js';
 import type { OrgRecordsService } from './org-records.service.js';
+import type { Services } from '../registry.js';
+import { Classroom, ClassroomSearchFilter, CreateClassroomBody, UpdateClassroomBody } from '../../../contract/classrooms.js';
+import { CreatePlacementBody, Placement, PlacementSearchFilter, UpdatePlacementBody } from '../../../contract/placements.js';
 import { schemaIssues } from '../../http/errors.js';
 import { searchRoutes } from '../../http/replies.js';
 import type { ApiApp } from '../../http/types.js';
@@ -18,7 +21,7 @@ interface OrgRecordRoutes {
 }
 
 /** Classes and placements have the same five calls; only their shapes differ. */
-export function orgRecordRoutes(app: ApiApp, o: OrgRecordRoutes): void {
+function orgRecordRoutes(app: ApiApp, o: OrgRecordRoutes): void {
   const tags = ['Data download'];
   searchRoutes(app, o.base, {
     tags, summary: `${o.plural} of the customer`, filter: o.filter, item: NamedRecordSummary,
@@ -37,4 +40,18 @@ export function orgRecordRoutes(app: ApiApp, o: OrgRecordRoutes): void {
       response: { 200: o.record, 404: ErrorBody, ...authErrors },
     },
   }, async (req) => o.service.update(req.actor, req.params.id, req.body as Record<string, unknown>));
+}
+
+export function classroomRoutes(app: ApiApp, { classrooms }: Services): void {
+  orgRecordRoutes(app, {
+    base: '/Classroom', noun: 'class', plural: 'Classes', record: Classroom, create: CreateClassroomBody,
+    update: UpdateClassroomBody, filter: ClassroomSearchFilter, service: classrooms,
+  });
+}
+
+export function placementRoutes(app: ApiApp, { placements }: Services): void {
+  orgRecordRoutes(app, {
+    base: '/Placement', noun: 'placement', plural: 'Placements', record: Placement, create: CreatePlacementBody,
+    update: UpdatePlacementBody, filter: PlacementSearchFilter, service: placements,
+  });
 }

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client.js';
 import { findRecord, insertRecord, updateRecord, type RecordSpec } from '../../db/records.js';
-import { classrooms, namedListing, placements } from './org-records.repository.js';
+import { namedListing } from './org-records.repository.js';
 import { AppError, type FieldIssue } from '../../domain/app-error.js';
 import { actorLabel, type Actor } from '../authentication/auth.service.js';
 import { requireOrganisation } from '../organisations/organisations.service.js';
@@ -45,5 +45,3 @@ export class OrgRecordsService<T> {
   }
 }
 
-export const classroomSpec = classrooms;
-export const placementSpec = placements;

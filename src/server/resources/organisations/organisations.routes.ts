@@ -1,15 +1,11 @@
 import { Type } from 'typebox';
 import { IdParams, authErrors, ErrorBody } from '../../../contract/common.js';
-import { Customer, LearnerStatus, Organisation, OrganisationSearchFilter } from '../../../contract/organisations.js';
-import type { OrganisationsService } from './organisations.service.js';
+import { LearnerStatus, Organisation, OrganisationSearchFilter } from '../../../contract/organisations.js';
+import type { Services } from '../registry.js';
 import { searchRoutes, sendList } from '../../http/replies.js';
 import type { ApiApp } from '../../http/types.js';
 
-export function organisationRoutes(app: ApiApp, organisations: OrganisationsService): void {
-  app.get('/Customer', {
-    schema: { tags: ['Data download'], summary: "The session's customer", response: { 200: Customer, ...authErrors } },
-  }, async (req) => organisations.customer(req.actor));
-
+export function organisationRoutes(app: ApiApp, { organisations }: Services): void {
   searchRoutes(app, '/Organisation', {
     tags: ['Data download'], summary: 'Organisations (centres) of the customer',
     filter: OrganisationSearchFilter, item: Organisation,

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { IdParams, authErrors, ErrorBody, Empty } from '../../../contract/common.js';
 import { CreatedUser, CreateUserBody, UpdateUserBody, User, UserSearchFilter, UserSummary } from '../../../contract/users.js';
-import type { UsersService } from './users.service.js';
+import type { Services } from '../registry.js';
 import { schemaIssues } from '../../http/errors.js';
 import { noContent, searchRoutes } from '../../http/replies.js';
 import type { ApiApp } from '../../http/types.js';
@@ -15,7 +15,7 @@ function warn(reply: FastifyReply, warnings: string[]): void {
   if (warnings.length > 0) reply.header('Warning', warnings.map((w) => `199 learnfile "${w.replace(/["\\]/g, "'")}"`).join(', '));
 }
 
-export function userRoutes(app: ApiApp, users: UsersService): void {
+export function userRoutes(app: ApiApp, { users }: Services): void {
   app.post('/User', {
     attachValidation: true,
     schema: {

@@ -3,6 +3,8 @@ import { deleteRecord, findRecord, insertRecord, updateRecord } from '../../db/r
 import type { OrganisationRow } from '../organisations/organisations.repository.js';
 import * as repo from './users.repository.js';
 import { insertAudit } from '../../db/audit.repository.js';
+import { insertVerification, upsertKeychain } from '../keychain/keychain.repository.js';
+import { VERIFY_PATH } from '../keychain/keychain.service.js';
 import { enqueueMail } from '../../mail/outbox.repository.js';
 import { keychainVerificationMail } from '../../mail/templates.js';
 import { Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
@@ -84,7 +86,7 @@ export class UsersService {
 
   private async createOnKeychain(tx: Queryable, actor: Actor, org: OrganisationRow, values: Values) {
     const email = String(values.Email);
-    const keychain = await repo.upsertKeychain(tx, actor.customerId, email);
+    const keychain = await upsertKeychain(tx, actor.customerId, email);
     if (keychain.created) {
       await insertAudit(tx, actor.customerId, actorLabel(actor), 'keychain', keychain.id, 'create', { Email: { old: null, new: email } });
     }
@@ -92,8 +94,8 @@ export class UsersService {
     let link: string | undefined;
     if (!org.KeychainEmailSuppression) {
       const token = newToken();
-      link = `${this.deps.publicUrl()}/keychain/verify/${token}`;
-      await repo.insertVerification(tx, actor.customerId, keychain.id, user.ID, tokenHash(token), VERIFICATION_DAYS);
+      link = `${this.deps.publicUrl()}${VERIFY_PATH}/${token}`;
+      await insertVerification(tx, actor.customerId, keychain.id, user.ID, tokenHash(token), VERIFICATION_DAYS);
       const mail = keychainVerificationMail({
         firstName: user.FirstName, organisation: org.Name, days: VERIFICATION_DAYS,
         link,

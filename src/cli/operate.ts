@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { FastifyBaseLogger } from 'fastify';
+import type { OperationInput, OperationName, OperationResult } from '../server/resources/admin/admin.operations.js';
+import type { Services } from '../server/resources/registry.js';
+import { lockHolder } from '../server/db/lock.js';
+import { CliError } from './args.js';
+import { cliConfig, withDatabase } from './db.js';
+
+/**
+ * Runs one operator operation. While a server holds the embedded database only it may open
+ * it, so the operation goes to that server's admin API (its address and a per-run key are in
+ * its private lock file); otherwise it runs here, on the services the server itself uses.
+ */
+export async function operate<N extends OperationName>(cmd: Command, name: N, input: OperationInput<N>): Promise<OperationResult<N>> {
+  const config = await cliConfig(cmd);
+  if (!config.DATABASE_URL) {
+    const holder = lockHolder(resolve(config.DATA_DIR));
+    if (holder) {
+      if (!holder.url || !holder.operatorKey) {
+        throw new CliError(`the embedded database in ${resolve(config.DATA_DIR)} is held by learnfile (pid ${holder.pid}), which is not listening yet; try again in a moment`);
+      }
+      return remote(holder as Required<typeof holder>, name, input) as Promise<OperationResult<N>>;
+    }
+  }
+  const { runOperation } = await import('../server/resources/admin/admin.operations.js');
+  const { AppError } = await import('../server/domain/app-error.js');
+  return withServices(cmd, async (services) => {
+    try {
+      return await runOperation(services, name, input) as OperationResult<N>;
+    } catch (err) {
+      if (err instanceof AppError) throw new CliError(lowerFirst(err.message));
+      throw err;
+    }
+  });
+}
+
+/** The server's services on the configured database, for work that is not an operation (serving, migrating). */
+export async function withServices<T>(cmd: Command, fn: (services: Services) => Promise<T>): Promise<T> {
+  const config = await cliConfig(cmd);
+  const { createServices } = await import('../server/resources/registry.js');
+  const { publicUrl } = await import('../server/config.js');
+  return withDatabase(cmd, (db) => fn(createServices({
+    db, config, log: silent, publicUrl: () => publicUrl(config), mailQueued: () => {},
+  })));
+}
+
+async function remote(holder: { pid: number; url: string; operatorKey: string }, name: string, input: unknown): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`${holder.url}/api/admin/ops/${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { 'X-Operator-Key': holder.operatorKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+  } catch (err) {
+    throw new CliError(`the server (pid ${holder.pid}) holds the database but does not answer at ${holder.url}: ${(err as Error).message}`);
+  }
+  const body = await res.json().catch(() => undefined) as { result?: unknown; message?: string } | undefined;
+  if (!res.ok) throw new CliError(lowerFirst(body?.message ?? `the server (pid ${holder.pid}) refused the request: HTTP ${res.status}`));
+  process.stderr.write(`(done by the running server, pid ${holder.pid})\n`);
+  return body?.result;
+}
+
+/** Messages are sentences on the wire; after "learnfile: " they read as a clause. */
+const lowerFirst = (s: string): string => s.replace(/^([A-Z])(?=[a-z ])/, (c) => c.toLowerCase()).replace(/\.$/, '');
+
+// Nothing here runs background work that would log; the limiter is built but never started.
+const noop = () => {};
+const silent = { level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop, child: () => silent } as unknown as FastifyBaseLogger;

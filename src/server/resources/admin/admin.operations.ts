@@ -1,0 +1,90 @@
+/**
+ * Everything the operator does, as named operations with a checked input. The CLI runs an
+ * operation in-process on the database it opens, or, while a server holds the embedded
+ * database, asks that server to run it through the admin API: one implementation, two doors.
+ * Answers are plain JSON (dates as ISO strings) on both paths.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { AppError, issue } from '../../domain/app-error.js';
+import { ajvLikeIssues } from './admin.input.js';
+import type { Services } from '../registry.js';
+
+export interface Operation<I extends TSchema = TSchema, R = unknown> {
+  summary: string;
+  input: I;
+  run(services: Services, input: Static<I>): Promise<R>;
+}
+
+const op = <I extends TSchema, R>(summary: string, input: I, run: (s: Services, input: Static<I>) => Promise<R>): Operation<I, R> =>
+  ({ summary, input, run });
+
+const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Limit = Type.Integer({ minimum: 1, maximum: 100_000 });
+const OrganisationSettings = {
+  name: Type.Optional(Name),
+  keychain: Type.Optional(Type.Boolean()),
+  suppressEmail: Type.Optional(Type.Boolean()),
+};
+
+export const operations = {
+  'customer.create': op('Create a customer and, unless withToken is false, its first API token (shown once)',
+    Type.Object({ name: Name, withToken: Type.Boolean({ default: true }) }),
+    (s, i) => s.customers.create(i.name, i.withToken)),
+  'customer.list': op('Customers with their live token and organisation counts',
+    Type.Object({}), (s) => s.customers.list()),
+  'token.create': op('Create an API token for a customer (shown once)',
+    Type.Object({ customerId: Id, label: Type.Optional(Type.String({ maxLength: 200 })) }),
+    (s, i) => s.customers.createToken(i.customerId, i.label ?? null)),
+  'token.revoke': op('Revoke an API token; its sessions stop working at once',
+    Type.Object({ tokenId: Id }), async (s, i) => { await s.customers.revokeToken(i.tokenId); return { tokenId: i.tokenId }; }),
+  'token.list': op("A customer's API tokens (never their values)",
+    Type.Object({ customerId: Id }), (s, i) => s.customers.listTokens(i.customerId)),
+  'organisation.create': op('Create an organisation (centre) for a customer',
+    Type.Object({ customerId: Id, ...OrganisationSettings, name: Name }),
+    (s, i) => s.organisations.create(i.customerId, i)),
+  'organisation.update': op("Change an organisation's name or Keychain settings",
+    Type.Object({ organisationId: Id, ...OrganisationSettings, actor: Type.String({ default: 'operator', maxLength: 100 }) }),
+    (s, i) => s.organisations.update(i.organisationId, i, i.actor)),
+  'organisation.list': op('Organisations, optionally of one customer',
+    Type.Object({ customerId: Type.Optional(Id) }), (s, i) => s.organisations.list(i.customerId)),
+  'learnerStatus.add': op('Add a learner status to an organisation',
+    Type.Object({ organisationId: Id, name: Name }), (s, i) => s.organisations.addLearnerStatus(i.organisationId, i.name)),
+  'learnerStatus.list': op("An organisation's learner statuses",
+    Type.Object({ organisationId: Id }), (s, i) => s.organisations.listLearnerStatuses(i.organisationId)),
+  'mail.list': op('The mail outbox, newest first',
+    Type.Object({ status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')])), limit: Type.Optional(Limit) }),
+    (s, i) => s.mail.list({ status: i.status, limit: i.limit ?? 20 })),
+  'audit.list': op('The audit trail, newest first',
+    Type.Object({
+      customerId: Type.Optional(Id), entity: Type.Optional(Type.String({ maxLength: 100 })), entityId: Type.Optional(Id),
+      action: Type.Optional(Type.String({ maxLength: 100 })), since: Type.Optional(Type.String({ format: 'date-time' })), limit: Type.Optional(Limit),
+    }),
+    (s, i) => s.audit.list({
+      customerId: i.customerId, entity: i.entity, entityId: i.entityId, action: i.action,
+      since: i.since === undefined ? undefined : new Date(i.since), limit: i.limit ?? 50,
+    })),
+  'demo.seed': op('Load the demo customer (force: replace an existing one and everything it holds)',
+    Type.Object({ force: Type.Boolean({ default: false }) }), (s, i) => s.demo.seed(i.force)),
+};
+
+export type OperationName = keyof typeof operations;
+export type OperationInput<N extends OperationName> = Static<(typeof operations)[N]['input']>;
+
+/** What an answer looks like once it has crossed JSON: dates are ISO strings. */
+type Json<T> = T extends Date ? string : T extends (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
+export type OperationResult<N extends OperationName> = Json<Awaited<ReturnType<(typeof operations)[N]['run']>>>;
+
+export const isOperation = (name: string): name is OperationName => Object.hasOwn(operations, name);
+
+/** Checks the input (defaults filled in), runs the operation, and answers it as JSON would carry it. */
+export async function runOperation(services: Services, name: string, input: unknown): Promise<unknown> {
+  if (!isOperation(name)) throw AppError.notFound(`There is no operator operation named ${name}.`);
+  const operation = operations[name] as unknown as Operation;
+  const value = Value.Default(operation.input, Value.Clone(input ?? {}));
+  const problems = ajvLikeIssues(operation.input, value);
+  if (problems.length > 0) throw AppError.invalid(problems.map((p) => issue(p.field, p.message)));
+  const result = await operation.run(services, value as never);
+  return result === undefined ? null : JSON.parse(JSON.stringify(result));
+}

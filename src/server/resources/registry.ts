@@ -1,0 +1,84 @@
+/**
+ * The one list of resources. A resource is a folder under resources/ with its routes,
+ * service and repository; it joins the server by a line in `createServices` (its service,
+ * given what it needs) and, if it has routes, a line in `routeModules`. The CLI and the
+ * admin API build the same services, so an operator operation has one implementation.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { PageMarks } from '../db/search.js';
+import { RateLimiter } from '../domain/rate-limiter.js';
+import { Searcher } from '../domain/search.service.js';
+import { MailService } from '../mail/mail.service.js';
+import { DemoService } from '../demo/demo.js';
+import type { ApiApp } from '../http/types.js';
+import { adminRoutes } from './admin/admin.routes.js';
+import { AuditService } from './audit/audit.service.js';
+import { AuthService } from './authentication/auth.service.js';
+import { authenticationRoutes } from './authentication/authentication.routes.js';
+import { CustomersService } from './customers/customers.service.js';
+import { customerRoutes } from './customers/customers.routes.js';
+import { KeychainService } from './keychain/keychain.service.js';
+import { keychainRoutes } from './keychain/keychain.routes.js';
+import { classroomRoutes, placementRoutes } from './org-records/org-records.routes.js';
+import { OrgRecordsService } from './org-records/org-records.service.js';
+import { classrooms, placements } from './org-records/org-records.repository.js';
+import { OrganisationsService } from './organisations/organisations.service.js';
+import { organisationRoutes } from './organisations/organisations.routes.js';
+import { UsersService } from './users/users.service.js';
+import { userRoutes } from './users/users.routes.js';
+
+/** What every service may need from the process that hosts it (the server, or the CLI). */
+export interface Core {
+  db: Database;
+  config: Config;
+  log: FastifyBaseLogger;
+  /** Base of the links put in emails (known for sure only once the server listens). */
+  publicUrl: () => string;
+  /** Told after a commit that queued mail, with the link it carries. */
+  mailQueued: (link: string) => void;
+  /** The per-run operator key of a server that holds the embedded database (see db/lock.ts). */
+  operatorKey?: string | undefined;
+}
+
+export function createServices(core: Core) {
+  const { db, config } = core;
+  const marks = new PageMarks();
+  const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
+  const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, core.log);
+  const customers = new CustomersService(db);
+  const organisations = new OrganisationsService(db, searcher, customers);
+  return {
+    marks, searcher, limiter,
+    auth: new AuthService(db, limiter, { sessionHours: config.SESSION_HOURS }),
+    customers,
+    organisations,
+    classrooms: new OrgRecordsService<Record<string, unknown>>(db, searcher, classrooms, 'classrooms'),
+    placements: new OrgRecordsService<Record<string, unknown>>(db, searcher, placements, 'placements'),
+    users: new UsersService({ db, searcher, publicUrl: core.publicUrl, mailQueued: core.mailQueued }),
+    keychain: new KeychainService(db),
+    audit: new AuditService(db),
+    mail: new MailService(db),
+    demo: new DemoService(db),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+export interface RouteModule {
+  /** `api`: under /api/v2.1, authenticated unless a route says `public`; `root`: outside it. */
+  scope: 'api' | 'root';
+  register(app: ApiApp, services: Services, core: Core): void;
+}
+
+export const routeModules: RouteModule[] = [
+  { scope: 'api', register: authenticationRoutes },
+  { scope: 'api', register: customerRoutes },
+  { scope: 'api', register: organisationRoutes },
+  { scope: 'api', register: classroomRoutes },
+  { scope: 'api', register: placementRoutes },
+  { scope: 'api', register: userRoutes },
+  { scope: 'root', register: keychainRoutes },
+  { scope: 'root', register: adminRoutes },
+];
