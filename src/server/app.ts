@@ -20,7 +20,9 @@ import { OrgRecordsService, classroomSpec, placementSpec } from './resources/org
 import { Searcher } from './domain/search.service.js';
 import { registerAuth } from './http/auth.js';
 import { CANONICAL_DATE, PathCanon, pathRewriter, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
-import { registerErrorHandler } from './http/errors.js';
+import { registerErrorHandler, type UndeclaredErrorListener } from './http/errors.js';
+import { contractGuard, nameSchemas } from './http/contract.js';
+import { DEMO_TOKEN } from './demo/demo.js';
 import { authenticationRoutes } from './resources/authentication/authentication.routes.js';
 import { organisationRoutes } from './resources/organisations/organisations.routes.js';
 import { orgRecordRoutes } from './resources/org-records/org-records.routes.js';
@@ -37,6 +39,8 @@ export interface AppDeps {
   operatorKey?: string;
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
+  /** Told when an error answer carries a code its operation does not declare (the test harness fails on it). */
+  onUndeclaredError?: UndeclaredErrorListener;
 }
 
 /** Builds the whole HTTP app on a database; never listens (tests inject, main listens). */
@@ -70,7 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => canon.learn(route.url));
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-ID', request.id); });
   registerBodyParsers(app);
-  registerErrorHandler(app);
+  registerErrorHandler(app, deps.onUndeclaredError);
 
   await app.register(swagger, {
     openapi: {
@@ -78,17 +82,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'learnfile integration API',
         version: '2.1',
-        description: 'Wire-compatible with the OneFile ePortfolio API v2.1. Paths and body keys are case-insensitive; bodies may be JSON or form-encoded.',
+        description: 'Wire-compatible with the OneFile ePortfolio API v2.1. Paths and body keys are case-insensitive; bodies may be JSON or form-encoded. '
+          + 'Every error answers `{code, message}` (and `errors` naming each field at fault); each operation lists the codes it can answer, '
+          + 'also as `x-error-codes`.\n\n'
+          + `**Trying it here against the demo:** Authorize \`CustomerToken\` with \`${DEMO_TOKEN}\`, run *authenticate*, `
+          + 'then Authorize `TokenID` with the text it answers. The examples use the demo\'s first centre (ID 1, Northgate College) '
+          + 'and its classes, placements and staff.',
       },
       servers: [{ url: '/' }],
       components: {
         securitySchemes: {
-          TokenID: { type: 'apiKey', in: 'header', name: 'X-TokenID' },
-          CustomerToken: { type: 'apiKey', in: 'header', name: 'X-CustomerToken' },
+          TokenID: { type: 'apiKey', in: 'header', name: 'X-TokenID', description: 'The session token POST /Authentication answers' },
+          CustomerToken: { type: 'apiKey', in: 'header', name: 'X-CustomerToken', description: `The customer's API token (the demo's is ${DEMO_TOKEN})` },
         },
       },
       security: [{ TokenID: [] }],
     },
+    transformObject: (doc) => ('openapiObject' in doc ? nameSchemas(doc.openapiObject as Record<string, unknown>) : doc.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -128,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api: ApiApp) => {
     registerAuth(api, auth);
     registerBodyNormaliser(api);
+    api.addHook('onRoute', contractGuard());
     api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
     authenticationRoutes(api, auth);
     organisationRoutes(api, organisations);
