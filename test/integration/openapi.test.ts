@@ -81,7 +81,7 @@ describe(`the OpenAPI document (${engine})`, () => {
         assert.ok(status, `${where}: ${code} is in the code table`);
         const response = op.responses[String(status)];
         assert.ok(response?.description.includes(`\`${code}\``), `${where}: the ${status} response lists ${code}`);
-        assert.deepEqual(response.content?.['application/json']?.schema, { $ref: '#/components/schemas/ErrorBody' }, `${where} ${status}`);
+        assert.deepEqual(response!.content?.['application/json']?.schema, { $ref: '#/components/schemas/ErrorBody' }, `${where} ${status}`);
       }
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) >= 400) assert.ok(codes.some((c) => String(codeStatus.get(c)) === status), `${where}: ${status} has a code`);
