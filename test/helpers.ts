@@ -70,18 +70,34 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** One database and one app for a test file; call `reset()` in beforeEach. */
+/**
+ * One database and one app for a test file; call `reset()` in beforeEach. `close()` fails
+ * the file when any answer carried an error code its operation does not declare in the
+ * OpenAPI document (the route's `schema.errors`), so the declarations stay honest.
+ */
 export async function harness(config: Config = testConfig()): Promise<Harness & { reset(): Promise<void> }> {
   const { db, drop } = await createTestDb();
-  const app = await buildApp({ db, config, logger: false });
+  const undeclared = new Set<string>();
+  const app = await buildApp({ db, config, logger: false, onUndeclaredError: (problem) => undeclared.add(problem) });
   return {
     db, app,
     async reset() {
       await (app as unknown as { forgetCaches(): Promise<void> }).forgetCaches();
       await resetDb(db);
     },
-    async close() { await app.close(); await drop(); },
+    async close() {
+      await app.close();
+      await drop();
+      if (undeclared.size > 0) throw new Error(`undeclared error answers:\n${[...undeclared].join('\n')}`);
+    },
   };
+}
+
+/** The new ID a create answers as a bare JSON number (`42`); throws on anything else. */
+export function createdId(res: LightMyRequestResponse): number {
+  const id: unknown = res.statusCode === 200 ? JSON.parse(res.body) : undefined;
+  if (!Number.isInteger(id)) throw new Error(`expected 200 with a bare integer, got ${res.statusCode} ${res.body}`);
+  return id as number;
 }
 
 export interface Tenant { customerId: number; token: string }
@@ -130,6 +146,23 @@ export class Client {
     });
   }
 
+  /**
+   * A create that answers the new ID (classes, placements), then `GET {path}/{id}`: answers
+   * the record as stored, or the create's own answer when that is not a 200.
+   */
+  async create(path: string, body: unknown): Promise<LightMyRequestResponse> {
+    return this.readBack(path, await this.post(path, body));
+  }
+
+  /** `create()` with a form body. */
+  async createForm(path: string, fields: Record<string, string>): Promise<LightMyRequestResponse> {
+    return this.readBack(path, await this.form(path, fields));
+  }
+
+  private async readBack(path: string, created: LightMyRequestResponse): Promise<LightMyRequestResponse> {
+    return created.statusCode === 200 ? this.get(`${path}/${createdId(created)}`) : created;
+  }
+
   delete(path: string): Promise<LightMyRequestResponse> {
     return this.app.inject({ method: 'DELETE', url: `/api/v2.1${path}`, headers: { 'x-tokenid': this.session } });
   }
@@ -140,7 +173,7 @@ export async function tenantWithCentre(h: Harness, opts: { keychain?: boolean; s
   const tenant = await newCustomer(h.db, opts.name ?? 'Customer');
   const organisationId = await newOrganisation(h.db, tenant.customerId, opts);
   const client = await Client.for(h.app, tenant.token);
-  const classroom = (await client.post('/Classroom', { OrganisationID: organisationId, Name: 'Class A' })).json<{ ID: number }>();
-  const placement = (await client.post('/Placement', { OrganisationID: organisationId, Name: 'Employer A' })).json<{ ID: number }>();
-  return { ...tenant, organisationId, client, classroomId: classroom.ID, placementId: placement.ID };
+  const classroomId = createdId(await client.post('/Classroom', { OrganisationID: organisationId, Name: 'Class A' }));
+  const placementId = createdId(await client.post('/Placement', { OrganisationID: organisationId, Name: 'Employer A' }));
+  return { ...tenant, organisationId, client, classroomId, placementId };
 }

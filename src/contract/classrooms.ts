@@ -20,11 +20,17 @@ export const CreateClassroomBody = Type.Object({
   CompletionMessage: Type.Optional(fields.CompletionMessage),
   SendCompletionMessage: Type.Optional(fields.SendCompletionMessage),
   IVFinalSignOff: Type.Optional(fields.IVFinalSignOff),
+}, {
+  title: 'CreateClassroomBody',
+  examples: [{ OrganisationID: 1, Name: 'Team Leader L3 - Apr', MISID: 'CLS-1-3', StartOn: '2027-04-01' }],
 });
 export type CreateClassroomBody = Static<typeof CreateClassroomBody>;
 
 /** Partial update: only fields present change. A classroom never moves organisation. */
-export const UpdateClassroomBody = Type.Partial(Type.Omit(CreateClassroomBody, ['OrganisationID']));
+export const UpdateClassroomBody = Type.Partial(Type.Omit(CreateClassroomBody, ['OrganisationID']), {
+  title: 'UpdateClassroomBody',
+  examples: [{ CompletionMessage: 'Well done on finishing your apprenticeship!', SendCompletionMessage: true }],
+});
 export type UpdateClassroomBody = Static<typeof UpdateClassroomBody>;
 
 export const Classroom = Type.Object({
@@ -37,11 +43,11 @@ export const Classroom = Type.Object({
   CompletionMessage: Nullable(Type.String()),
   SendCompletionMessage: Type.Boolean(),
   IVFinalSignOff: Type.Boolean(),
-});
+}, { title: 'Classroom' });
 export type Classroom = Static<typeof Classroom>;
 
 export const ClassroomSearchFilter = Type.Object({
   OrganisationID: Type.Optional(Id()),
   Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
-});
+}, { title: 'ClassroomSearchFilter', examples: [{ OrganisationID: 1 }] });
 export type ClassroomSearchFilter = Static<typeof ClassroomSearchFilter>;

@@ -16,25 +16,37 @@ export const IsoDate = Type.String({ format: 'date-time', description: 'UTC ISO 
 export const MAX_ID = 2_147_483_647;
 export const Id = (description?: string) => Type.Integer({ minimum: 1, maximum: MAX_ID, ...(description ? { description } : {}) });
 
-export const IdParams = Type.Object({ id: Id() });
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The record's ID", examples: [1] }) });
 
 export const PageParams = Type.Object({
-  page: Type.Integer({ maximum: MAX_ID, description: 'Page number, from 1' }),
-  size: Type.Integer({ maximum: MAX_ID, description: 'Page size, from 1 to the configured maximum (default 1000)' }),
+  page: Type.Integer({ maximum: MAX_ID, description: 'Page number, from 1', examples: [1] }),
+  size: Type.Integer({ maximum: MAX_ID, description: 'Page size, from 1 to the configured maximum (default 1000)', examples: [10] }),
 });
+
+/**
+ * What a create answers for everything but users: the new ID as a bare JSON number
+ * (`42`, not an object), which PHP clients test with `is_integer(json_decode($body))`.
+ */
+export const NewId = Type.Integer({ description: 'The new ID, as a bare JSON number such as 42 (not an object)', examples: [42] });
+
+export const FieldError = Type.Object(
+  { field: Type.String(), message: Type.String(), code: Type.Integer() },
+  { title: 'FieldError', description: 'One field at fault, and the code it contributes.' },
+);
 
 export const ErrorBody = Type.Object(
   {
     code: Type.Integer({ description: 'Negative error code; see docs/errors.md' }),
     message: Type.String(),
-    errors: Type.Optional(
-      Type.Array(Type.Object({ field: Type.String(), message: Type.String(), code: Type.Integer() })),
-    ),
+    errors: Type.Optional(Type.Array(FieldError)),
   },
-  { description: 'Every error answer has this shape.' },
+  { title: 'ErrorBody', description: 'Every error answer has this shape.' },
 );
 
-/** Responses shared by every authenticated route. */
+/**
+ * Responses shared by every authenticated route. The API's onRoute hook (src/server/http/contract.ts)
+ * replaces these with declarations listing each operation's codes; they stay for the reply types.
+ */
 export const authErrors = {
   400: ErrorBody,
   401: ErrorBody,

@@ -12,10 +12,19 @@ export const CreatePlacementBody = Type.Object({
   Telephone: Type.Optional(Type.String()),
   Web: Type.Optional(Type.String()),
   MISID: Type.Optional(Type.String()),
+}, {
+  title: 'CreatePlacementBody',
+  examples: [{
+    OrganisationID: 1, Name: 'Harbour Cafe', Address: '3 Quay Street, Whitby YO21 3PY', Contact: 'Owner',
+    Email: 'hello@harbour-cafe.example.com', Telephone: '01632 960123', MISID: 'PLC-1-3',
+  }],
 });
 export type CreatePlacementBody = Static<typeof CreatePlacementBody>;
 
-export const UpdatePlacementBody = Type.Partial(Type.Omit(CreatePlacementBody, ['OrganisationID']));
+export const UpdatePlacementBody = Type.Partial(Type.Omit(CreatePlacementBody, ['OrganisationID']), {
+  title: 'UpdatePlacementBody',
+  examples: [{ Contact: 'Operations manager', Telephone: '01632 960456' }],
+});
 export type UpdatePlacementBody = Static<typeof UpdatePlacementBody>;
 
 export const Placement = Type.Object({
@@ -30,11 +39,11 @@ export const Placement = Type.Object({
   Telephone: Nullable(Type.String()),
   Web: Nullable(Type.String()),
   MISID: Nullable(Type.String()),
-});
+}, { title: 'Placement' });
 export type Placement = Static<typeof Placement>;
 
 export const PlacementSearchFilter = Type.Object({
   OrganisationID: Type.Optional(Id()),
   Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
-});
+}, { title: 'PlacementSearchFilter', examples: [{ OrganisationID: 1 }] });
 export type PlacementSearchFilter = Static<typeof PlacementSearchFilter>;

@@ -53,11 +53,22 @@ export const CreateUserBody = Type.Object({
   PlacementID: Type.Optional(Id('Learners, Employers and Observers: required')),
   ...personFields,
   ...learnerFields,
+}, {
+  title: 'CreateUserBody',
+  // A learner at the demo's first centre: its assessor (1), first class (1) and placement (1).
+  examples: [{
+    OrganisationID: 1, Role: 1, FirstName: 'Sam', LastName: 'Patel', Email: 'sam.patel@example.com',
+    DefaultAssessorID: 1, ClassroomID: 1, PlacementID: 1, LearnerStatusID: 1,
+    ULN: '9999999999', DOB: '2006-05-04', StartOn: '2026-09-01', PlannedEndDate: '2028-08-31',
+  }],
 });
 export type CreateUserBody = Static<typeof CreateUserBody>;
 
 /** Partial update: only the fields present change. Role and organisation never change. */
-export const UpdateUserBody = Type.Partial(Type.Omit(CreateUserBody, ['OrganisationID', 'Role']));
+export const UpdateUserBody = Type.Partial(Type.Omit(CreateUserBody, ['OrganisationID', 'Role']), {
+  title: 'UpdateUserBody',
+  examples: [{ MobileNumber: '07700 900123', WorkAddress: 'Northgate College, Room 12' }],
+});
 export type UpdateUserBody = Static<typeof UpdateUserBody>;
 
 const nullableString = Nullable(Type.String());
@@ -102,7 +113,7 @@ export const User = Type.Object({
   LearnerStatusID: Nullable(Type.Integer()),
   Archived: Type.Boolean(),
   LastModified: IsoDate,
-});
+}, { title: 'User' });
 export type User = Static<typeof User>;
 
 export const UserSearchFilter = Type.Object({
@@ -114,7 +125,7 @@ export const UserSearchFilter = Type.Object({
   Email: Type.Optional(Type.String({ description: 'Case-insensitive exact match' })),
   LastModified: Type.Optional(LenientDate('Users modified at or after this instant')),
   Archived: Type.Optional(Type.Boolean({ description: 'true: archived users only; default: unarchived only' })),
-});
+}, { title: 'UserSearchFilter', examples: [{ OrganisationID: 1, Role: 1 }] });
 export type UserSearchFilter = Static<typeof UserSearchFilter>;
 
 export const UserSummary = Type.Object({
@@ -124,11 +135,11 @@ export const UserSummary = Type.Object({
   MISID: nullableString,
   Role: Type.Integer(),
   Email: Type.String(),
-});
+}, { title: 'UserSummary' });
 export type UserSummary = Static<typeof UserSummary>;
 
 /** What a create answers when the organisation gives logins (Keychain creation off). */
 export const CreatedUser = Type.Object({
   ...User.properties,
   Password: Type.String({ description: 'Shown this once; only a hash is kept' }),
-});
+}, { title: 'CreatedUser' });

@@ -9,7 +9,9 @@ import { MailSender } from './mail/sender.js';
 import type { Database } from './db/client.js';
 import { registerAuth } from './http/auth.js';
 import { CANONICAL_DATE, PathMatcher, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
-import { registerErrorHandler } from './http/errors.js';
+import { registerErrorHandler, type UndeclaredErrorListener } from './http/errors.js';
+import { contractGuard, nameSchemas } from './http/contract.js';
+import { DEMO_TOKEN } from './demo/demo.js';
 import type { ApiApp } from './http/types.js';
 import { VERIFY_PATH } from './resources/keychain/keychain.service.js';
 import { createServices, routeModules, type Core } from './resources/registry.js';
@@ -23,6 +25,8 @@ export interface AppDeps {
   operatorKey?: string;
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
+  /** Told when an error answer carries a code its operation does not declare (the test harness fails on it). */
+  onUndeclaredError?: UndeclaredErrorListener;
 }
 
 /** Builds the whole HTTP app on a database; never listens (tests inject, main listens). */
@@ -56,7 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => matcher.learn(route.url));
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-ID', request.id); });
   registerBodyParsers(app);
-  registerErrorHandler(app);
+  registerErrorHandler(app, deps.onUndeclaredError);
 
   await app.register(swagger, {
     openapi: {
@@ -64,17 +68,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'learnfile integration API',
         version: '2.1',
-        description: 'Wire-compatible with the OneFile ePortfolio API v2.1. Paths and body keys are case-insensitive; bodies may be JSON or form-encoded.',
+        description: 'Wire-compatible with the OneFile ePortfolio API v2.1. Paths and body keys are case-insensitive; bodies may be JSON or form-encoded. '
+          + 'Every error answers `{code, message}` (and `errors` naming each field at fault); each operation lists the codes it can answer, '
+          + 'also as `x-error-codes`.\n\n'
+          + `**Trying it here against the demo:** Authorize \`CustomerToken\` with \`${DEMO_TOKEN}\`, run *authenticate*, `
+          + 'then Authorize `TokenID` with the text it answers. The examples use the demo\'s first centre (ID 1, Northgate College) '
+          + 'and its classes, placements and staff.',
       },
       servers: [{ url: '/' }],
       components: {
         securitySchemes: {
-          TokenID: { type: 'apiKey', in: 'header', name: 'X-TokenID' },
-          CustomerToken: { type: 'apiKey', in: 'header', name: 'X-CustomerToken' },
+          TokenID: { type: 'apiKey', in: 'header', name: 'X-TokenID', description: 'The session token POST /Authentication answers' },
+          CustomerToken: { type: 'apiKey', in: 'header', name: 'X-CustomerToken', description: `The customer's API token (the demo's is ${DEMO_TOKEN})` },
         },
       },
       security: [{ TokenID: [] }],
     },
+    transformObject: (doc) => ('openapiObject' in doc ? nameSchemas(doc.openapiObject as Record<string, unknown>) : doc.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -108,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api: ApiApp) => {
     registerAuth(api, services.auth);
     registerBodyNormaliser(api);
+    api.addHook('onRoute', contractGuard());
     api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
     for (const module of routeModules) if (module.scope === 'api') module.register(api, services, core);
   }, { prefix: API_PREFIX });

@@ -230,7 +230,7 @@ describe(`learnfile CLI (${engine})`, () => {
       const app = await buildApp({ db, config: testConfig(), logger: false });
       try {
         const client = await Client.for(app, tenant.token);
-        const created = (await client.post('/Classroom', { OrganisationID: organisationId, Name: 'Class A' })).json<{ ID: number }>();
+        const created = (await client.create('/Classroom', { OrganisationID: organisationId, Name: 'Class A' })).json<{ ID: number }>();
         assert.equal((await client.post(`/Classroom/${created.ID}`, { Name: 'Class B' })).statusCode, 200);
         return { customerId: tenant.customerId, classroomId: created.ID };
       } finally {

@@ -146,7 +146,7 @@ describe(`errors (${engine})`, () => {
 
     test('an update with a badly typed field answers 400 and changes nothing', async () => {
       const c = await centre();
-      const created = (await c.client.post('/Classroom', { OrganisationID: c.organisationId, Name: 'Stable' })).json<{ ID: number }>();
+      const created = (await c.client.create('/Classroom', { OrganisationID: c.organisationId, Name: 'Stable' })).json<{ ID: number }>();
       const res = await c.client.post(`/Classroom/${created.ID}`, { Name: 'Changed', Archive: 'perhaps' });
       const body = errorBody(res, 400);
       assert.deepEqual(body.errors?.map((e) => e.field), ['Archive']);

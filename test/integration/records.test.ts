@@ -77,9 +77,20 @@ describe(`data-download records (${engine})`, () => {
   });
 
   describe('classes', () => {
-    test('creating a class with only OrganisationID and Name answers 200 with the full object and its defaults', async () => {
+    test('creating a class answers 200 with the new ID as a bare JSON number', async () => {
       const c = await centre();
       const res = await c.client.post('/Classroom', { OrganisationID: c.organisationId, Name: 'Business Admin L3' });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(res.headers['content-type'] as string, /^application\/json/);
+      assert.match(res.body, /^[1-9]\d*$/);
+      const id: unknown = JSON.parse(res.body);
+      assert.ok(Number.isInteger(id));
+      assert.equal((await c.client.get(`/Classroom/${id}`)).json<{ Name: string }>().Name, 'Business Admin L3');
+    });
+
+    test('a class created with only OrganisationID and Name reads back with its defaults', async () => {
+      const c = await centre();
+      const res = await c.client.create('/Classroom', { OrganisationID: c.organisationId, Name: 'Business Admin L3' });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json<{ ID: number }>();
       assert.ok(Number.isInteger(body.ID) && body.ID > 0);
@@ -89,13 +100,13 @@ describe(`data-download records (${engine})`, () => {
       });
     });
 
-    test('creating a class with every field answers and reads back every field', async () => {
+    test('creating a class with every field reads back every field', async () => {
       const c = await centre();
       const given = {
         OrganisationID: c.organisationId, Name: 'Digital Marketer', MISID: 'DM-2026', StartOn: '2026-09-01T08:00:00.000Z', Archive: true,
         CompletionMessage: 'Congratulations!', SendCompletionMessage: true, IVFinalSignOff: true,
       };
-      const res = await c.client.post('/Classroom', given);
+      const res = await c.client.create('/Classroom', given);
       assert.equal(res.statusCode, 200, res.body);
       const created = res.json<{ ID: number }>();
       assert.deepEqual(created, { ID: created.ID, ...given });
@@ -106,7 +117,7 @@ describe(`data-download records (${engine})`, () => {
 
     test('updating a class changes only the fields given and answers the whole object', async () => {
       const c = await centre();
-      const created = (await c.client.post('/Classroom', {
+      const created = (await c.client.create('/Classroom', {
         OrganisationID: c.organisationId, Name: 'Before', MISID: 'M-1', StartOn: '2026-01-05', CompletionMessage: 'Done',
       })).json<Record<string, unknown> & { ID: number }>();
       const res = await c.client.post(`/Classroom/${created.ID}`, { Name: 'After', Archive: true });
@@ -119,7 +130,7 @@ describe(`data-download records (${engine})`, () => {
     test('an OrganisationID in a class update is ignored: a class never moves organisation', async () => {
       const c = await centre();
       const second = await newOrganisation(h.db, c.customerId, { name: 'Second' });
-      const created = (await c.client.post('/Classroom', { OrganisationID: c.organisationId, Name: 'Stays' })).json<{ ID: number }>();
+      const created = (await c.client.create('/Classroom', { OrganisationID: c.organisationId, Name: 'Stays' })).json<{ ID: number }>();
       const res = await c.client.post(`/Classroom/${created.ID}`, { OrganisationID: second, organisationID: second, MISID: 'X' });
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.json<{ OrganisationID: number }>().OrganisationID, c.organisationId);
@@ -129,7 +140,7 @@ describe(`data-download records (${engine})`, () => {
 
     test('an update with no fields answers the class unchanged', async () => {
       const c = await centre();
-      const created = (await c.client.post('/Classroom', { OrganisationID: c.organisationId, Name: 'Same' })).json<{ ID: number }>();
+      const created = (await c.client.create('/Classroom', { OrganisationID: c.organisationId, Name: 'Same' })).json<{ ID: number }>();
       const res = await c.client.post(`/Classroom/${created.ID}`, {});
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json(), created);
@@ -137,7 +148,7 @@ describe(`data-download records (${engine})`, () => {
 
     test('creating a class leaves an audit row with each given field as old null, new value', async () => {
       const c = await centre();
-      const created = (await c.client.post('/Classroom', {
+      const created = (await c.client.create('/Classroom', {
         OrganisationID: c.organisationId, Name: 'Audited', StartOn: '2026-09-01', Archive: true,
       })).json<{ ID: number }>();
       const rows = await audit('classroom', created.ID);
@@ -156,7 +167,7 @@ describe(`data-download records (${engine})`, () => {
 
     test('updating a class leaves an audit row with only the changed fields, old and new', async () => {
       const c = await centre();
-      const created = (await c.client.post('/Classroom', {
+      const created = (await c.client.create('/Classroom', {
         OrganisationID: c.organisationId, Name: 'Old name', MISID: 'Same', StartOn: '2026-01-01',
       })).json<{ ID: number }>();
       await c.client.post(`/Classroom/${created.ID}`, { Name: 'New name', MISID: 'Same', StartOn: '2026-02-01T00:00:00+00:00', IVFinalSignOff: 'true' });
@@ -172,9 +183,18 @@ describe(`data-download records (${engine})`, () => {
   });
 
   describe('placements', () => {
-    test('creating a placement with only OrganisationID and Name answers the full object, Active true by default', async () => {
+    test('creating a placement answers 200 with the new ID as a bare JSON number', async () => {
       const c = await centre();
       const res = await c.client.post('/Placement', { OrganisationID: c.organisationId, Name: 'Acme Logistics' });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(res.headers['content-type'] as string, /^application\/json/);
+      assert.match(res.body, /^[1-9]\d*$/);
+      assert.equal((await c.client.get(`/Placement/${res.body}`)).json<{ Name: string }>().Name, 'Acme Logistics');
+    });
+
+    test('a placement created with only OrganisationID and Name reads back in full, Active true by default', async () => {
+      const c = await centre();
+      const res = await c.client.create('/Placement', { OrganisationID: c.organisationId, Name: 'Acme Logistics' });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json<{ ID: number }>();
       assert.deepEqual(body, {
@@ -183,14 +203,14 @@ describe(`data-download records (${engine})`, () => {
       });
     });
 
-    test('creating a placement with every field answers and reads back every field', async () => {
+    test('creating a placement with every field reads back every field', async () => {
       const c = await centre();
       const given = {
         OrganisationID: c.organisationId, Name: 'Brightside Dental', Address: '12 High Street, York YO1 8AB', Active: false,
         Contact: 'Practice manager', Email: 'office@example.com', Fax: '01632 960001', Telephone: '01632 960000',
         Web: 'https://brightside.example', MISID: 'EMP-7',
       };
-      const res = await c.client.post('/Placement', given);
+      const res = await c.client.create('/Placement', given);
       assert.equal(res.statusCode, 200, res.body);
       const created = res.json<{ ID: number }>();
       assert.deepEqual(created, { ID: created.ID, ...given });
@@ -200,7 +220,7 @@ describe(`data-download records (${engine})`, () => {
     test('updating a placement changes only the fields given; OrganisationID is ignored', async () => {
       const c = await centre();
       const second = await newOrganisation(h.db, c.customerId, { name: 'Second' });
-      const created = (await c.client.post('/Placement', {
+      const created = (await c.client.create('/Placement', {
         OrganisationID: c.organisationId, Name: 'Acme', Address: '1 Road', Email: 'a@example.com',
       })).json<Record<string, unknown> & { ID: number }>();
       const res = await c.client.post(`/Placement/${created.ID}`, { Telephone: '0100', Active: 'false', OrganisationID: second });
@@ -219,7 +239,7 @@ describe(`data-download records (${engine})`, () => {
 
     test('creating and updating a placement leaves audit rows with old and new values', async () => {
       const c = await centre();
-      const created = (await c.client.post('/Placement', { OrganisationID: c.organisationId, Name: 'Acme', Web: 'acme.example' })).json<{ ID: number }>();
+      const created = (await c.client.create('/Placement', { OrganisationID: c.organisationId, Name: 'Acme', Web: 'acme.example' })).json<{ ID: number }>();
       await c.client.post(`/Placement/${created.ID}`, { Active: false, Web: 'https://acme.example', Name: 'Acme' });
       const rows = await audit('placement', created.ID);
       assert.deepEqual(rows.map((r) => [r.entity, r.action, r.customer_id]), [['placement', 'create', c.customerId], ['placement', 'update', c.customerId]]);

@@ -37,14 +37,14 @@ describe(`searches and paging (${engine})`, () => {
   }
 
   async function newClass(client: Client, organisationId: number, name: string, misId?: string): Promise<Summary> {
-    const res = await client.post('/Classroom', { OrganisationID: organisationId, Name: name, ...(misId ? { MISID: misId } : {}) });
+    const res = await client.create('/Classroom', { OrganisationID: organisationId, Name: name, ...(misId ? { MISID: misId } : {}) });
     assert.equal(res.statusCode, 200, res.body);
     const row = res.json<Summary>();
     return { ID: row.ID, Name: row.Name, MISID: row.MISID };
   }
 
   async function newPlacement(client: Client, organisationId: number, name: string, misId?: string): Promise<Summary> {
-    const res = await client.post('/Placement', { OrganisationID: organisationId, Name: name, ...(misId ? { MISID: misId } : {}) });
+    const res = await client.create('/Placement', { OrganisationID: organisationId, Name: name, ...(misId ? { MISID: misId } : {}) });
     assert.equal(res.statusCode, 200, res.body);
     const row = res.json<Summary>();
     return { ID: row.ID, Name: row.Name, MISID: row.MISID };

@@ -82,7 +82,8 @@ describe(`the server process (${engine})`, () => {
       assert.equal(docs.status, 200);
       const created = await call(first.url, '/Classroom', { method: 'POST', headers, body: JSON.stringify({ OrganisationID: 1, Name: 'Survives restarts' }) });
       assert.equal(created.status, 200);
-      classId = (await created.json() as { ID: number }).ID;
+      classId = await created.json() as number;
+      assert.ok(Number.isInteger(classId), 'a create answers the new ID as a bare integer');
     } finally {
       await stop(first);
     }

@@ -31,8 +31,8 @@ describe(`tenancy of the data-download records (${engine})`, () => {
     const organisationId = await newOrganisation(h.db, t.customerId, { name: `Centre ${label}` });
     const statusId = (await insertLearnerStatus(h.db, organisationId, `Status ${label}`))!;
     const client = await Client.for(h.app, t.token);
-    const classroom = await client.post('/Classroom', { OrganisationID: organisationId, Name: `Class ${label}`, MISID: `CLS-${label}` });
-    const placement = await client.post('/Placement', { OrganisationID: organisationId, Name: `Placement ${label}`, MISID: `PLC-${label}` });
+    const classroom = await client.create('/Classroom', { OrganisationID: organisationId, Name: `Class ${label}`, MISID: `CLS-${label}` });
+    const placement = await client.create('/Placement', { OrganisationID: organisationId, Name: `Placement ${label}`, MISID: `PLC-${label}` });
     assert.equal(classroom.statusCode, 200, classroom.body);
     assert.equal(placement.statusCode, 200, placement.body);
     return {

@@ -116,7 +116,7 @@ describe(`creating users (${engine})`, () => {
     const iqa = await createUser(t, 10);
     const assessor = await createUser(t, 5);
     const otherOrg = await newOrganisation(h.db, t.customerId, { name: 'Other centre' });
-    const otherClass = (await t.client.post('/Classroom', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json().ID;
+    const otherClass = (await t.client.create('/Classroom', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json().ID;
     const otherStatus = (await h.db.query<{ id: number }>(
       "INSERT INTO learner_statuses (customer_id, organisation_id, name) VALUES ($1, $2, 'x') RETURNING id", [t.customerId, otherOrg]))[0]!.id;
     const res = await t.client.post('/User', learner(t, iqa, { ClassroomID: otherClass, DefaultEmployerID: assessor, LearnerStatusID: otherStatus }));

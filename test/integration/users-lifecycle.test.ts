@@ -258,8 +258,8 @@ describe(`the user lifecycle (${engine})`, () => {
       const trainee = await createUser(t, ROLE.TraineeAssessor, { FirstName: 'Tia' });
       const employer = await createEmployer(t);
       const learner = await createLearner(t, first);
-      const classroom = (await t.client.post('/Classroom', { OrganisationID: t.organisationId, Name: 'Class B' })).json<{ ID: number }>().ID;
-      const placement = (await t.client.post('/Placement', { OrganisationID: t.organisationId, Name: 'Employer B' })).json<{ ID: number }>().ID;
+      const classroom = (await t.client.create('/Classroom', { OrganisationID: t.organisationId, Name: 'Class B' })).json<{ ID: number }>().ID;
+      const placement = (await t.client.create('/Placement', { OrganisationID: t.organisationId, Name: 'Employer B' })).json<{ ID: number }>().ID;
       assertNoContent(await update(t, learner, {
         DefaultAssessorID: trainee, DefaultEmployerID: employer, ClassroomID: classroom, PlacementID: placement,
       }));
@@ -275,8 +275,8 @@ describe(`the user lifecycle (${engine})`, () => {
       const learner = await createLearner(t, assessor);
       const otherOrg = (await h.db.query<{ id: number }>(
         `INSERT INTO organisations (customer_id, name) VALUES ($1, 'Second centre') RETURNING id`, [t.customerId]))[0]!.id;
-      const foreignClass = (await t.client.post('/Classroom', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json<{ ID: number }>().ID;
-      const foreignPlacement = (await t.client.post('/Placement', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json<{ ID: number }>().ID;
+      const foreignClass = (await t.client.create('/Classroom', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json<{ ID: number }>().ID;
+      const foreignPlacement = (await t.client.create('/Placement', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json<{ ID: number }>().ID;
       const before = await getUser(t, learner);
       assertRefused(await update(t, learner, { ClassroomID: foreignClass, LastName: 'Moved' }), -58);
       assertRefused(await update(t, learner, { PlacementID: foreignPlacement }), -57);

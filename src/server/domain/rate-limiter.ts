@@ -72,11 +72,14 @@ export class RateLimiter {
         continue;
       }
       const n = w.pending;
+      // Moved from pending to known before the write, so calls counted while it is under way still see them.
       w.pending = 0;
+      w.known += n;
       try {
         const total = await addCalls(this.db, customerId, new Date(w.start), n);
-        w.known = Math.max(w.known + n, total);
+        w.known = Math.max(w.known, total);
       } catch (err) {
+        w.known -= n;
         w.pending += n;
         this.log.warn({ err }, 'rate limit: could not record calls; will retry');
       }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiApp } from './types.js';
 import { ErrorCodes } from '../../contract/errors.js';
 import { AppError, issue, type FieldIssue } from '../domain/app-error.js';
+import { declaredCodes } from './contract.js';
 
 interface AjvError {
   instancePath?: string;
@@ -37,18 +38,32 @@ export function schemaIssues(request: FastifyRequest): FieldIssue[] {
   return v?.validation ? ajvIssues(v.validation) : [];
 }
 
-function send(reply: FastifyReply, err: AppError): FastifyReply {
+/** Told about an answer whose code its operation does not declare (tests fail on it). */
+export type UndeclaredErrorListener = (problem: string) => void;
+
+function sendError(reply: FastifyReply, err: AppError, undeclared?: UndeclaredErrorListener): FastifyReply {
   const def = ErrorCodes[err.error];
   const body: Record<string, unknown> = { code: def.code, message: err.message };
   if (err.issues.length > 0) {
     body.errors = err.issues.map((i) => ({ field: i.field, message: i.message, code: ErrorCodes[i.error].code }));
+  }
+  const declared = undeclared && declaredCodes(reply.request);
+  if (declared) {
+    const answered = new Set([def.code, ...err.issues.map((i) => ErrorCodes[i.error].code)]);
+    const missing = [...answered].filter((code) => !declared.includes(code));
+    if (missing.length > 0) {
+      const schema = reply.request.routeOptions.schema as { operationId?: string };
+      undeclared(`${schema.operationId} (${reply.request.method} ${reply.request.routeOptions.url}) answered code ${missing.join(', ')}, `
+        + `which it does not declare: add the code's name to the route's schema.errors`);
+    }
   }
   reply.headers(err.headers);
   return reply.code(def.status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
 /** Every error leaves the server through here, shaped by one table. */
-export function registerErrorHandler(app: ApiApp): void {
+export function registerErrorHandler(app: ApiApp, undeclared?: UndeclaredErrorListener): void {
+  const send = (reply: FastifyReply, err: AppError) => sendError(reply, err, undeclared);
   app.setErrorHandler((error: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
     if (error instanceof AppError) return send(reply, error);
     if (error.validation) {

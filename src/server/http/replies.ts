@@ -3,9 +3,17 @@ import { Type, type TSchema } from 'typebox';
 import type { FastifyReply } from 'fastify';
 import type { SearchAnswer } from '../domain/search.service.js';
 import { PageParams, authErrors } from '../../contract/common.js';
+import type { ErrorName } from '../../contract/errors.js';
 import type { ApiApp } from './types.js';
 import type { Actor } from '../resources/authentication/auth.service.js';
 import type { Paging } from '../domain/search.service.js';
+
+/**
+ * 200 with the new ID as a bare JSON number (`42`): what every create but `POST /User`
+ * answers. Declare the route's 200 as `NewId` (src/contract/common.ts).
+ */
+export const sendId = (reply: FastifyReply, id: number) =>
+  reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(id));
 
 /** 204 with no body: updates, archive, delete. */
 export const noContent = (reply: FastifyReply) => reply.code(204).send();
@@ -41,8 +49,12 @@ export async function sendSearch<T>(reply: FastifyReply, answer: SearchAnswer<T>
 }
 
 interface SearchRouteOptions<F extends TSchema> {
+  /** `search<Plural>`, e.g. searchUsers; the paged form is `search<Plural>Page`. */
+  operationId: `search${string}`;
   tags: string[];
   summary: string;
+  /** Errors of the search's own rules, beyond those every search answers (see http/contract.ts). */
+  errors?: ErrorName[];
   filter: F;
   item: TSchema;
   run: (actor: Actor, filter: never, paging?: Paging) => Promise<SearchAnswer<unknown>> | SearchAnswer<unknown>;
@@ -50,14 +62,17 @@ interface SearchRouteOptions<F extends TSchema> {
 
 /** `POST {base}/Search` (every match, streamed) and `POST {base}/Search/{page}/{size}`. */
 export function searchRoutes<F extends TSchema>(app: ApiApp, base: string, o: SearchRouteOptions<F>): void {
-  const response = { 200: Type.Array(o.item), 204: Type.Null({ description: 'No match' }), ...authErrors };
+  const response = { 200: Type.Array(o.item, { description: 'The matches, in ID order' }), 204: Type.Null({ description: 'No match' }), ...authErrors };
   app.post(`${base}/Search`, {
-    schema: { tags: o.tags, summary: `${o.summary} (every match, in ID order)`, body: o.filter, response },
+    schema: {
+      operationId: o.operationId, tags: o.tags, summary: `${o.summary} (every match, in ID order)`,
+      body: o.filter, response, ...(o.errors ? { errors: o.errors } : {}),
+    },
   }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never)));
   app.post(`${base}/Search/:page/:size`, {
     schema: {
-      tags: o.tags, summary: `${o.summary} (one page; X-Total-Count gives the number of matches)`,
-      body: o.filter, params: PageParams, response,
+      operationId: `${o.operationId}Page`, tags: o.tags, summary: `${o.summary} (one page; X-Total-Count gives the number of matches)`,
+      body: o.filter, params: PageParams, response, ...(o.errors ? { errors: o.errors } : {}),
     },
   }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never, req.params as Paging)));
 }

@@ -5,6 +5,6 @@ import type { Services } from '../registry.js';
 
 export function customerRoutes(app: ApiApp, { customers }: Services): void {
   app.get('/Customer', {
-    schema: { tags: ['Data download'], summary: "The session's customer", response: { 200: Customer, ...authErrors } },
+    schema: { operationId: 'getCustomer', tags: ['Data download'], summary: "The session's customer", response: { 200: Customer, ...authErrors } },
   }, async (req) => customers.current(req.actor));
 }

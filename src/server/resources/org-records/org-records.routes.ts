@@ -1,12 +1,12 @@
 import type { TObject } from 'typebox';
-import { IdParams, authErrors, ErrorBody } from '../../../contract/common.js';
+import { IdParams, NewId, authErrors, ErrorBody } from '../../../contract/common.js';
 import { NamedRecordSummary } from '../../../contract/organisations.js';
 import type { OrgRecordsService } from './org-records.service.js';
 import type { Services } from '../registry.js';
 import { Classroom, ClassroomSearchFilter, CreateClassroomBody, UpdateClassroomBody } from '../../../contract/classrooms.js';
 import { CreatePlacementBody, Placement, PlacementSearchFilter, UpdatePlacementBody } from '../../../contract/placements.js';
 import { schemaIssues } from '../../http/errors.js';
-import { searchRoutes } from '../../http/replies.js';
+import { searchRoutes, sendId } from '../../http/replies.js';
 import type { ApiApp } from '../../http/types.js';
 
 interface OrgRecordRoutes {
@@ -23,20 +23,28 @@ interface OrgRecordRoutes {
 /** Classes and placements have the same five calls; only their shapes differ. */
 function orgRecordRoutes(app: ApiApp, o: OrgRecordRoutes): void {
   const tags = ['Data download'];
+  const name = o.base.slice(1); // operationIds: getClassroom, searchPlacements, ...
   searchRoutes(app, o.base, {
-    tags, summary: `${o.plural} of the customer`, filter: o.filter, item: NamedRecordSummary,
+    operationId: `search${name}s`, tags, summary: `${o.plural} of the customer`, filter: o.filter, item: NamedRecordSummary,
     run: (actor, filter, paging) => o.service.search(actor, filter, paging),
   });
   app.get(`${o.base}/:id`, {
-    schema: { tags, summary: `One ${o.noun}`, params: IdParams, response: { 200: o.record, 404: ErrorBody, ...authErrors } },
+    schema: { operationId: `get${name}`, tags, summary: `One ${o.noun}`, params: IdParams, response: { 200: o.record, 404: ErrorBody, ...authErrors } },
   }, async (req) => o.service.get(req.actor, req.params.id));
   app.post(o.base, {
     attachValidation: true,
-    schema: { tags, summary: `Create a ${o.noun}`, body: o.create, response: { 200: o.record, ...authErrors } },
-  }, async (req) => o.service.create(req.actor, req.body as never, schemaIssues(req)));
+    schema: {
+      operationId: `create${name}`, tags, summary: `Create a ${o.noun}`,
+      description: 'Answers 200 with the new ID as a bare JSON number (`42`), not the record: clients read it with `is_integer(json_decode($body))`.',
+      body: o.create, errors: ['ORGANISATION_NOT_FOUND'], response: { 200: NewId, ...authErrors },
+    },
+  }, async (req, reply) => {
+    const created = await o.service.create(req.actor, req.body as never, schemaIssues(req));
+    return sendId(reply, created.ID as number);
+  });
   app.post(`${o.base}/:id`, {
     schema: {
-      tags, summary: `Change a ${o.noun} (only the fields given)`, params: IdParams, body: o.update,
+      operationId: `update${name}`, tags, summary: `Change a ${o.noun} (only the fields given)`, params: IdParams, body: o.update,
       response: { 200: o.record, 404: ErrorBody, ...authErrors },
     },
   }, async (req) => o.service.update(req.actor, req.params.id, req.body as Record<string, unknown>));

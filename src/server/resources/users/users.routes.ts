@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import { IdParams, authErrors, ErrorBody, Empty } from '../../../contract/common.js';
 import { CreatedUser, CreateUserBody, UpdateUserBody, User, UserSearchFilter, UserSummary } from '../../../contract/users.js';
 import type { Services } from '../registry.js';
@@ -19,11 +20,27 @@ export function userRoutes(app: ApiApp, { users }: Services): void {
   app.post('/User', {
     attachValidation: true,
     schema: {
-      tags, summary: 'Create a user',
+      operationId: 'createUser', tags, summary: 'Create a user',
       description: 'Keychain creation off: 200 with the user, a generated Username and a Password shown this once. '
         + 'Keychain creation on: 200 with an empty body and a Location header; the account joins the Keychain for its email '
         + `and a verification email is queued (unless KeychainEmailSuppression). ${ilrNote}`,
-      body: CreateUserBody, response: { 200: CreatedUser, ...authErrors },
+      body: CreateUserBody,
+      errors: [
+        'ORGANISATION_NOT_FOUND', 'PLACEMENT_NOT_FOUND', 'CLASSROOM_NOT_FOUND', 'INVALID_ROLE', 'DEFAULT_ASSESSOR_INVALID',
+        'DEFAULT_EMPLOYER_INVALID', 'LEARNER_STATUS_NOT_FOUND', 'ULN_INVALID', 'NINO_INVALID',
+      ],
+      response: {
+        200: {
+          description: 'Created. Two answers, by the centre\'s KeychainCreationForNewUserActive: off, the body is a CreatedUser '
+            + '(with Username and Password); on, there is **no body** (Content-Length: 0) and Location names the new user.',
+          headers: {
+            Location: Type.String({ description: 'Keychain centres only: /api/v2.1/User/{id} of the new user' }),
+            Warning: Type.String({ description: 'Only when ILR codes outside the code lists were kept' }),
+          },
+          content: { 'application/json': { schema: CreatedUser } },
+        },
+        ...authErrors,
+      },
     },
   }, async (req, reply) => {
     const outcome = await users.create(req.actor, req.body, schemaIssues(req));
@@ -34,20 +51,24 @@ export function userRoutes(app: ApiApp, { users }: Services): void {
   });
 
   searchRoutes(app, '/User', {
-    tags, summary: 'Users, unarchived unless Archived is true', filter: UserSearchFilter, item: UserSummary,
+    operationId: 'searchUsers', tags, summary: 'Users, unarchived unless Archived is true', filter: UserSearchFilter, item: UserSummary,
     run: (actor, filter, paging) => users.search(actor, filter, paging),
   });
 
   app.get('/User/:id', {
-    schema: { tags, summary: 'One user (never a password)', params: IdParams, response: { 200: User, 404: ErrorBody, ...authErrors } },
+    schema: { operationId: 'getUser', tags, summary: 'One user (never a password)', params: IdParams, response: { 200: User, 404: ErrorBody, ...authErrors } },
   }, async (req) => users.get(req.actor, req.params.id));
 
   app.post('/User/:id', {
     attachValidation: true,
     schema: {
-      tags, summary: 'Change a user: only the fields given',
+      operationId: 'updateUser', tags, summary: 'Change a user: only the fields given',
       description: `Also how a learner's default assessor, default employer, class and placement change. ${ilrNote}`,
-      params: IdParams, body: UpdateUserBody, response: { 204: Empty, 404: ErrorBody, ...authErrors },
+      params: IdParams, body: UpdateUserBody,
+      errors: [
+        'PLACEMENT_NOT_FOUND', 'CLASSROOM_NOT_FOUND', 'DEFAULT_ASSESSOR_INVALID', 'DEFAULT_EMPLOYER_INVALID',
+        'LEARNER_STATUS_NOT_FOUND', 'ULN_INVALID', 'NINO_INVALID', 'USER_ARCHIVED',
+      ], response: { 204: Empty, 404: ErrorBody, ...authErrors },
     },
   }, async (req, reply) => {
     warn(reply, await users.update(req.actor, req.params.id, req.body, schemaIssues(req)));
@@ -57,6 +78,7 @@ export function userRoutes(app: ApiApp, { users }: Services): void {
   for (const [path, archived] of [['Archive', true], ['Unarchive', false]] as const) {
     app.post(`/User/:id/${path}`, {
       schema: {
+        operationId: archived ? 'archiveUser' : 'unarchiveUser',
         tags, summary: archived ? 'Archive a user: read-only and hidden from searches' : 'Unarchive a user',
         params: IdParams, response: { 204: Empty, 404: ErrorBody, ...authErrors },
       },
@@ -68,7 +90,7 @@ export function userRoutes(app: ApiApp, { users }: Services): void {
 
   app.delete('/User/:id', {
     schema: {
-      tags, summary: 'Delete a user',
+      operationId: 'deleteUser', tags, summary: 'Delete a user', errors: ['USER_HAS_PROGRESS', 'USER_IN_USE'],
       description: 'Refused (400) while the user has learning aims with recorded progress, or is a learner\'s default assessor or employer.',
       params: IdParams, response: { 204: Empty, 404: ErrorBody, ...authErrors },
     },
