@@ -61,7 +61,8 @@ export function registerOrganisations(program: Command): void {
         throw new CliError('nothing to change: give --name, --keychain or --suppress-email');
       }
       await withDatabase(cmd, async (db) => {
-        if (!(await updateOrganisation(db, organisationId, opts, 'operator:cli'))) {
+        // One transaction: the change, its audit record and its change event stand or fall together.
+        if (!(await db.transaction((tx) => updateOrganisation(tx, organisationId, opts, 'operator:cli')))) {
           throw new CliError(`no organisation with ID ${organisationId} (see: learnfile organisation list)`);
         }
         print(`Organisation ${organisationId} updated: ${describe(await requireOrganisation(db, organisationId))}`);

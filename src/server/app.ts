@@ -26,6 +26,11 @@ import { organisationRoutes } from './http/routes/organisations.routes.js';
 import { orgRecordRoutes } from './http/routes/org-records.routes.js';
 import type { ApiApp } from './http/types.js';
 import { Classroom, ClassroomSearchFilter, CreateClassroomBody, UpdateClassroomBody } from '../contract/classrooms.js';
+import { EventSignal } from './resources/events/event-signal.js';
+import { EventsService } from './resources/events/events.service.js';
+import { eventRoutes } from './resources/events/events.routes.js';
+import { WebhookDispatcher, type Clock } from './resources/webhooks/webhook-dispatcher.js';
+import { WebhooksService } from './resources/webhooks/webhooks.service.js';
 import { CreatePlacementBody, Placement, PlacementSearchFilter, UpdatePlacementBody } from '../contract/placements.js';
 
 export { API_PREFIX };
@@ -37,6 +42,8 @@ export interface AppDeps {
   operatorKey?: string;
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
+  /** The time webhook retries are scheduled by (tests move it instead of waiting). */
+  clock?: Clock;
 }
 
 /** Builds the whole HTTP app on a database; never listens (tests inject, main listens). */
@@ -98,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const auth = new AuthService(db, limiter, { sessionHours: config.SESSION_HOURS });
   // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
   // The limiter's background write is awaited so that it cannot interleave with the emptying.
-  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); await limiter.flush(); });
+  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); await limiter.flush(); await dispatcher.idle(); });
   const marks = new PageMarks();
   const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
   const organisations = new OrganisationsService(db, searcher);
@@ -120,6 +127,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   const keychain = new KeychainService(db);
+  const signal = new EventSignal(db);
+  const events = new EventsService(db, signal);
+  const dispatcher = new WebhookDispatcher(db, {
+    pollMs: config.WEBHOOK_POLL_MS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, batchSize: config.WEBHOOK_BATCH_SIZE,
+    retryBaseMs: config.WEBHOOK_RETRY_BASE_MS, retryMaxMs: config.WEBHOOK_RETRY_MAX_MS, retryHours: config.WEBHOOK_RETRY_HOURS,
+    concurrency: 4,
+  }, app.log, deps.clock);
+  const webhooks = new WebhooksService(db, deps.clock, () => dispatcher.kick());
+  app.decorate('webhookDispatcher', dispatcher);
+  app.addHook('onReady', async () => { await signal.start(); dispatcher.start(signal); });
+  // Before the server waits for open requests: long-polls of the feed answer at once.
+  app.addHook('preClose', async () => { await signal.close(); });
+  app.addHook('onClose', async () => { await dispatcher.stop(); await signal.close(); });
   if (sender) {
     app.addHook('onReady', async () => sender.start());
     app.addHook('onClose', async () => sender.stop());
@@ -140,9 +160,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       update: UpdatePlacementBody, filter: PlacementSearchFilter, service: placements,
     });
     userRoutes(api, users);
+    eventRoutes(api, events);
   }, { prefix: API_PREFIX });
   keychainRoutes(app, keychain);
-  if (deps.operatorKey) adminRoutes(app, db, deps.operatorKey);
+  if (deps.operatorKey) adminRoutes(app, db, deps.operatorKey, webhooks);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   await app.ready();

@@ -17,8 +17,10 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir });
   const migrations = await migrate(db);
   if (config.SEED_DEMO && (await isEmpty(db))) await seedDemo(db);
-  // Only the embedded database needs it: with PostgreSQL the CLI opens the database itself.
-  const operatorKey = db.kind === 'pglite' ? newToken() : undefined;
+  // The embedded database needs one (the CLI cannot open it while we hold it); with
+  // PostgreSQL the CLI opens the database itself, and the admin API is served only when
+  // the operator sets OPERATOR_KEY.
+  const operatorKey = config.OPERATOR_KEY ?? (db.kind === 'pglite' ? newToken() : undefined);
   const app = await buildApp({ db, config, ...(operatorKey ? { operatorKey } : {}) });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
