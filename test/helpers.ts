@@ -6,7 +6,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { buildApp } from '../src/server/app.js';
+import { buildApp, type AppDeps } from '../src/server/app.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { openDatabase, type Database } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
@@ -70,9 +70,11 @@ export interface Harness {
 }
 
 /** One database and one app for a test file; call `reset()` in beforeEach. */
-export async function harness(config: Config = testConfig()): Promise<Harness & { reset(): Promise<void> }> {
+export async function harness(
+  config: Config = testConfig(), extra: Pick<AppDeps, 'operatorKey' | 'clock'> = {},
+): Promise<Harness & { reset(): Promise<void> }> {
   const { db, drop } = await createTestDb();
-  const app = await buildApp({ db, config, logger: false });
+  const app = await buildApp({ db, config, logger: false, ...extra });
   return {
     db, app,
     async reset() {
