@@ -39,7 +39,7 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private stopped = true;
+  private stopped = false;
   private off: (() => void) | undefined;
   private readonly leaseMs: number;
 
