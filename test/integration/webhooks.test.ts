@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buildApp } from '../../src/server/app.js';
+import { openDatabase } from '../../src/server/db/client.js';
 import { engine, harness, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
 import { markDelivered } from '../../src/server/resources/webhooks/webhooks.repository.js';
 import { WebhookDispatcher } from '../../src/server/resources/webhooks/webhook-dispatcher.js';
@@ -226,6 +228,23 @@ describe(`webhooks (${engine})`, () => {
     const after = await view(sub.id);
     assert.deepEqual([after.cursor, after.status], [3, 'active'], 'the acknowledged position stands');
     await other.stop();
+  });
+
+  test('two API processes on one PostgreSQL database deliver each event once, in order', { skip: engine !== 'postgres' }, async () => {
+    const t = await tenantWithCentre(h);
+    await subscribe(t);
+    const db2 = await openDatabase({ databaseUrl: h.db.location, dataDir: '' });
+    const app2 = await buildApp({ db: db2, config: testConfig({ WEBHOOK_POLL_MS: '3600000' }), logger: false, clock: () => new Date(now) });
+    const second = (app2 as unknown as { webhookDispatcher: WebhookDispatcher }).webhookDispatcher;
+    try {
+      const ids = await Promise.all(Array.from({ length: 20 }, () => addUser(t)));
+      for (let i = 0; i < 3; i++) { dispatcher.kick(); second.kick(); await Promise.all([dispatcher.idle(), second.idle()]); }
+      assert.deepEqual(receiver.accepted().map((e) => e.Sequence), Array.from({ length: 20 }, (_, i) => i + 3));
+      assert.deepEqual(receiver.accepted().map((e) => e.RecordID).sort((x, y) => x - y), ids.sort((x, y) => x - y));
+    } finally {
+      await app2.close();
+      await db2.close();
+    }
   });
 
   test('the admin API names every bad field, refuses without the operator key, and 404s an unknown customer', async () => {
