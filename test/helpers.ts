@@ -78,8 +78,9 @@ export async function harness(
   return {
     db, app,
     async reset() {
-      await (app as unknown as { forgetCaches(): Promise<void> }).forgetCaches();
-      await resetDb(db);
+      const internals = app as unknown as { forgetCaches(): Promise<void>; whileBackgroundPaused(fn: () => Promise<void>): Promise<void> };
+      await internals.forgetCaches();
+      await internals.whileBackgroundPaused(() => resetDb(db));
     },
     async close() { await app.close(); await drop(); },
   };

@@ -105,7 +105,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const auth = new AuthService(db, limiter, { sessionHours: config.SESSION_HOURS });
   // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
   // The limiter's background write is awaited so that it cannot interleave with the emptying.
-  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); await limiter.flush(); await dispatcher.idle(); });
+  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); await limiter.flush(); });
+  // Background work that reads several tables waits while tests empty them (see whilePaused).
+  app.decorate('whileBackgroundPaused', <T>(fn: () => Promise<T>) => dispatcher.whilePaused(fn));
   const marks = new PageMarks();
   const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
   const organisations = new OrganisationsService(db, searcher);
