@@ -6,7 +6,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { buildApp } from '../src/server/app.js';
+import { buildApp, type AppDeps } from '../src/server/app.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { openDatabase, type Database } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
@@ -75,15 +75,18 @@ export interface Harness {
  * the file when any answer carried an error code its operation does not declare in the
  * OpenAPI document (the route's `schema.errors`), so the declarations stay honest.
  */
-export async function harness(config: Config = testConfig()): Promise<Harness & { reset(): Promise<void> }> {
+export async function harness(
+  config: Config = testConfig(), extra: Pick<AppDeps, 'operatorKey' | 'clock'> = {},
+): Promise<Harness & { reset(): Promise<void> }> {
   const { db, drop } = await createTestDb();
   const undeclared = new Set<string>();
-  const app = await buildApp({ db, config, logger: false, onUndeclaredError: (problem) => undeclared.add(problem) });
+  const app = await buildApp({ db, config, logger: false, ...extra, onUndeclaredError: (problem) => undeclared.add(problem) });
   return {
     db, app,
     async reset() {
-      await (app as unknown as { forgetCaches(): Promise<void> }).forgetCaches();
-      await resetDb(db);
+      const internals = app as unknown as { forgetCaches(): Promise<void>; whileBackgroundPaused(fn: () => Promise<void>): Promise<void> };
+      await internals.forgetCaches();
+      await internals.whileBackgroundPaused(() => resetDb(db));
     },
     async close() {
       await app.close();

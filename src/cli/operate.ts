@@ -30,7 +30,7 @@ export async function operate<N extends OperationName>(cmd: Command, name: N, in
     try {
       return await runOperation(services, name, input) as OperationResult<N>;
     } catch (err) {
-      if (err instanceof AppError) throw new CliError(lowerFirst(err.message));
+      if (err instanceof AppError) throw new CliError(explain(err.message, err.issues));
       throw err;
     }
   });
@@ -57,11 +57,15 @@ async function remote(holder: { pid: number; url: string; operatorKey: string },
   } catch (err) {
     throw new CliError(`the server (pid ${holder.pid}) holds the database but does not answer at ${holder.url}: ${(err as Error).message}`);
   }
-  const body = await res.json().catch(() => undefined) as { result?: unknown; message?: string } | undefined;
-  if (!res.ok) throw new CliError(lowerFirst(body?.message ?? `the server (pid ${holder.pid}) refused the request: HTTP ${res.status}`));
+  const body = await res.json().catch(() => undefined) as { result?: unknown; message?: string; errors?: { field: string; message: string }[] } | undefined;
+  if (!res.ok) throw new CliError(explain(body?.message ?? `the server (pid ${holder.pid}) refused the request: HTTP ${res.status}`, body?.errors ?? []));
   note(`(done by the running server, pid ${holder.pid})`);
   return body?.result;
 }
+
+/** Every field's problem on one line, so the operator can fix them all at once. */
+const explain = (message: string, issues: { field: string; message: string }[]): string =>
+  lowerFirst(issues.length > 1 ? issues.map((i) => `${i.field} ${i.message}`).join('; ') : message);
 
 /** Messages are sentences on the wire; after "learnfile: " they read as a clause. */
 const lowerFirst = (s: string): string => s.replace(/^([A-Z])(?=[a-z ])/, (c) => c.toLowerCase()).replace(/\.$/, '');

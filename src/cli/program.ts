@@ -16,12 +16,13 @@ import { cliEnv, note, writeErr, writeOut, withContext, type CliContext } from '
 import { registerSeed } from './seed.js';
 import { registerServe } from './serve.js';
 import { registerTokens } from './tokens.js';
+import { registerWebhooks } from './webhooks.js';
 
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
 export function buildProgram(): Command {
   const program = new Command('learnfile')
-    .description('Run and administer a learnfile server: customers, API tokens, organisations, mail and audit')
+    .description('Run and administer a learnfile server: customers, API tokens, organisations, mail, audit and webhooks')
     .version(version, '-V, --version', 'print the version')
     .addOption(new Option('--data-dir <dir>', 'embedded database directory (overrides DATA_DIR; default ./data)'))
     .addOption(new Option('--database-url <url>', 'PostgreSQL server to use instead (overrides DATABASE_URL)'))
@@ -52,6 +53,7 @@ Run \`learnfile <command> --help\` for a command's options.`);
   registerLearnerStatuses(program);
   registerMail(program);
   registerAudit(program);
+  registerWebhooks(program);
   // `help` as a subcommand is not inherited, and `--help` already covers it everywhere.
   const withoutHelpCommand = (cmd: Command): void => { cmd.helpCommand(false); cmd.commands.forEach(withoutHelpCommand); };
   withoutHelpCommand(program);

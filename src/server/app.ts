@@ -15,6 +15,7 @@ import { DEMO_TOKEN } from './demo/demo.js';
 import type { ApiApp } from './http/types.js';
 import { VERIFY_PATH } from './resources/keychain/keychain.service.js';
 import { createServices, routeModules, type Core } from './resources/registry.js';
+import type { Clock } from './resources/webhooks/webhook-dispatcher.js';
 
 export { API_PREFIX };
 
@@ -27,6 +28,8 @@ export interface AppDeps {
   logger?: boolean | object;
   /** Told when an error answer carries a code its operation does not declare (the test harness fails on it). */
   onUndeclaredError?: UndeclaredErrorListener;
+  /** The time webhook retries are scheduled by (tests move it instead of waiting). */
+  clock?: Clock;
 }
 
 /** Builds the whole HTTP app on a database; never listens (tests inject, main listens). */
@@ -95,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }, app.log)
     : undefined;
   const core: Core = {
-    db, config, log: app.log, operatorKey: deps.operatorKey,
+    db, config, log: app.log, operatorKey: deps.operatorKey, clock: deps.clock,
     publicUrl: () => publicUrl(config, boundPort(app.server)),
     mailQueued: (link) => {
       if (sender) sender.kick();
@@ -107,6 +110,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { limiter, marks } = services;
   app.addHook('onReady', async () => limiter.start());
   app.addHook('onClose', async () => limiter.stop());
+  const { signal, dispatcher } = services;
+  app.decorate('webhookDispatcher', dispatcher);
+  // Background work that reads several tables waits while tests empty them (see whilePaused).
+  app.decorate('whileBackgroundPaused', <T>(fn: () => Promise<T>) => dispatcher.whilePaused(fn));
+  app.addHook('onReady', async () => { await signal.start(); dispatcher.start(signal); });
+  // Before the server waits for open requests: long-polls of the feed answer at once.
+  app.addHook('preClose', async () => { await signal.close(); });
+  app.addHook('onClose', async () => { await dispatcher.stop(); await signal.close(); });
   if (sender) {
     app.addHook('onReady', async () => sender.start());
     app.addHook('onClose', async () => sender.stop());

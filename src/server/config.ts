@@ -26,7 +26,15 @@ export const ConfigSchema = Type.Object({
   LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], {
     default: 'auto', description: 'auto: readable lines on a terminal, JSON lines otherwise',
   }),
-  OPERATOR_KEY: Type.Optional(Type.String({ minLength: 20, description: 'Opens the admin API (/api/admin) to callers sending it as X-Operator-Key' })),
+  OPERATOR_KEY: Type.Optional(Type.String({
+    minLength: 24, description: 'Serves the admin API (/api/admin) to callers sending it as X-Operator-Key; on the embedded database a fresh key is made each run when unset',
+  })),
+  WEBHOOK_POLL_MS: Type.Integer({ minimum: 50, default: 5000, description: 'How often the webhook deliverer looks for retries come due' }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'How long a receiver may take to answer' }),
+  WEBHOOK_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Events per delivery, at most' }),
+  WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 5000, description: 'Delay after the first failure; doubles each time' }),
+  WEBHOOK_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 3_600_000, description: 'Longest delay between attempts' }),
+  WEBHOOK_RETRY_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24, description: 'How long a failing delivery is retried before the subscription is marked failing' }),
   SEED_DEMO: Type.Boolean({ default: true, description: 'Load the demo customer into an empty database at start-up' }),
 });
 export type Config = Static<typeof ConfigSchema>;

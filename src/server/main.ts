@@ -17,8 +17,10 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir });
   const migrations = await migrate(db);
   if (config.SEED_DEMO && (await isEmpty(db))) await seedDemo(db);
-  // Only the embedded database needs it: with PostgreSQL the CLI opens the database itself.
-  const operatorKey = db.kind === 'pglite' ? newToken() : undefined;
+  // The embedded database needs one (the CLI cannot open it while we hold it); with
+  // PostgreSQL the CLI opens the database itself, and the admin API is served only when
+  // the operator sets OPERATOR_KEY.
+  const operatorKey = config.OPERATOR_KEY ?? (db.kind === 'pglite' ? newToken() : undefined);
   const app = await buildApp({ db, config, ...(operatorKey ? { operatorKey } : {}) });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
@@ -31,13 +33,15 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
   const url = publicUrl(config, port);
   if (operatorKey) advertise(dataDir, localUrl(config, '127.0.0.1', port), operatorKey);
   const log = app.log;
+  const demoLive = await demoTokenLive(db);
+  // The start-up lines go out together, the migrations line last (tests and scripts wait for it).
   log.info(`learnfile is listening on ${url}${API_PREFIX}`);
   log.info(`API docs: ${url}/docs  (OpenAPI: ${url}${API_PREFIX}/openapi.json)`);
   log.info(db.kind === 'pglite'
     ? `database: embedded PGlite in ${db.location} (survives a killed process, not a power cut: PGlite does not fsync)`
     : `database: PostgreSQL at ${db.location}`);
+  if (demoLive) log.info(`demo customer token (public, for trying things out): ${DEMO_TOKEN}`);
   log.info(`migrations: ${migrations.applied.length} applied now, ${migrations.total} in all`);
-  if (await demoTokenLive(db)) log.info(`demo customer token (public, for trying things out): ${DEMO_TOKEN}`);
   let closed = false;
   return {
     app, db, url,

@@ -20,6 +20,10 @@ export function selectList(spec: RecordSpec): string {
   return Object.entries(spec.fields).map(([field, column]) => `${column} AS "${field}"`).join(', ');
 }
 
+/** The organisation a change event names: the row's own OrganisationID, when its table has one. */
+const organisationOf = (row: Record<string, unknown>): number | undefined =>
+  (typeof row.OrganisationID === 'number' ? row.OrganisationID : undefined);
+
 const comparable = (v: unknown): string => JSON.stringify(v instanceof Date ? v.toISOString() : v ?? null);
 
 function writable(spec: RecordSpec, values: Record<string, unknown>): [string, string, unknown][] {
@@ -49,7 +53,7 @@ export async function insertRecord<T>(
   const row = rows[0]!;
   const changes: Changes = {};
   for (const [field] of cols) changes[field] = { old: null, new: (row as Record<string, unknown>)[field] };
-  await insertAudit(db, customerId, actor, spec.entity, row.ID, 'create', changes);
+  await insertAudit(db, customerId, actor, spec.entity, row.ID, 'create', changes, organisationOf(row));
   return row;
 }
 
@@ -72,7 +76,7 @@ export async function updateRecord<T>(
   const after = rows[0] as Record<string, unknown>;
   const changes: Changes = {};
   for (const [field] of changed) changes[field] = { old: before[field] ?? null, new: after[field] ?? null };
-  await insertAudit(db, customerId, actor, spec.entity, id, action, changes);
+  await insertAudit(db, customerId, actor, spec.entity, id, action, changes, organisationOf(after));
   return after as T;
 }
 
@@ -84,6 +88,6 @@ export async function deleteRecord(db: Queryable, spec: RecordSpec, customerId: 
   if (!row) return false;
   const changes: Changes = {};
   for (const [field, value] of Object.entries(row)) if (value !== null) changes[field] = { old: value, new: null };
-  await insertAudit(db, customerId, actor, spec.entity, id, 'delete', changes);
+  await insertAudit(db, customerId, actor, spec.entity, id, 'delete', changes, organisationOf(row));
   return true;
 }

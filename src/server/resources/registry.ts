@@ -28,6 +28,11 @@ import { OrganisationsService } from './organisations/organisations.service.js';
 import { organisationRoutes } from './organisations/organisations.routes.js';
 import { UsersService } from './users/users.service.js';
 import { userRoutes } from './users/users.routes.js';
+import { EventSignal } from './events/event-signal.js';
+import { EventsService } from './events/events.service.js';
+import { eventRoutes } from './events/events.routes.js';
+import { WebhookDispatcher, type Clock } from './webhooks/webhook-dispatcher.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 /** What every service may need from the process that hosts it (the server, or the CLI). */
 export interface Core {
@@ -40,6 +45,8 @@ export interface Core {
   mailQueued: (link: string) => void;
   /** The per-run operator key of a server that holds the embedded database (see db/lock.ts). */
   operatorKey?: string | undefined;
+  /** The time background schedules follow (webhook retries); tests move it instead of waiting. */
+  clock?: Clock | undefined;
 }
 
 export function createServices(core: Core) {
@@ -49,7 +56,14 @@ export function createServices(core: Core) {
   const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, core.log);
   const customers = new CustomersService(db);
   const organisations = new OrganisationsService(db, searcher, customers);
+  const signal = new EventSignal(db);
+  const dispatcher = new WebhookDispatcher(db, {
+    pollMs: config.WEBHOOK_POLL_MS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, batchSize: config.WEBHOOK_BATCH_SIZE,
+    retryBaseMs: config.WEBHOOK_RETRY_BASE_MS, retryMaxMs: config.WEBHOOK_RETRY_MAX_MS, retryHours: config.WEBHOOK_RETRY_HOURS,
+    concurrency: 4,
+  }, core.log, core.clock);
   return {
+    signal, dispatcher,
     marks, searcher, limiter,
     auth: new AuthService(db, limiter, { sessionHours: config.SESSION_HOURS }),
     customers,
@@ -61,6 +75,8 @@ export function createServices(core: Core) {
     audit: new AuditService(db),
     mail: new MailService(db),
     demo: new DemoService(db),
+    events: new EventsService(db, signal),
+    webhooks: new WebhooksService(db, core.clock, () => dispatcher.kick()),
   };
 }
 
@@ -79,6 +95,7 @@ export const routeModules: RouteModule[] = [
   { scope: 'api', register: classroomRoutes },
   { scope: 'api', register: placementRoutes },
   { scope: 'api', register: userRoutes },
+  { scope: 'api', register: eventRoutes },
   { scope: 'root', register: keychainRoutes },
   { scope: 'root', register: adminRoutes },
 ];

@@ -9,6 +9,7 @@ import { Value } from 'typebox/value';
 import { AppError, issue } from '../../domain/app-error.js';
 import { ajvLikeIssues } from './admin.input.js';
 import type { Services } from '../registry.js';
+import { CreateWebhookBody } from '../../../contract/webhooks.js';
 
 export interface Operation<I extends TSchema = TSchema, R = unknown> {
   summary: string;
@@ -65,6 +66,15 @@ export const operations = {
       customerId: i.customerId, entity: i.entity, entityId: i.entityId, action: i.action,
       since: i.since === undefined ? undefined : new Date(i.since), limit: i.limit ?? 50,
     })),
+  'webhook.create': op('Subscribe a URL to a customer\'s events (the signing secret is answered once)',
+    CreateWebhookBody, (s, i) => s.webhooks.create(i)),
+  'webhook.list': op('Webhook subscriptions with their state', Type.Object({ customerId: Type.Optional(Id) }),
+    (s, i) => s.webhooks.list(i.customerId)),
+  'webhook.pause': op('Stop delivering to a subscription', Type.Object({ id: Id }), (s, i) => s.webhooks.pause(i.id)),
+  'webhook.resume': op('Deliver again, retrying at once', Type.Object({ id: Id }), (s, i) => s.webhooks.resume(i.id)),
+  'webhook.replay': op('Deliver again from a sequence number', Type.Object({ id: Id, from: Id }), (s, i) => s.webhooks.replay(i.id, i.from)),
+  'webhook.remove': op('Delete a subscription', Type.Object({ id: Id }),
+    async (s, i) => { await s.webhooks.remove(i.id); return { id: i.id }; }),
   'demo.seed': op('Load the demo customer (force: replace an existing one and everything it holds)',
     Type.Object({ force: Type.Boolean({ default: false }) }), (s, i) => s.demo.seed(i.force)),
 };

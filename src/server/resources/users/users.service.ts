@@ -126,7 +126,7 @@ export class UsersService {
       if (!current) throw AppError.notFound();
       if (await repo.setArchived(tx, actor.customerId, id, archived)) {
         await insertAudit(tx, actor.customerId, actorLabel(actor), 'user', id, archived ? 'archive' : 'unarchive',
-          { Archived: { old: !archived, new: archived } });
+          { Archived: { old: !archived, new: archived } }, current.OrganisationID);
       }
     });
   }
