@@ -45,6 +45,8 @@ interface SearchRouteOptions<F extends TSchema> {
   summary: string;
   filter: F;
   item: TSchema;
+  /** The every-match search's operationId; the paged one gets the same with `Page` added. */
+  operationId?: string;
   run: (actor: Actor, filter: never, paging?: Paging) => Promise<SearchAnswer<unknown>> | SearchAnswer<unknown>;
 }
 
@@ -52,12 +54,16 @@ interface SearchRouteOptions<F extends TSchema> {
 export function searchRoutes<F extends TSchema>(app: ApiApp, base: string, o: SearchRouteOptions<F>): void {
   const response = { 200: Type.Array(o.item), 204: Type.Null({ description: 'No match' }), ...authErrors };
   app.post(`${base}/Search`, {
-    schema: { tags: o.tags, summary: `${o.summary} (every match, in ID order)`, body: o.filter, response },
+    schema: {
+      tags: o.tags, summary: `${o.summary} (every match, in ID order)`, body: o.filter, response,
+      ...(o.operationId ? { operationId: o.operationId } : {}),
+    },
   }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never)));
   app.post(`${base}/Search/:page/:size`, {
     schema: {
       tags: o.tags, summary: `${o.summary} (one page; X-Total-Count gives the number of matches)`,
       body: o.filter, params: PageParams, response,
+      ...(o.operationId ? { operationId: `${o.operationId}Page` } : {}),
     },
   }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never, req.params as Paging)));
 }
