@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { packagePath } from '../server/paths.js';
 import { CliError } from './args.js';
 import { registerAudit } from './audit.js';
+import { registerCatalogue } from './catalogue.js';
 import { registerCustomers } from './customers.js';
 import { registerLearnerStatuses } from './learner-statuses.js';
 import { registerMail } from './mail.js';
@@ -48,6 +49,7 @@ Run \`learnfile <command> --help\` for a command's options.`);
   registerTokens(program);
   registerOrganisations(program);
   registerLearnerStatuses(program);
+  registerCatalogue(program);
   registerMail(program);
   registerAudit(program);
   // `help` as a subcommand is not inherited, and `--help` already covers it everywhere.

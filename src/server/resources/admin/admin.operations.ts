@@ -9,6 +9,7 @@ import { Value } from 'typebox/value';
 import { AppError, issue } from '../../domain/app-error.js';
 import { ajvLikeIssues } from './admin.input.js';
 import type { Services } from '../registry.js';
+import { catalogueOperations } from '../catalogue/catalogue.operations.js';
 
 export interface Operation<I extends TSchema = TSchema, R = unknown> {
   summary: string;
@@ -67,6 +68,7 @@ export const operations = {
     })),
   'demo.seed': op('Load the demo customer (force: replace an existing one and everything it holds)',
     Type.Object({ force: Type.Boolean({ default: false }) }), (s, i) => s.demo.seed(i.force)),
+  ...catalogueOperations,
 };
 
 export type OperationName = keyof typeof operations;

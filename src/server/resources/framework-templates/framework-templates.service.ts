@@ -116,7 +116,7 @@ export async function createTemplate(
       problems.push(`unit ${item.unitId} does not belong to standard ${item.standardId}`);
     }
   }
-  if (problems.length > 0) throw AppError.invalid(problems.map((p) => issue('items', p)));
+  if (problems.length > 0) throw AppError.invalid(problems.map((p) => issue('item', p)));
   const id = await repo.insertTemplate(tx, customerId, organisationId, title);
   const rows: repo.TemplateItemRow[] = [];
   // A unit needs its standard in the template: add the standard (without defaults) when it is not listed.
