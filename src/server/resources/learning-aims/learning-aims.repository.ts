@@ -139,3 +139,8 @@ export async function aimValues(db: Queryable, id: number): Promise<DefaultValue
   return (await db.query<DefaultValues>(
     'SELECT weighting::float8 AS "Weighting", start_date AS "StartDate", planned_end AS "PlannedEnd" FROM learning_aims WHERE id = $1', [id]))[0]!;
 }
+
+/** The demo seed's starting status (the API changes it through the audited partial update). */
+export async function setStatus(db: Queryable, aimId: number, statusId: number): Promise<void> {
+  await db.query('UPDATE learning_aims SET status_id = $2 WHERE id = $1', [aimId, statusId]);
+}
