@@ -5,6 +5,7 @@ import type { Database } from '../server/db/client.js';
 import type { MigrationResult } from '../server/db/migrate.js';
 import { DataDirBusy } from '../server/db/lock.js';
 import { CliError } from './args.js';
+import { cliEnv } from './output.js';
 
 /*
  * The configuration schema and the database drivers are loaded on first use, not at start:
@@ -24,7 +25,7 @@ export async function cliConfig(cmd: Command, overrides: Record<string, string |
   if (globals.dataDir !== undefined && globals.databaseUrl !== undefined) {
     throw new CliError('give --data-dir or --database-url, not both');
   }
-  const env: Record<string, string | undefined> = { ...process.env };
+  const env: Record<string, string | undefined> = { ...cliEnv() };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
   if (globals.databaseUrl !== undefined) env.DATABASE_URL = globals.databaseUrl;
   if (globals.dataDir !== undefined) {

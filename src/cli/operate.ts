@@ -6,6 +6,7 @@ import type { Services } from '../server/resources/registry.js';
 import { lockHolder } from '../server/db/lock.js';
 import { CliError } from './args.js';
 import { cliConfig, withDatabase } from './db.js';
+import { note } from './output.js';
 
 /**
  * Runs one operator operation. While a server holds the embedded database only it may open
@@ -58,7 +59,7 @@ async function remote(holder: { pid: number; url: string; operatorKey: string },
   }
   const body = await res.json().catch(() => undefined) as { result?: unknown; message?: string } | undefined;
   if (!res.ok) throw new CliError(lowerFirst(body?.message ?? `the server (pid ${holder.pid}) refused the request: HTTP ${res.status}`));
-  process.stderr.write(`(done by the running server, pid ${holder.pid})\n`);
+  note(`(done by the running server, pid ${holder.pid})`);
   return body?.result;
 }
 

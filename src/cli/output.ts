@@ -1,7 +1,36 @@
 /** Human output is aligned text on stdout; notes meant for the person, not a script, go to stderr. */
 
-export const print = (line = ''): void => { process.stdout.write(`${line}\n`); };
-export const note = (line: string): void => { process.stderr.write(`${line}\n`); };
+
+/** Where a run's output and environment come from: the process, or a test running the CLI in-process. */
+export interface CliContext {
+  env: Record<string, string | undefined>;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processContext: CliContext = {
+  env: process.env,
+  out: (text) => { process.stdout.write(text); },
+  err: (text) => { process.stderr.write(text); },
+};
+let context = processContext;
+
+/** Runs fn with this context in force (one run at a time: the CLI is not re-entrant). */
+export async function withContext<T>(ctx: CliContext, fn: () => Promise<T>): Promise<T> {
+  const previous = context;
+  context = ctx;
+  try {
+    return await fn();
+  } finally {
+    context = previous;
+  }
+}
+
+export const cliEnv = (): Record<string, string | undefined> => context.env;
+export const writeOut = (text: string): void => context.out(text);
+export const writeErr = (text: string): void => context.err(text);
+export const print = (line = ''): void => { context.out(`${line}\n`); };
+export const note = (line: string): void => { context.err(`${line}\n`); };
 export const printJson = (value: unknown): void => { print(JSON.stringify(value, null, 2)); };
 
 /** UTC to the second: operators compare these with server logs, which are UTC too. */

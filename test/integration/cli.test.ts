@@ -19,6 +19,7 @@ import * as orgs from '../../src/server/resources/organisations/organisations.re
 import * as customers from '../../src/server/resources/customers/customers.repository.js';
 import { DEMO_TOKEN } from '../../src/server/demo/demo.js';
 import { Client, engine, newCustomer, testConfig } from '../helpers.js';
+import { runCli } from '../../src/cli/program.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -69,13 +70,26 @@ async function using<T>(opening: Promise<Database>, fn: (db: Database) => Promis
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
-/** Runs `learnfile <args>` the way an operator would, with no database settings inherited. */
-function learnfile(...args: string[]): Promise<Run> {
+/** The environment an operator's shell would give, with no database settings inherited. */
+function operatorEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LEARNFILE_DEBUG: '' };
   delete env.DATABASE_URL;
   delete env.DATA_DIR;
+  return env;
+}
+
+/** Runs `learnfile <args>` in this process, as the command line would, capturing its output and exit code. */
+async function learnfile(...args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { env: operatorEnv(), out: (t) => { stdout += t; }, err: (t) => { stderr += t; } });
+  return { code, stdout, stderr };
+}
+
+/** Runs the real `learnfile` command as a child process (a few smoke tests: the entry point itself). */
+function spawnLearnfile(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: operatorEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -122,7 +136,8 @@ describe(`learnfile CLI (${engine})`, () => {
   after(async () => { await store.drop(); });
 
   test('--help lists every command group, and a subcommand\'s --help shows its options and an example', async () => {
-    const [main, sub] = await Promise.all([learnfile('--help'), learnfile('organisation', 'update', '--help')]);
+    // The real entry point, once: the rest of the suite runs the same program in-process.
+    const [main, sub] = await Promise.all([spawnLearnfile('--help'), learnfile('organisation', 'update', '--help')]);
     succeeded(main);
     for (const command of ['serve', 'migrate', 'seed', 'customer', 'token', 'organisation', 'learner-status', 'mail', 'audit']) {
       assert.match(main.stdout, new RegExp(`^  ${command}\\b`, 'm'), `main help lists ${command}`);
@@ -249,12 +264,11 @@ describe(`learnfile CLI (${engine})`, () => {
   });
 
   test('bad arguments are a one-line error naming the argument, with exit code 1', async () => {
-    const [id, onOff, option, missing] = await Promise.all([
-      learnfile('token', 'list', 'abc'),
-      learnfile('organisation', 'update', '4', '--keychain', 'maybe'),
-      learnfile('audit', '--id', '1.5'),
-      learnfile('organisation', 'update', '4'),
-    ]);
+    // The first through the real entry point (exit code and stderr of the process itself).
+    const id = await spawnLearnfile('token', 'list', 'abc');
+    const onOff = await learnfile('organisation', 'update', '4', '--keychain', 'maybe');
+    const option = await learnfile('audit', '--id', '1.5');
+    const missing = await learnfile('organisation', 'update', '4');
     oneLineError(id, /'abc' is invalid for argument 'customerId'/);
     oneLineError(onOff, /option '--keychain <on\|off>' argument 'maybe' is invalid\. Expected on or off/);
     oneLineError(option, /option '--id <n>' argument '1\.5' is invalid/);
