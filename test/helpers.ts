@@ -180,3 +180,55 @@ export async function tenantWithCentre(h: Harness, opts: { keychain?: boolean; s
   const placementId = createdId(await client.post('/Placement', { OrganisationID: organisationId, Name: 'Employer A' }));
   return { ...tenant, organisationId, client, classroomId, placementId };
 }
+
+// ---- programme content (standards, units, learning-aim statuses), written through the server's own services ----
+
+/** A standard with units (string IDs) in a customer's catalogue, offered to the organisations given. */
+export async function newStandard(db: Database, customerId: number, opts: {
+  title?: string; reference?: string; units?: string[]; organisationIds?: number[]; otjHours?: number; level?: number;
+} = {}): Promise<{ id: number; units: string[] }> {
+  const { createStandard } = await import('../src/server/resources/standards/standards.service.js');
+  const { saveUnit } = await import('../src/server/resources/units/units.service.js');
+  return db.transaction(async (tx) => {
+    const row = await createStandard(tx, customerId, {
+      title: opts.title ?? 'Business Administrator', reference: opts.reference ?? 'ST0070', version: '1.0',
+      level: opts.level ?? 3, otjHours: opts.otjHours ?? 372, organisationIds: opts.organisationIds ?? [],
+    }, 'test');
+    const units = opts.units ?? [];
+    for (const [i, id] of units.entries()) await saveUnit(tx, customerId, { id, title: `Unit ${id}`, ndaqCode: `600/${i}`, display: i + 1, standardIds: [row.ID] }, 'test');
+    return { id: row.ID, units };
+  });
+}
+
+export async function newLearningAimStatus(db: Database, organisationId: number, name: string): Promise<number> {
+  const { insertLearningAimStatus } = await import('../src/server/resources/learning-aims/learning-aims.repository.js');
+  return (await insertLearningAimStatus(db, organisationId, name))!.id;
+}
+
+/** A framework template over the customer's standards and units. */
+export async function newTemplate(db: Database, customerId: number, organisationId: number | null, title: string, items: {
+  standardId: number; unitId?: string; weighting?: number; startOffsetDays?: number; endOffsetDays?: number;
+}[]): Promise<number> {
+  const { createTemplate } = await import('../src/server/resources/framework-templates/framework-templates.service.js');
+  return db.transaction((tx) => createTemplate(tx, customerId, organisationId, title, items, 'test'));
+}
+
+/** Staff of each role and a learner in a tenant's centre, created over HTTP. */
+export async function centreWithPeople(h: Harness, opts: { name?: string } = {}) {
+  const t = await tenantWithCentre(h, opts);
+  const person = async (role: number, first: string, extra: Record<string, unknown> = {}) => {
+    const res = await t.client.post('/User', {
+      OrganisationID: t.organisationId, Role: role, FirstName: first, LastName: 'Test', Email: `${first.toLowerCase()}@example.com`, ...extra,
+    });
+    if (res.statusCode !== 200) throw new Error(`creating ${first}: ${res.statusCode} ${res.body}`);
+    return res.json<{ ID: number }>().ID;
+  };
+  const assessor = await person(5, 'Asha');
+  const trainee = await person(4, 'Tariq');
+  const iqa = await person(10, 'Iris');
+  const employer = await person(40, 'Emma', { PlacementID: t.placementId });
+  const observer = await person(45, 'Omar', { PlacementID: t.placementId });
+  const learnerFields = { DefaultAssessorID: assessor, ClassroomID: t.classroomId, PlacementID: t.placementId };
+  const learner = await person(1, 'Lena', learnerFields);
+  return { ...t, assessor, trainee, iqa, employer, observer, learner, person, learnerFields };
+}

@@ -9,7 +9,14 @@ export interface Listing {
   columns: string;
   where: string[];
   params: unknown[];
+  /**
+   * The column the rows are ordered and walked by, and the value below every key. Integer
+   * `id` by default; string-keyed records (units) name theirs, e.g. `id COLLATE "C"` from ''.
+   */
+  key?: { column: string; start: number | string };
 }
+
+const keyOf = (l: Listing) => l.key ?? { column: 'id', start: 0 };
 
 export class Filters {
   readonly where: string[] = [];
@@ -51,6 +58,12 @@ export class Filters {
     return this;
   }
 
+  /** A fragment with one parameter, written `$?` (e.g. `id IN (SELECT ... WHERE x = $?)`); skipped when the value is not given. */
+  with(sql: string, value: unknown): this {
+    if (value !== undefined) this.where.push(sql.replaceAll('$?', this.next(value)));
+    return this;
+  }
+
   listing(table: string, columns: string): Listing {
     return { table, columns, where: [...this.where], params: [...this.params] };
   }
@@ -58,18 +71,19 @@ export class Filters {
 
 function select(l: Listing, extraWhere: string, tail: string): string {
   const where = [...l.where, ...(extraWhere ? [extraWhere] : [])].join(' AND ');
-  return `SELECT ${l.columns} FROM ${l.table} WHERE ${where} ORDER BY id ${tail}`;
+  return `SELECT ${l.columns} FROM ${l.table} WHERE ${where} ORDER BY ${keyOf(l).column} ${tail}`;
 }
 
 /**
  * Every matching row, a batch at a time, each batch reached by key (id > last) so that
  * memory stays bounded and no batch re-reads the rows before it.
  */
-export async function* batches<T extends { ID: number }>(db: Queryable, l: Listing, size = 1000): AsyncGenerator<T[]> {
-  let last = 0;
+export async function* batches<T extends { ID: number | string }>(db: Queryable, l: Listing, size = 1000): AsyncGenerator<T[]> {
+  const key = keyOf(l);
+  let last: number | string = key.start;
   const n = l.params.length;
   for (;;) {
-    const rows = await db.query<T>(select(l, `id > $${n + 1}`, `LIMIT $${n + 2}`), [...l.params, last, size]);
+    const rows = await db.query<T>(select(l, `${key.column} > $${n + 1}`, `LIMIT $${n + 2}`), [...l.params, last, size]);
     if (rows.length > 0) yield rows;
     if (rows.length < size) return;
     last = rows[rows.length - 1]!.ID;
@@ -82,7 +96,7 @@ export async function* batches<T extends { ID: number }>(db: Queryable, l: Listi
  * falls back to OFFSET. Per process, because the servers are stateless.
  */
 export class PageMarks {
-  private readonly marks = new Map<string, { lastId: number; total: number; at: number }>();
+  private readonly marks = new Map<string, { lastId: number | string; total: number; at: number }>();
   constructor(private readonly capacity = 5000, readonly totalTtlMs = 30_000) {}
 
   get(key: string) {
@@ -95,7 +109,7 @@ export class PageMarks {
     this.marks.clear();
   }
 
-  set(key: string, lastId: number, total: number, at: number): void {
+  set(key: string, lastId: number | string, total: number, at: number): void {
     this.marks.delete(key);
     this.marks.set(key, { lastId, total, at });
     if (this.marks.size > this.capacity) this.marks.delete(this.marks.keys().next().value!);
@@ -104,16 +118,17 @@ export class PageMarks {
 
 export interface Page<T> { rows: T[]; total: number }
 
-export async function page<T extends { ID: number }>(
+export async function page<T extends { ID: number | string }>(
   db: Queryable, l: Listing, pageNumber: number, pageSize: number, marks: PageMarks,
 ): Promise<Page<T>> {
+  const k = keyOf(l);
   const key = JSON.stringify([l.table, l.where, l.params, pageSize]);
   const previous = pageNumber > 1 ? marks.get(`${key}#${pageNumber - 1}`) : undefined;
   const n = l.params.length;
   const byOffset = () =>
     db.query<T>(select(l, '', `LIMIT $${n + 1} OFFSET $${n + 2}`), [...l.params, pageSize, (pageNumber - 1) * pageSize]);
   let rows = previous
-    ? await db.query<T>(select(l, `id > $${n + 1}`, `LIMIT $${n + 2}`), [...l.params, previous.lastId, pageSize])
+    ? await db.query<T>(select(l, `${k.column} > $${n + 1}`, `LIMIT $${n + 2}`), [...l.params, previous.lastId, pageSize])
     : await byOffset();
   // Counting every row on every page would make a full walk quadratic, so a walk reuses the
   // count taken on its first page for a short while (X-Total-Count is informational).
@@ -127,8 +142,8 @@ export async function page<T extends { ID: number }>(
     // changed since. The same scan that counts the matches checks that exactly the earlier
     // pages' rows still lie at or before the mark; if not, the page is read by OFFSET.
     const [count] = await db.query<{ n: number; after: number }>(
-      `SELECT count(*) AS n, count(*) FILTER (WHERE id > $${n + 1}) AS after FROM ${l.table} WHERE ${l.where.join(' AND ')}`,
-      [...l.params, previous?.lastId ?? 0]);
+      `SELECT count(*) AS n, count(*) FILTER (WHERE ${k.column} > $${n + 1}) AS after FROM ${l.table} WHERE ${l.where.join(' AND ')}`,
+      [...l.params, previous?.lastId ?? k.start]);
     total = Number(count!.n);
     if (previous && total - Number(count!.after) !== (pageNumber - 1) * pageSize) rows = await byOffset();
   }

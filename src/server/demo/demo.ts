@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../db/client.js';
 import * as orgs from '../resources/organisations/organisations.repository.js';
 import * as customers from '../resources/customers/customers.repository.js';
 import { AppError } from '../domain/app-error.js';
+import { seedProgramme } from './demo-programme.js';
 import { insertRecord } from '../db/records.js';
 import { classrooms, placements } from '../resources/org-records/org-records.repository.js';
 import { assignUsername, users } from '../resources/users/users.repository.js';
@@ -59,6 +60,7 @@ export async function seedDemo(db: Database): Promise<DemoResult> {
         org.placements.push(row.ID);
       }
       await seedPeople(tx, customerId, org, centre.keychain, `c${result.organisations.length + 1}`);
+      await seedProgramme(tx, customerId, org, result.organisations.length);
       result.organisations.push(org);
     }
     return result;

@@ -12,7 +12,7 @@ export type SearchAnswer<T> =
 export class Searcher {
   constructor(private readonly db: Queryable, private readonly marks: PageMarks, private readonly maxPageSize: number) {}
 
-  run<T extends { ID: number }>(listing: Listing, paging: Paging | undefined): Promise<SearchAnswer<T>> | SearchAnswer<T> {
+  run<T extends { ID: number | string }>(listing: Listing, paging: Paging | undefined): Promise<SearchAnswer<T>> | SearchAnswer<T> {
     if (!paging) return { kind: 'all', batches: batches<T>(this.db, listing) };
     if (paging.page < 1 || paging.size < 1 || paging.size > this.maxPageSize) {
       throw new AppError('INVALID_PAGE', `pageNumber must be 1 or more and pageSize from 1 to ${this.maxPageSize}.`);

@@ -33,6 +33,19 @@ import { EventsService } from './events/events.service.js';
 import { eventRoutes } from './events/events.routes.js';
 import { WebhookDispatcher, type Clock } from './webhooks/webhook-dispatcher.js';
 import { WebhooksService } from './webhooks/webhooks.service.js';
+import { StandardsService } from './standards/standards.service.js';
+import { standardRoutes } from './standards/standards.routes.js';
+import { UnitsService } from './units/units.service.js';
+import { unitRoutes } from './units/units.routes.js';
+import { FrameworkTemplatesService } from './framework-templates/framework-templates.service.js';
+import { frameworkTemplateRoutes } from './framework-templates/framework-templates.routes.js';
+import { LearningAimsService } from './learning-aims/learning-aims.service.js';
+import { learningAimRoutes } from './learning-aims/learning-aims.routes.js';
+import { UnitSummariesService } from './unit-summaries/unit-summaries.service.js';
+import { unitSummaryRoutes } from './unit-summaries/unit-summaries.routes.js';
+import { AssignmentsService } from './assignments/assignments.service.js';
+import { assignmentRoutes } from './assignments/assignments.routes.js';
+import { CatalogueService } from './catalogue/catalogue.service.js';
 
 /** What every service may need from the process that hosts it (the server, or the CLI). */
 export interface Core {
@@ -77,6 +90,13 @@ export function createServices(core: Core) {
     demo: new DemoService(db),
     events: new EventsService(db, signal),
     webhooks: new WebhooksService(db, core.clock, () => dispatcher.kick()),
+    standards: new StandardsService(db, searcher),
+    units: new UnitsService(db, searcher),
+    frameworkTemplates: new FrameworkTemplatesService(db, searcher),
+    learningAims: new LearningAimsService(db, searcher),
+    unitSummaries: new UnitSummariesService(db, searcher),
+    assignments: new AssignmentsService(db),
+    catalogue: new CatalogueService(db),
   };
 }
 
@@ -96,6 +116,12 @@ export const routeModules: RouteModule[] = [
   { scope: 'api', register: placementRoutes },
   { scope: 'api', register: userRoutes },
   { scope: 'api', register: eventRoutes },
+  { scope: 'api', register: standardRoutes },
+  { scope: 'api', register: unitRoutes },
+  { scope: 'api', register: frameworkTemplateRoutes },
+  { scope: 'api', register: learningAimRoutes },
+  { scope: 'api', register: unitSummaryRoutes },
+  { scope: 'api', register: assignmentRoutes },
   { scope: 'root', register: keychainRoutes },
   { scope: 'root', register: adminRoutes },
 ];

@@ -10,6 +10,7 @@ import { AppError, issue } from '../../domain/app-error.js';
 import { ajvLikeIssues } from './admin.input.js';
 import type { Services } from '../registry.js';
 import { CreateWebhookBody } from '../../../contract/webhooks.js';
+import { catalogueOperations } from '../catalogue/catalogue.operations.js';
 
 export interface Operation<I extends TSchema = TSchema, R = unknown> {
   summary: string;
@@ -77,6 +78,7 @@ export const operations = {
     async (s, i) => { await s.webhooks.remove(i.id); return { id: i.id }; }),
   'demo.seed': op('Load the demo customer (force: replace an existing one and everything it holds)',
     Type.Object({ force: Type.Boolean({ default: false }) }), (s, i) => s.demo.seed(i.force)),
+  ...catalogueOperations,
 };
 
 export type OperationName = keyof typeof operations;

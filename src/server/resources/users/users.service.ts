@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../../db/client.js';
 import { deleteRecord, findRecord, insertRecord, updateRecord } from '../../db/records.js';
 import type { OrganisationRow } from '../organisations/organisations.repository.js';
 import * as repo from './users.repository.js';
+import { releaseStaff } from '../assignments/assignments.service.js';
 import { insertAudit } from '../../db/audit.repository.js';
 import { insertVerification, upsertKeychain } from '../keychain/keychain.repository.js';
 import { VERIFY_PATH } from '../keychain/keychain.service.js';
@@ -140,6 +141,8 @@ export class UsersService {
       if (blockers.dependants > 0) {
         throw new AppError('USER_IN_USE', `User ${id} is the default assessor or employer of ${blockers.dependants} learner(s); change theirs first.`);
       }
+      // The aim and unit slots and additional assignments they hold are let go, audited (decisions.md).
+      await releaseStaff(tx, actor.customerId, id, actorLabel(actor));
       await deleteRecord(tx, repo.users, actor.customerId, id, actorLabel(actor));
     });
   }

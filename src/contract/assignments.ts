@@ -1,0 +1,28 @@
+import { Type, type Static } from 'typebox';
+import { Id, Nullable } from './common.js';
+
+export const AssignBody = Type.Object({
+  LearnerID: Id('The learner (or, in the swapped form, the staff member)'),
+  Level: Type.Integer({ description: '3: learning-aim assessor/IQA, 2: unit-summary assessor/IQA, 1: additional' }),
+  StandardID: Type.Optional(Id('Level 3: the standard of the learning aim (level 2: narrows the unit to this standard)')),
+  UnitID: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Level 2: the unit' })),
+});
+export type AssignBody = Static<typeof AssignBody>;
+
+export const AssignmentKinds = ['DefaultAssessor', 'DefaultEmployer', 'LearningAim', 'UnitSummary', 'Additional'] as const;
+
+export const Assignment = Type.Object({
+  UserID: Type.Integer({ description: 'The staff member' }),
+  Role: Type.Integer(),
+  Kind: Type.Union(AssignmentKinds.map((k) => Type.Literal(k))),
+  Level: Nullable(Type.Integer({ description: '3, 2 or 1 for LearningAim, UnitSummary, Additional; null otherwise' })),
+  StandardID: Nullable(Type.Integer()),
+  UnitID: Nullable(Type.String()),
+});
+export type Assignment = Static<typeof Assignment>;
+
+export const AssignPlacementParams = Type.Object({
+  userId: Id('The employer user'),
+  placementId: Id(),
+  grantAccess: Type.String({ description: 'true or false: whether the employer may see the placement\'s learners' }),
+});

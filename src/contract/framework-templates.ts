@@ -1,0 +1,34 @@
+import { Type, type Static } from 'typebox';
+import { Id, Nullable } from './common.js';
+
+export const FrameworkTemplateSearchFilter = Type.Object({
+  OrganisationID: Type.Optional(Id("This organisation's templates and those shared by the whole customer")),
+});
+export type FrameworkTemplateSearchFilter = Static<typeof FrameworkTemplateSearchFilter>;
+
+export const FrameworkTemplateSummary = Type.Object({
+  ID: Type.Integer(),
+  Title: Type.String(),
+  OrganisationID: Nullable(Type.Integer({ description: 'Null: shared by every organisation of the customer (extension)' })),
+});
+
+export const FrameworkTemplateItem = Type.Object({
+  StandardID: Type.Integer(),
+  UnitID: Nullable(Type.String({ description: 'Null for the standard itself' })),
+  Weighting: Nullable(Type.Number()),
+  StartOffsetDays: Type.Integer({ description: 'Default start: the assignment date plus this many days' }),
+  EndOffsetDays: Nullable(Type.Integer({ description: 'Default planned end: the assignment date plus this many days' })),
+});
+
+export const FrameworkTemplate = Type.Object({
+  ID: Type.Integer(),
+  Title: Type.String(),
+  OrganisationID: Nullable(Type.Integer()),
+  Items: Type.Array(FrameworkTemplateItem),
+});
+
+export const FrameworkTemplateAssignParams = Type.Object({
+  id: Id('The framework template'),
+  userId: Id('The learner'),
+  onlyChangeAssigned: Type.String({ description: 'true: only aims and units the learner already has are changed; false: missing ones are created too' }),
+});

@@ -1,0 +1,166 @@
+import type { Database, Queryable } from '../../db/client.js';
+import { insertAudit } from '../../db/audit.repository.js';
+import * as repo from './assignments.repository.js';
+import * as aims from '../learning-aims/learning-aims.repository.js';
+import * as summaries from '../unit-summaries/unit-summaries.repository.js';
+import { standardExists } from '../standards/standards.repository.js';
+import { findUnit } from '../units/units.repository.js';
+import { pathBoolean } from '../framework-templates/framework-templates.service.js';
+import type { AssignBody, Assignment } from '../../../contract/assignments.js';
+import { Roles } from '../../../contract/users.js';
+import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
+import { actorLabel, type Actor } from '../authentication/auth.service.js';
+
+const SLOT_ROLES: number[] = [Roles.TraineeAssessor, Roles.Assessor, Roles.IQA];
+const ADDITIONAL_ROLES: number[] = [...SLOT_ROLES, Roles.Employer, Roles.Observer];
+const ROLE_NAMES: Record<number, string> = { 1: 'a Learner', 4: 'a Trainee Assessor', 5: 'an Assessor/Tutor', 10: 'an IQA', 40: 'an Employer', 45: 'an Observer' };
+
+export class AssignmentsService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * POST /User/{id}/Assign and /Unassign (spec 5.3). `{id}` is the staff member and LearnerID
+   * the learner; given the other way round, the roles tell them apart. Levels 3 and 2 fill
+   * (or empty) the assessor or IQA slot of the learner's aim or unit summary, by the staff
+   * member's role; level 1 adds to (or removes from) the learner's additional staff.
+   */
+  async assign(actor: Actor, pathUserId: number, body: AssignBody, schemaIssues: FieldIssue[], unassign = false): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const issues = [...schemaIssues];
+      const bad = (field: string) => issues.some((i) => i.field === field);
+      if (typeof body.Level === 'number' && ![1, 2, 3].includes(body.Level) && !bad('Level')) {
+        issues.push(issue('Level', 'must be 3 (learning aim), 2 (unit summary) or 1 (additional)', 'ASSIGN_LEVEL_INVALID'));
+      }
+      // Both people, held against deletion; then the learner's programme, locked: see lockLearner.
+      const ids = [pathUserId, ...(typeof body.LearnerID === 'number' && !bad('LearnerID') ? [body.LearnerID] : [])];
+      const people = await aims.findPeople(tx, actor.customerId, ids);
+      const pathUser = people.get(pathUserId);
+      if (!pathUser) throw AppError.notFound();
+      if (bad('LearnerID') || body.LearnerID === undefined) throw AppError.invalid(issues);
+      const other = people.get(body.LearnerID);
+      if (!other) {
+        issues.push(issue('LearnerID', `${body.LearnerID} is not a user of this customer`, 'LEARNER_INVALID'));
+        throw AppError.invalid(issues);
+      }
+      const swapped = pathUser.role === Roles.Learner && other.role !== Roles.Learner;
+      const [staff, learner] = swapped ? [other, pathUser] : [pathUser, other];
+      const staffField = swapped ? 'LearnerID' : 'id';
+      if (learner.role !== Roles.Learner) {
+        issues.push(issue('LearnerID', `${learner.id} is ${ROLE_NAMES[learner.role] ?? 'not a learner'}, not a learner`, 'LEARNER_INVALID'));
+      }
+      const level = body.Level;
+      const allowed = level === 1 ? ADDITIONAL_ROLES : SLOT_ROLES;
+      if ([1, 2, 3].includes(level) && !allowed.includes(staff.role)) {
+        issues.push(issue(staffField, `user ${staff.id} is ${ROLE_NAMES[staff.role] ?? 'of another role'}; level ${level} takes ${level === 1 ? 'assessors, IQAs, employers and observers' : 'assessors and IQAs'}`, 'ASSIGN_ROLE_INVALID'));
+      }
+      if (!unassign && staff.archived) issues.push(issue(staffField, `user ${staff.id} is archived`, 'STAFF_ARCHIVED'));
+      if (staff.organisation_id !== learner.organisation_id) {
+        issues.push(issue(staffField, `user ${staff.id} is in organisation ${staff.organisation_id}, learner ${learner.id} in ${learner.organisation_id}`, 'NOT_SAME_ORGANISATION'));
+      }
+      if (level === 3 && body.StandardID === undefined && !bad('StandardID')) issues.push(issue('StandardID', 'is required for level 3', 'STANDARD_NOT_FOUND'));
+      if (level === 2 && body.UnitID === undefined && !bad('UnitID')) issues.push(issue('UnitID', 'is required for level 2', 'UNIT_NOT_FOUND'));
+      if (issues.length > 0) throw AppError.invalid(issues);
+      if (learner.archived) throw new AppError('USER_ARCHIVED', `Learner ${learner.id} is archived; unarchive them before changing their assignments.`);
+
+      await aims.lockLearner(tx, actor.customerId, learner.id);
+      const label = actorLabel(actor);
+      const slot: aims.Slot = staff.role === Roles.IQA ? 'iqa_id' : 'assessor_id';
+      const field = staff.role === Roles.IQA ? 'IQAID' : 'AssessorID';
+      const target = unassign ? null : staff.id;
+      let changed = false;
+
+      if (level === 3) {
+        const standardId = body.StandardID!;
+        if (!(await standardExists(tx, actor.customerId, standardId))) {
+          throw AppError.invalid([issue('StandardID', `${standardId} is not a standard of this customer`, 'STANDARD_NOT_FOUND')]);
+        }
+        const aim = await aims.findAim(tx, actor.customerId, learner.id, standardId, true);
+        if (!aim) throw AppError.invalid([issue('StandardID', `learner ${learner.id} has no learning aim for standard ${standardId}`, 'LEARNING_AIM_MISSING')]);
+        const holder = aim[slot];
+        if (unassign ? holder === staff.id : holder !== staff.id) {
+          await aims.setAimSlot(tx, aim.id, slot, target);
+          await insertAudit(tx, actor.customerId, label, 'learning_aim', aim.id, 'update', { [field]: { old: holder, new: target } });
+          changed = true;
+        }
+      } else if (level === 2) {
+        const unitId = body.UnitID!;
+        if (!(await findUnit(tx, actor.customerId, unitId))) {
+          throw AppError.invalid([issue('UnitID', `${unitId} is not a unit of this customer`, 'UNIT_NOT_FOUND')]);
+        }
+        const rows = await summaries.summariesOfUnit(tx, actor.customerId, learner.id, unitId, body.StandardID);
+        if (rows.length === 0) {
+          throw AppError.invalid([issue('UnitID', `learner ${learner.id} does not have unit ${unitId}${body.StandardID ? ` within standard ${body.StandardID}` : ''}`, 'UNIT_NOT_ASSIGNED')]);
+        }
+        for (const row of rows) {
+          const holder = row[slot];
+          if (unassign ? holder === staff.id : holder !== staff.id) {
+            await summaries.setSummarySlot(tx, row.id, slot, target);
+            await insertAudit(tx, actor.customerId, label, 'unit_summary', row.id, 'update', { [field]: { old: holder, new: target } });
+            changed = true;
+          }
+        }
+      } else {
+        const done = unassign
+          ? await repo.removeAdditional(tx, actor.customerId, learner.id, staff.id)
+          : await repo.addAdditional(tx, actor.customerId, learner.id, staff.id);
+        if (done) {
+          await insertAudit(tx, actor.customerId, label, 'assignment', learner.id, unassign ? 'delete' : 'create', {
+            LearnerID: { old: null, new: learner.id }, UserID: unassign ? { old: staff.id, new: null } : { old: null, new: staff.id },
+            Level: { old: null, new: 1 }, OrganisationID: { old: null, new: learner.organisation_id },
+          });
+          changed = true;
+        }
+      }
+      if (changed) await aims.touchUsers(tx, actor.customerId, [learner.id]);
+    });
+  }
+
+  /** GET /User/{id}/Assignments: everyone assigned to the learner, by kind (spec 5.3). */
+  async list(actor: Actor, learnerId: number): Promise<Assignment[]> {
+    const people = await this.db.transaction(async (tx) => aims.findPeople(tx, actor.customerId, [learnerId]));
+    const learner = people.get(learnerId);
+    if (!learner) throw AppError.notFound();
+    if (learner.role !== Roles.Learner) throw new AppError('LEARNER_INVALID', `User ${learnerId} is not a learner; assignments are listed per learner.`);
+    return repo.assignmentsOf(this.db, actor.customerId, learnerId);
+  }
+
+  /** POST /User/{userId}/AssignPlacement/{placementId}/{grantAccess}: links an employer to a placement of their organisation. */
+  async assignPlacement(actor: Actor, userId: number, placementId: number, grantAccess: string): Promise<void> {
+    const grant = pathBoolean('grantAccess', grantAccess);
+    await this.db.transaction(async (tx) => {
+      const user = (await aims.findPeople(tx, actor.customerId, [userId])).get(userId);
+      if (!user) throw AppError.notFound();
+      const issues: FieldIssue[] = [];
+      if (user.role !== Roles.Employer) issues.push(issue('userId', `user ${userId} is ${ROLE_NAMES[user.role] ?? 'not an employer'}, not an Employer`, 'NOT_AN_EMPLOYER'));
+      else if (user.archived) issues.push(issue('userId', `user ${userId} is archived`, 'STAFF_ARCHIVED'));
+      if (!(await repo.placementInOrganisation(tx, actor.customerId, user.organisation_id, placementId))) {
+        issues.push(issue('placementId', `${placementId} is not a placement of the employer's organisation`, 'PLACEMENT_NOT_FOUND'));
+      }
+      if (issues.length > 0) throw AppError.invalid(issues);
+      await aims.lockLearner(tx, actor.customerId, userId);
+      const before = await repo.linkPlacement(tx, actor.customerId, userId, placementId, grant);
+      if (before === grant) return;
+      await insertAudit(tx, actor.customerId, actorLabel(actor), 'employer_placement', userId, before === undefined ? 'create' : 'update', {
+        ...(before === undefined ? { UserID: { old: null, new: userId }, PlacementID: { old: null, new: placementId } } : { PlacementID: { old: placementId, new: placementId } }),
+        GrantAccess: { old: before ?? null, new: grant }, OrganisationID: { old: null, new: user.organisation_id },
+      });
+      await aims.touchUsers(tx, actor.customerId, [userId]);
+    });
+  }
+}
+
+/**
+ * Before a user is deleted: the slots they hold are emptied and they leave every learner's
+ * additional staff, each change audited, and those learners' LastModified moves. (Deleting a
+ * learner removes their own aims and unit summaries with them; -110 guards those with progress.)
+ */
+export async function releaseStaff(tx: Queryable, customerId: number, userId: number, actor: string): Promise<void> {
+  const slots = await repo.releaseSlots(tx, customerId, userId);
+  for (const s of slots) await insertAudit(tx, customerId, actor, s.entity, s.id, 'update', { [s.field]: { old: userId, new: null } });
+  const learners = await repo.releaseAdditional(tx, customerId, userId);
+  for (const learnerId of learners) {
+    await insertAudit(tx, customerId, actor, 'assignment', learnerId, 'delete',
+      { LearnerID: { old: null, new: learnerId }, UserID: { old: userId, new: null }, Level: { old: null, new: 1 } });
+  }
+  await aims.touchUsers(tx, customerId, [...new Set([...slots.map((s) => s.learnerId), ...learners])].filter((id) => id !== userId));
+}
