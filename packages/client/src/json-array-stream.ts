@@ -13,6 +13,8 @@ export async function* parseJsonArray(body: AsyncIterable<Uint8Array> | Readable
   let escaped = false;
   let opened = false; // the outer '[' has been seen
   let closed = false;
+  let count = 0; // elements yielded so far
+  let needComma = false; // an element just ended, so ',' or ']' must come next
 
   const chunks = Symbol.asyncIterator in body ? (body as AsyncIterable<Uint8Array>) : iterate(body as ReadableStream<Uint8Array>);
   for await (const chunk of chunks) {
@@ -35,22 +37,36 @@ export async function* parseJsonArray(body: AsyncIterable<Uint8Array> | Readable
         continue;
       }
       if (start === -1) {
-        if (isSpace(c) || c === ',') continue;
-        if (c === ']') { closed = true; continue; }
+        if (isSpace(c)) continue;
+        if (c === ',') {
+          if (!needComma) throw new SyntaxError('Unexpected comma in the JSON array');
+          needComma = false;
+          continue;
+        }
+        if (c === ']') {
+          if (!needComma && count > 0) throw new SyntaxError('Trailing comma in the JSON array');
+          closed = true;
+          continue;
+        }
+        if (needComma) throw new SyntaxError('Expected a comma between JSON array elements');
         start = pos;
       }
       if (c === '"') inString = true;
       else if (c === '{' || c === '[') depth++;
       else if (c === '}' || c === ']') {
         if (depth === 0) { // the outer array closes right after a scalar element
+          count++;
           yield JSON.parse(buffer.slice(start, pos));
           start = -1;
           closed = true;
         } else if (--depth === 0) { // an object or array element is complete
+          count++;
+          needComma = true;
           yield JSON.parse(buffer.slice(start, pos + 1));
           start = -1;
         }
-      } else if (c === ',' && depth === 0) { // a scalar element is complete
+      } else if (c === ',' && depth === 0) { // a scalar element is complete, its comma read
+        count++;
         yield JSON.parse(buffer.slice(start, pos));
         start = -1;
       }
