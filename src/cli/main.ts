@@ -9,9 +9,12 @@ import { packagePath } from '../server/paths.js';
 import { CliError } from './args.js';
 import { registerAudit } from './audit.js';
 import { registerCustomers } from './customers.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
 import { registerLearnerStatuses } from './learner-statuses.js';
 import { registerMail } from './mail.js';
 import { registerMigrate } from './migrate.js';
+import { registerMirror } from './mirror.js';
 import { registerOrganisations } from './organisations.js';
 import { note } from './output.js';
 import { registerSeed } from './seed.js';
@@ -50,6 +53,10 @@ Run \`learnfile <command> --help\` for a command's options.`);
   registerLearnerStatuses(program);
   registerMail(program);
   registerAudit(program);
+  // These talk HTTP to a v2.1 server (any compatible one) through @learnfile/client.
+  registerImport(program);
+  registerExport(program);
+  registerMirror(program);
   // `help` as a subcommand is not inherited, and `--help` already covers it everywhere.
   const withoutHelpCommand = (cmd: Command): void => { cmd.helpCommand(false); cmd.commands.forEach(withoutHelpCommand); };
   withoutHelpCommand(program);
