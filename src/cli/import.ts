@@ -145,7 +145,6 @@ class Directory {
     const byMisid = (this.byMisid.get(v.toLowerCase()) ?? []).filter((u) => u.Role === undefined || roles.includes(u.Role));
     if (byMisid.length === 1) return byMisid[0]!.ID;
     if (byMisid.length > 1) throw new RowProblem(`${what} "${v}" matches ${byMisid.length} users by MISID`);
-    if (this.pending.has(v.toLowerCase())) return -1;
     if (v.includes('@')) {
       const key = v.toLowerCase();
       if (!this.byEmail.has(key)) {
@@ -155,6 +154,7 @@ class Directory {
       if (found.length === 1) return found[0]!.ID;
       if (found.length > 1) throw new RowProblem(`${what} "${v}" matches ${found.length} users by email; use a MISID or ID`);
     }
+    if (this.pending.has(v.toLowerCase())) return -1; // a dry run's user that this file would create
     throw new RowProblem(`${what} "${v}" matches no ${roles.map((r) => ROLE_LABEL[r]).join(' or ')} of the organisation by MISID or email`);
   }
 }
@@ -265,6 +265,7 @@ export async function importUsers(client: ApiClient, file: string, opts: ImportO
         const local = createProblems(body, role);
         if (local.length > 0) return { kind: 'invalid', line: row.line, misid, reason: local.join('; ') };
         dir.pending.add(key);
+        if (typeof body.Email === 'string') dir.pending.add(body.Email.toLowerCase());
         return { kind: 'create', line: row.line, misid, label };
       }
       const created = await client.create('/User', { ...body, OrganisationID: organisationId, Role: role } as never);
