@@ -18,6 +18,9 @@ import { registerSeed } from './seed.js';
 import { registerServe } from './serve.js';
 import { registerTokens } from './tokens.js';
 import { registerWebhooks } from './webhooks.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
+import { registerMirror } from './mirror.js';
 
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
@@ -56,6 +59,9 @@ Run \`learnfile <command> --help\` for a command's options.`);
   registerMail(program);
   registerAudit(program);
   registerWebhooks(program);
+  registerImport(program);
+  registerExport(program);
+  registerMirror(program);
   // `help` as a subcommand is not inherited, and `--help` already covers it everywhere.
   const withoutHelpCommand = (cmd: Command): void => { cmd.helpCommand(false); cmd.commands.forEach(withoutHelpCommand); };
   withoutHelpCommand(program);

@@ -1,0 +1,32 @@
+/** Reading and writing CSV for the import and export commands. */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { CliError } from './args.js';
+
+export interface CsvRow { line: number; cells: Record<string, string> }
+
+/** Every data row of a CSV file with a header line, keyed by the header as written. */
+export function readCsv(file: string): { headers: string[]; rows: CsvRow[] } {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch (err) { throw new CliError(`cannot read ${file}: ${(err as Error).message}`); }
+  let headers: string[] = [];
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parse(text, {
+      bom: true, trim: true, skip_empty_lines: true, info: true,
+      columns: (header: string[]) => { headers = header; return header; },
+    }) as unknown as typeof records;
+  } catch (err) {
+    throw new CliError(`${file} is not readable CSV: ${(err as Error).message}`);
+  }
+  return { headers, rows: records.map((r) => ({ line: r.info.lines, cells: r.record })) };
+}
+
+/** One CSV field, quoted when it needs to be. */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = Array.isArray(value) ? value.join(';') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export const csvLine = (values: readonly unknown[]): string => `${values.map(csvField).join(',')}\n`;
