@@ -60,7 +60,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rewriteUrl: pathRewriter(canon),
     bodyLimit: 10 * 1024 * 1024,
     ajv: {
-      customOptions: { allErrors: true, coerceTypes: true, removeAdditional: true, useDefaults: true },
+      // strictNumbers: NaN and Infinity (and the strings that coerce to them) are not numbers.
+      customOptions: { allErrors: true, coerceTypes: true, removeAdditional: true, useDefaults: true, strictNumbers: true },
       // The compat layer has already rewritten every readable date to this canonical form.
       plugins: [((ajv: { addFormat(name: string, re: RegExp): unknown }) => ajv.addFormat('lenient-date', CANONICAL_DATE)) as never],
     },

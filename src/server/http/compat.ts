@@ -30,7 +30,10 @@ export class PathCanon {
       .split('/')
       .map((segment) => this.segments.get(segment.toLowerCase()) ?? segment)
       .join('/');
-    if (canonical.length > 1 && canonical.endsWith('/')) canonical = canonical.replace(/\/+$/, '');
+    // A loop, not /\/+$/: that pattern is quadratic on a path of many slashes.
+    let end = canonical.length;
+    while (end > 1 && canonical.charCodeAt(end - 1) === 47 /* '/' */) end--;
+    canonical = canonical.slice(0, end);
     return canonical + query;
   }
 }
@@ -120,12 +123,24 @@ function asArray(value: unknown): unknown {
   return [value];
 }
 
+/**
+ * The one rule for text PostgreSQL (and PGlite) cannot store: NUL characters are dropped,
+ * and a lone UTF-16 surrogate (half of a pair, which no UTF-8 text can hold) becomes U+FFFD,
+ * the replacement character, as any UTF-8 decoder would make it. Every string in every body
+ * passes here before validation, so no such value reaches a query. Linear in the length.
+ */
+export function storableText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u0000/g, '').replace(LONE_SURROGATE, '\uFFFD');
+}
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 function coerceScalar(value: unknown, schema: JsonSchema): unknown {
   const type = typeOf(schema);
-  // PostgreSQL cannot store NUL in text, so it is dropped rather than failing the write.
-  // Text is kept as sent otherwise; numbers, booleans and dates may carry stray spaces.
+  // Text is kept as sent, but for what the database cannot store (see storableText);
+  // numbers, booleans and dates may carry stray spaces.
   if (typeof value === 'string') {
-    value = value.replace(/\u0000/g, '');
+    value = storableText(value);
     if (type !== 'string' || schema.format === 'lenient-date') value = (value as string).trim();
   }
   switch (type) {

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiApp } from './types.js';
 import { ErrorCodes } from '../../contract/errors.js';
 import { AppError, issue, type FieldIssue } from '../domain/app-error.js';
+import { DatabaseUnavailable } from '../db/client.js';
 
 interface AjvError {
   instancePath?: string;
@@ -31,7 +32,11 @@ export function ajvIssues(errors: AjvError[]): FieldIssue[] {
   return [...byField.values()];
 }
 
-/** Schema problems left on a request by `attachValidation`, for services that report them with their own. */
+/**
+ * Schema problems left on a request by `attachValidation`, for services that report them with
+ * their own. A service must not use a field named here (it may be a decimal ID, an over-long
+ * name): it checks `issues` before reading one, and writes nothing while there are any.
+ */
 export function schemaIssues(request: FastifyRequest): FieldIssue[] {
   const v = request.validationError as (Error & { validation?: AjvError[] }) | undefined;
   return v?.validation ? ajvIssues(v.validation) : [];
@@ -62,8 +67,18 @@ export function registerErrorHandler(app: ApiApp): void {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return send(reply, new AppError('INVALID_BODY', 'The request could not be read.'));
     }
+    if (error instanceof DatabaseUnavailable) {
+      request.log.warn({ err: error.cause }, `request failed: ${error.message}`);
+      return send(reply, new AppError('DATABASE_UNAVAILABLE', error.message, [], { 'Retry-After': '5' }));
+    }
     request.log.error({ err: error }, 'request failed');
     return send(reply, new AppError('INTERNAL'));
+  });
+  // `attachValidation` lets a route report body problems with its own; a bad path parameter
+  // or query, though, means the route cannot run at all (the body was not even validated).
+  app.addHook('preHandler', async (request) => {
+    const v = request.validationError as (FastifyError & { validation?: AjvError[]; validationContext?: string }) | undefined;
+    if (v?.validation && v.validationContext !== 'body') throw v;
   });
   app.setNotFoundHandler((_request, reply) => send(reply, AppError.notFound()));
 }
