@@ -60,7 +60,9 @@ export async function resetDb(db: Database): Promise<void> {
 }
 
 export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}): Config {
-  return loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...overrides });
+  // Tests sign in with wrong tokens on purpose, all from one address: only the test of
+  // that limit (rate-limit.test.ts) sets it low.
+  return loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', SEED_DEMO: 'false', AUTH_FAILURES_PER_MINUTE: '100000', ...overrides });
 }
 
 export interface Harness {
@@ -70,9 +72,9 @@ export interface Harness {
 }
 
 /** One database and one app for a test file; call `reset()` in beforeEach. */
-export async function harness(config: Config = testConfig()): Promise<Harness & { reset(): Promise<void> }> {
+export async function harness(config: Config = testConfig(), extra: { clock?: () => number; pageMarks?: number } = {}): Promise<Harness & { reset(): Promise<void> }> {
   const { db, drop } = await createTestDb();
-  const app = await buildApp({ db, config, logger: false });
+  const app = await buildApp({ db, config, logger: false, ...extra });
   return {
     db, app,
     async reset() {

@@ -14,7 +14,7 @@ import { adminRoutes } from './http/routes/admin.routes.js';
 import type { Database } from './db/client.js';
 import { PageMarks } from './db/search.js';
 import { AuthService } from './domain/auth.service.js';
-import { RateLimiter } from './domain/rate-limiter.js';
+import { AuthFailureLimiter, RateLimiter } from './domain/rate-limiter.js';
 import { OrganisationsService } from './domain/organisations.service.js';
 import { OrgRecordsService, classroomSpec, placementSpec } from './domain/org-records.service.js';
 import { Searcher } from './domain/search.service.js';
@@ -35,6 +35,10 @@ export interface AppDeps {
   config: Config;
   /** Enables the operator endpoints the CLI uses while this process holds the embedded database. */
   operatorKey?: string;
+  /** How many page marks this process keeps (default 5,000; tests make it small). */
+  pageMarks?: number;
+  /** The time the rate limits count minutes by (tests fix it); Date.now by default. */
+  clock?: () => number;
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
 }
@@ -93,14 +97,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, app.log);
-  app.addHook('onReady', async () => limiter.start());
-  app.addHook('onClose', async () => limiter.stop());
-  const auth = new AuthService(db, limiter, { sessionHours: config.SESSION_HOURS });
+  const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, deps.clock);
+  const authFailures = new AuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE, deps.clock);
+  const auth = new AuthService(db, limiter, authFailures, { sessionHours: config.SESSION_HOURS });
   // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
-  // The limiter's background write is awaited so that it cannot interleave with the emptying.
-  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); await limiter.flush(); });
-  const marks = new PageMarks();
+  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); authFailures.forget(); });
+  const marks = new PageMarks(deps.pageMarks);
+  app.decorate('pageMarks', marks);
   const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
   const organisations = new OrganisationsService(db, searcher);
   const classrooms = new OrgRecordsService<Record<string, unknown>>(db, searcher, classroomSpec, 'classrooms');

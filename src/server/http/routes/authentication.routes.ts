@@ -15,7 +15,7 @@ export function authenticationRoutes(app: ApiApp, auth: AuthService): void {
       response: { 200: Type.String({ description: 'The session token, as text/plain' }), 401: ErrorBody, 429: ErrorBody },
     },
   }, async (req, reply) => {
-    const session = await auth.authenticate(header(req.headers['x-customertoken']));
+    const session = await auth.authenticate(header(req.headers['x-customertoken']), req.ip);
     return reply.type('text/plain; charset=utf-8').serializer((s: unknown) => String(s)).send(session);
   });
 }
