@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { listMail, type MailRow, type MailStatus } from '../server/db/mail-list.repository.js';
-import { parseLimit } from './args.js';
+import { listMail, requeueFailed, type MailRow, type MailStatus } from '../server/db/mail-list.repository.js';
+import { parseId, parseLimit } from './args.js';
 import { resolve } from 'node:path';
 import { lockHolder } from '../server/db/lock.js';
 import { CliError } from './args.js';
@@ -10,7 +10,7 @@ import { examples, print, printJson, when } from './output.js';
 export function registerMail(program: Command): void {
   const mail = program.command('mail')
     .description('Look at the mail outbox (verification links and other emails, sent or waiting)')
-    .addHelpText('after', examples('learnfile mail list', 'learnfile mail list --status failed'));
+    .addHelpText('after', examples('learnfile mail list', 'learnfile mail list --status failed', 'learnfile mail retry --all-failed'));
 
   mail.command('list')
     .description('List outbox messages, newest first, with their full text (without SMTP_URL, mail stays here)')
@@ -32,6 +32,20 @@ export function registerMail(program: Command): void {
       } else {
         print(rows.map(message).join('\n\n'));
       }
+    });
+
+  mail.command('retry')
+    .description('Put failed messages back in the queue with a fresh set of attempts (after an SMTP outage, say)')
+    .argument('[ids...]', 'IDs of failed messages (see mail list --status failed)', (v: string, prev: number[] = []) => [...prev, parseId(v)])
+    .option('--all-failed', 'every failed message')
+    .addHelpText('after', examples('learnfile mail retry 12 13', 'learnfile mail retry --all-failed'))
+    .action(async (ids: number[] | undefined, opts: { allFailed?: boolean }, cmd: Command) => {
+      if (!opts.allFailed && (!ids || ids.length === 0)) throw new CliError('name the failed messages to retry, or give --all-failed');
+      if (opts.allFailed && ids && ids.length > 0) throw new CliError('give message IDs or --all-failed, not both');
+      const done = await withDatabase(cmd, (db) => requeueFailed(db, opts.allFailed ? undefined : ids));
+      const missed = (ids ?? []).filter((id) => !done.includes(id));
+      print(done.length === 0 ? 'No failed message to re-queue.' : `Re-queued ${done.length} message(s): ${done.join(', ')}`);
+      if (missed.length > 0) throw new CliError(`not failed (or no such message): ${missed.join(', ')}`);
     });
 }
 

@@ -111,16 +111,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sender = config.SMTP_URL
     ? new MailSender(db, {
       smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, pollMs: config.MAIL_POLL_MS,
-      maxAttempts: config.MAIL_MAX_ATTEMPTS, retryBaseMs: config.MAIL_RETRY_BASE_MS,
+      maxAttempts: config.MAIL_MAX_ATTEMPTS, retryBaseMs: config.MAIL_RETRY_BASE_MS, leaseMs: config.MAIL_LEASE_MS,
     }, app.log)
     : undefined;
   const users = new UsersService({
     db, searcher,
     publicUrl: () => publicUrl(config, boundPort(app.server)),
-    mailQueued: (link) => {
+    mailQueued: () => {
       if (sender) sender.kick();
-      // Without SMTP the message waits in the outbox; say where the link is so a demo can go on.
-      else app.log.info(`mail queued; SMTP_URL is not set, so it stays in the outbox (learnfile mail list). Link: ${link}`);
+      // Without SMTP the message waits in the outbox. The link is a credential, so it is not
+      // logged: the operator reads it with the CLI.
+      else app.log.info('mail queued; SMTP_URL is not set, so it stays in the outbox: `learnfile mail list` shows it');
     },
   });
   const keychain = new KeychainService(db);

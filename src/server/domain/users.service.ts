@@ -45,8 +45,8 @@ export interface UsersDeps {
   searcher: Searcher;
   /** Base of the links put in emails (known for sure only once the server listens). */
   publicUrl: () => string;
-  /** Told after a commit that queued mail (with the link it carries), so the sender need not wait for its next poll. */
-  mailQueued: (link: string) => void;
+  /** Told after a commit that queued mail, so the sender need not wait for its next poll. */
+  mailQueued: () => void;
 }
 
 export class UsersService {
@@ -82,7 +82,7 @@ export class UsersService {
         ? this.createOnKeychain(tx, actor, org, values)
         : this.createWithLogin(tx, actor, values, password!, passwordHash!);
     });
-    if (outcome.kind === 'keychain' && outcome.link) this.deps.mailQueued(outcome.link);
+    if (outcome.kind === 'keychain' && outcome.link) this.deps.mailQueued();
     return outcome.kind === 'keychain' ? { kind: 'keychain', id: outcome.id, warnings } : { ...outcome, warnings };
   }
 
@@ -108,7 +108,7 @@ export class UsersService {
         firstName: user.FirstName, organisation: org.Name, days: VERIFICATION_DAYS,
         link,
       });
-      await enqueueMail(tx, { customerId: actor.customerId, userId: user.ID, to: email, ...mail });
+      await enqueueMail(tx, { customerId: actor.customerId, userId: user.ID, to: email, ...mail, secret: token });
     }
     return { kind: 'keychain' as const, id: user.ID, link };
   }
