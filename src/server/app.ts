@@ -21,6 +21,8 @@ import { Searcher } from './domain/search.service.js';
 import { registerAuth } from './http/auth.js';
 import { CANONICAL_DATE, PathCanon, pathRewriter, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
 import { registerErrorHandler } from './http/errors.js';
+import { safeError } from './http/log.js';
+import { docsCsp, registerSecurityHeaders } from './http/security.js';
 import { authenticationRoutes } from './http/routes/authentication.routes.js';
 import { organisationRoutes } from './http/routes/organisations.routes.js';
 import { orgRecordRoutes } from './http/routes/org-records.routes.js';
@@ -47,18 +49,21 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { db, config } = deps;
   const canon = new PathCanon();
+  // Verification links are credentials: keep their tokens out of the access log. Errors are
+  // logged without SQL, parameters or quoted values (http/log.ts).
+  const serializers = {
+    err: safeError as never,
+    req: (req: { method: string; url: string; ip?: string }) => ({
+      method: req.method, url: req.url.replace(/(\/keychain\/verify\/)[^/?#]+/i, '$1[redacted]'), remoteAddress: req.ip,
+    }),
+  };
   const options: FastifyServerOptions = {
-    logger: deps.logger ?? {
+    logger: deps.logger === false ? false : typeof deps.logger === 'object' ? { ...deps.logger, serializers } : {
       level: config.LOG_LEVEL,
       ...(config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY)
         ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } }
         : {}),
-      // Verification links are credentials: keep their tokens out of the access log.
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string }) => ({
-          method: req.method, url: req.url.replace(/(\/keychain\/verify\/)[^/?#]+/i, '$1[redacted]'), remoteAddress: req.ip,
-        }),
-      },
+      serializers,
     },
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID()),
     rewriteUrl: pathRewriter(canon),
@@ -73,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRoute', (route) => canon.learn(route.url));
+  registerSecurityHeaders(app as unknown as FastifyInstance, { https: publicUrl(config).startsWith('https:') });
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-ID', request.id); });
   registerBodyParsers(app);
   registerErrorHandler(app);
@@ -95,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ TokenID: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
 
   const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, deps.clock);
   const authFailures = new AuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE, deps.clock);
