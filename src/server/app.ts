@@ -20,7 +20,7 @@ import { OrgRecordsService, classroomSpec, placementSpec } from './domain/org-re
 import { Searcher } from './domain/search.service.js';
 import { registerAuth } from './http/auth.js';
 import { CANONICAL_DATE, PathCanon, pathRewriter, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
-import { registerErrorHandler } from './http/errors.js';
+import { frameworkError, registerErrorHandler } from './http/errors.js';
 import { safeError } from './http/log.js';
 import { docsCsp, registerSecurityHeaders } from './http/security.js';
 import { authenticationRoutes } from './http/routes/authentication.routes.js';
@@ -67,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID()),
     rewriteUrl: pathRewriter(canon),
+    frameworkErrors: frameworkError as never,
     bodyLimit: 10 * 1024 * 1024,
     ajv: {
       // strictNumbers: NaN and Infinity (and the strings that coerce to them) are not numbers.

@@ -52,6 +52,14 @@ function send(reply: FastifyReply, err: AppError): FastifyReply {
   return reply.code(def.status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
+/**
+ * Errors Fastify raises before routing (a path that is not valid percent-encoding, such as
+ * `%C0%AF`): a path that cannot be read names no record, so 404 in the usual body.
+ */
+export function frameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void send(reply, error.code === 'FST_ERR_BAD_URL' ? AppError.notFound() : new AppError('INVALID_BODY', 'The request could not be read.'));
+}
+
 /** Every error leaves the server through here, shaped by one table. */
 export function registerErrorHandler(app: ApiApp): void {
   app.setErrorHandler((error: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
