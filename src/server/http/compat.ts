@@ -135,13 +135,26 @@ export function storableText(text: string): string {
 }
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/**
+ * Numbers are numbers: "12", " 12 " and "1e3" are read as numbers, but a value that is not a
+ * finite number ("Infinity", "1e400", NaN) is wrapped so that validation refuses it ("must be
+ * a whole number"). Left as a string, the validator's own coercion would read "Infinity" as
+ * Infinity and let it through to the database.
+ */
+function strictNumber(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : { notANumber: String(value) };
+  if (typeof value !== 'string' || value === '') return value;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : { notANumber: value };
+}
+
 function coerceScalar(value: unknown, schema: JsonSchema): unknown {
   const type = typeOf(schema);
   // Text is kept as sent, but for what the database cannot store (see storableText);
   // numbers, booleans and dates may carry stray spaces.
   if (typeof value === 'string') {
     value = storableText(value);
-    if (type !== 'string' || schema.format === 'lenient-date') value = (value as string).trim();
+    if ((type !== 'string' && type !== 'array') || schema.format === 'lenient-date') value = (value as string).trim();
   }
   switch (type) {
     case 'boolean':
@@ -154,7 +167,7 @@ function coerceScalar(value: unknown, schema: JsonSchema): unknown {
       return value;
     case 'integer':
     case 'number':
-      return value;
+      return strictNumber(value);
     case 'array':
       return (asArray(value) as unknown[]).map((item) => (schema.items ? coerceScalar(item, schema.items) : item));
     case 'string':
@@ -187,6 +200,16 @@ export function normaliseBody(body: unknown, schema: JsonSchema): Record<string,
 
 export function registerBodyNormaliser(app: ApiApp): void {
   app.addHook('preValidation', async (request: FastifyRequest) => {
+    // Path IDs and page numbers: "Infinity" or "1e400" would pass the validator's coercion.
+    const params = request.params as Record<string, unknown> | undefined;
+    const paramSchema = (request.routeOptions.schema?.params as JsonSchema | undefined)?.properties ?? {};
+    for (const [name, prop] of Object.entries(paramSchema)) {
+      const type = typeOf(prop);
+      if (params && (type === 'integer' || type === 'number') && typeof params[name] === 'string') {
+        const n = Number(params[name]);
+        if (!Number.isFinite(n)) params[name] = 'not-a-number';
+      }
+    }
     const schema = request.routeOptions.schema?.body as JsonSchema | undefined;
     if (schema && typeOf(schema) === 'object') request.body = normaliseBody(request.body, schema);
     else request.body = undefined; // a body on a route that takes none is ignored
