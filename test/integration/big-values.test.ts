@@ -59,7 +59,9 @@ describe(`a 1 MB value in any text field never blocks other requests (${engine})
           });
           assert.equal((await other).statusCode, 200);
           assert.equal(res.statusCode, 400, `${url} ${field} (${shape}): ${res.body.slice(0, 200)}`);
-          assert.ok(res.json().errors.some((e: { field: string }) => e.field === field), `${url}: ${field} not named: ${res.body.slice(0, 300)}`);
+          // Encoded, a megabyte of multi-byte text passes the 2 MB body limit: refused unread.
+          if (res.json().code === -101) assert.match(res.json().message, /too large/);
+          else assert.ok(res.json().errors.some((e: { field: string }) => e.field === field), `${url}: ${field} not named: ${res.body.slice(0, 300)}`);
           const ms = delay.max / 1e6;
           if (ms > worst.ms) worst = { ms, what: `${url} ${field} ${shape}${form ? ' (form)' : ''}` };
         }
