@@ -61,7 +61,9 @@ export async function resetDb(db: Database): Promise<void> {
 }
 
 export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}): Config {
-  return loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...overrides });
+  // Tests sign in with wrong tokens on purpose, all from one address: only the test of
+  // that limit (rate-limit.test.ts) sets it low.
+  return loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', SEED_DEMO: 'false', AUTH_FAILURES_PER_MINUTE: '100000', ...overrides });
 }
 
 export interface Harness {
@@ -76,7 +78,7 @@ export interface Harness {
  * OpenAPI document (the route's `schema.errors`), so the declarations stay honest.
  */
 export async function harness(
-  config: Config = testConfig(), extra: Pick<AppDeps, 'operatorKey' | 'clock'> = {},
+  config: Config = testConfig(), extra: Pick<AppDeps, 'operatorKey' | 'clock' | 'pageMarks'> = {},
 ): Promise<Harness & { reset(): Promise<void> }> {
   const { db, drop } = await createTestDb();
   const undeclared = new Set<string>();

@@ -57,7 +57,10 @@ async function open(config: Config): Promise<Database> {
   try {
     // A command runs its statements one after another; two connections leave room for a
     // statement issued outside an open transaction without waiting on it.
-    return await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: resolve(config.DATA_DIR), poolSize: 2 });
+    return await openDatabase({
+      databaseUrl: config.DATABASE_URL, dataDir: resolve(config.DATA_DIR), poolSize: 2,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    });
   } catch (err) {
     if (err instanceof DataDirBusy) throw new CliError(err.message);
     throw new CliError(`cannot open ${where}: ${describe(err)}`);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { OperationResult } from '../server/resources/admin/admin.operations.js';
-import { parseLimit } from './args.js';
+import { CliError, parseId, parseLimit } from './args.js';
 import { operate } from './operate.js';
 import { examples, print, printJson, when } from './output.js';
 
@@ -10,7 +10,7 @@ type MailRow = OperationResult<'mail.list'>[number];
 export function registerMail(program: Command): void {
   const mail = program.command('mail')
     .description('Look at the mail outbox (verification links and other emails, sent or waiting)')
-    .addHelpText('after', examples('learnfile mail list', 'learnfile mail list --status failed'));
+    .addHelpText('after', examples('learnfile mail list', 'learnfile mail list --status failed', 'learnfile mail retry --all-failed'));
 
   mail.command('list')
     .description('List outbox messages, newest first, with their full text (without SMTP_URL, mail stays here)')
@@ -27,6 +27,20 @@ export function registerMail(program: Command): void {
       } else {
         print(rows.map(message).join('\n\n'));
       }
+    });
+
+  mail.command('retry')
+    .description('Put failed messages back in the queue with a fresh set of attempts (after an SMTP outage, say)')
+    .argument('[ids...]', 'IDs of failed messages (see mail list --status failed)', (v: string, prev: number[] = []) => [...prev, parseId(v)])
+    .option('--all-failed', 'every failed message')
+    .addHelpText('after', examples('learnfile mail retry 12 13', 'learnfile mail retry --all-failed'))
+    .action(async (ids: number[] | undefined, opts: { allFailed?: boolean }, cmd: Command) => {
+      if (!opts.allFailed && (!ids || ids.length === 0)) throw new CliError('name the failed messages to retry, or give --all-failed');
+      if (opts.allFailed && ids && ids.length > 0) throw new CliError('give message IDs or --all-failed, not both');
+      const done = await operate(cmd, 'mail.retry', opts.allFailed ? {} : { ids: ids ?? [] });
+      const missed = (ids ?? []).filter((id) => !done.includes(id));
+      print(done.length === 0 ? 'No failed message to re-queue.' : `Re-queued ${done.length} message(s): ${done.join(', ')}`);
+      if (missed.length > 0) throw new CliError(`not failed (or no such message): ${missed.join(', ')}`);
     });
 }
 

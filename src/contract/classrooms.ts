@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox';
-import { Id, LenientDate, IsoDate, Nullable } from './common.js';
+import { Id, LenientDate, IsoDate, Nullable, Text, TextLimits as L } from './common.js';
 
 const fields = {
-  Name: Type.String({ minLength: 1 }),
-  MISID: Type.String(),
+  Name: Text(L.name, { minLength: 1 }),
+  MISID: Text(L.code),
   StartOn: LenientDate('When the class starts'),
   Archive: Type.Boolean(),
-  CompletionMessage: Type.String(),
+  CompletionMessage: Text(L.message),
   SendCompletionMessage: Type.Boolean(),
   IVFinalSignOff: Type.Boolean(),
 };
@@ -48,6 +48,6 @@ export type Classroom = Static<typeof Classroom>;
 
 export const ClassroomSearchFilter = Type.Object({
   OrganisationID: Type.Optional(Id()),
-  Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
+  Name: Type.Optional(Text(L.name, { description: 'Case-insensitive exact match; * is a wildcard' })),
 }, { title: 'ClassroomSearchFilter', examples: [{ OrganisationID: 1 }] });
 export type ClassroomSearchFilter = Static<typeof ClassroomSearchFilter>;

@@ -8,13 +8,41 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
  * layer rewrites valid ones to UTC ISO before validation; anything left fails this format.
  */
 export const LenientDate = (description?: string) =>
-  Type.String({ format: 'lenient-date', description: description ?? 'ISO 8601 date or date-time; answered in UTC' });
+  Type.String({ format: 'lenient-date', maxLength: 64, description: description ?? 'ISO 8601 date or date-time; answered in UTC' });
 
 export const IsoDate = Type.String({ format: 'date-time', description: 'UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z' });
 
 /** Record IDs are PostgreSQL integers; a larger number can only be "no such record" or a mistake. */
 export const MAX_ID = 2_147_483_647;
 export const Id = (description?: string) => Type.Integer({ minimum: 1, maximum: MAX_ID, ...(description ? { description } : {}) });
+
+/**
+ * Every text field has a length limit, in characters (Unicode code points), generous for
+ * real data but far below what PostgreSQL can index (a search index entry holds about
+ * 2,700 bytes, and a character is up to 4 bytes). docs/security.md lists them.
+ */
+export const TextLimits = {
+  /** Names of people, classes, placements, companies, episodes. */
+  name: 200,
+  /** RFC 5321 allows 254 characters in a usable address; a little room on top. */
+  email: 320,
+  /** Identifiers from the client's MIS and registers. */
+  code: 200,
+  /** ILR and LLDD codes (a few characters each in the published lists). */
+  ilr: 20,
+  /** ULN and NINO before their checks (spaces allowed). */
+  identifier: 50,
+  phone: 100,
+  url: 2000,
+  address: 1000,
+  message: 4000,
+  /** A session, customer or verification token. */
+  token: 200,
+} as const;
+
+/** A text field limited to `maxLength` characters. */
+export const Text = (maxLength: number, options: { minLength?: number; description?: string } = {}) =>
+  Type.String({ maxLength, ...options });
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The record's ID", examples: [1] }) });
 

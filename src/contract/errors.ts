@@ -19,6 +19,7 @@ export const ErrorCodes = {
   USER_ARCHIVED: { code: -109, status: 400, text: 'The user is archived and read-only until unarchived.' },
   USER_HAS_PROGRESS: { code: -110, status: 400, text: 'The user has learning aims with recorded progress and cannot be deleted.' },
   USER_IN_USE: { code: -111, status: 400, text: 'The user is still the default assessor or employer of a learner.' },
+  AUTH_THROTTLED: { code: -112, status: 429, text: 'Too many failed authentications from this client address in this minute.' },
   WEBHOOK_URL_INVALID: { code: -125, status: 400, text: 'The webhook URL is not an absolute http or https URL.' },
   EVENT_TYPE_INVALID: { code: -126, status: 400, text: 'An event type is not an event name, `<record type>.*` or `*`.' },
   EVENT_SEQUENCE_INVALID: { code: -127, status: 400, text: 'The sequence number is beyond the last event.' },
@@ -40,6 +41,7 @@ export const ErrorCodes = {
   NOT_FOUND: { code: -404, status: 404, text: 'No such record.' },
   RATE_LIMITED: { code: -429, status: 429, text: 'Too many calls for this customer in this minute.' },
   INTERNAL: { code: -500, status: 500, text: 'The server failed to complete the request.' },
+  DATABASE_UNAVAILABLE: { code: -503, status: 503, text: 'The database cannot be reached or did not answer in time; retry later.' },
 } as const;
 
 export type ErrorName = keyof typeof ErrorCodes;

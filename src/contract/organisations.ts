@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Id, Nullable } from './common.js';
+import { Id, Nullable, Text, TextLimits as L } from './common.js';
 
 export const Customer = Type.Object({ ID: Type.Integer(), Name: Type.String() }, { title: 'Customer' });
 
@@ -13,7 +13,7 @@ export type Organisation = Static<typeof Organisation>;
 
 export const OrganisationSearchFilter = Type.Object({
   CustomerID: Type.Optional(Id()),
-  Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
+  Name: Type.Optional(Text(L.name, { description: 'Case-insensitive exact match; * is a wildcard' })),
 }, { title: 'OrganisationSearchFilter', examples: [{ Name: 'Northgate*' }] });
 export type OrganisationSearchFilter = Static<typeof OrganisationSearchFilter>;
 

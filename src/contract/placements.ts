@@ -1,17 +1,17 @@
 import { Type, type Static } from 'typebox';
-import { Id, Nullable } from './common.js';
+import { Id, Nullable, Text, TextLimits as L } from './common.js';
 
 export const CreatePlacementBody = Type.Object({
   OrganisationID: Id(),
-  Name: Type.String({ minLength: 1 }),
-  Address: Type.Optional(Type.String()),
+  Name: Text(L.name, { minLength: 1 }),
+  Address: Type.Optional(Text(L.address)),
   Active: Type.Optional(Type.Boolean({ description: 'Defaults to true' })),
-  Contact: Type.Optional(Type.String()),
-  Email: Type.Optional(Type.String()),
-  Fax: Type.Optional(Type.String()),
-  Telephone: Type.Optional(Type.String()),
-  Web: Type.Optional(Type.String()),
-  MISID: Type.Optional(Type.String()),
+  Contact: Type.Optional(Text(L.name)),
+  Email: Type.Optional(Text(L.email)),
+  Fax: Type.Optional(Text(L.phone)),
+  Telephone: Type.Optional(Text(L.phone)),
+  Web: Type.Optional(Text(L.url)),
+  MISID: Type.Optional(Text(L.code)),
 }, {
   title: 'CreatePlacementBody',
   examples: [{
@@ -44,6 +44,6 @@ export type Placement = Static<typeof Placement>;
 
 export const PlacementSearchFilter = Type.Object({
   OrganisationID: Type.Optional(Id()),
-  Name: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
+  Name: Type.Optional(Text(L.name, { description: 'Case-insensitive exact match; * is a wildcard' })),
 }, { title: 'PlacementSearchFilter', examples: [{ OrganisationID: 1 }] });
 export type PlacementSearchFilter = Static<typeof PlacementSearchFilter>;

@@ -1,39 +1,39 @@
 import { Type, type Static } from 'typebox';
-import { Id, IsoDate, LenientDate, Nullable } from './common.js';
+import { Id, MAX_ID, IsoDate, LenientDate, Nullable, Text, TextLimits as L } from './common.js';
 
 export const Roles = { Learner: 1, TraineeAssessor: 4, Assessor: 5, IQA: 10, Employer: 40, Observer: 45 } as const;
 export const RoleValues: readonly number[] = Object.values(Roles);
 
 /** Optional fields every role may carry. */
 const personFields = {
-  MISID: Type.Optional(Type.String()),
+  MISID: Type.Optional(Text(L.code)),
   CreatedOn: Type.Optional(LenientDate('When the person was created in the MIS')),
-  MobileNumber: Type.Optional(Type.String()),
-  Telephone: Type.Optional(Type.String()),
-  Website: Type.Optional(Type.String()),
-  WorkAddress: Type.Optional(Type.String()),
-  HomeAddress: Type.Optional(Type.String()),
+  MobileNumber: Type.Optional(Text(L.phone)),
+  Telephone: Type.Optional(Text(L.phone)),
+  Website: Type.Optional(Text(L.url)),
+  WorkAddress: Type.Optional(Text(L.address)),
+  HomeAddress: Type.Optional(Text(L.address)),
   DOB: Type.Optional(LenientDate('Date of birth')),
 };
 
 /** Optional fields only learners carry (ignored for other roles). */
 const learnerFields = {
-  CompanyName: Type.Optional(Type.String()),
+  CompanyName: Type.Optional(Text(L.name)),
   ProviderID: Type.Optional(Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })),
   DefaultEmployerID: Type.Optional(Id('An Employer (role 40) of the same organisation')),
-  ULN: Type.Optional(Type.String({ description: 'Unique Learner Number: 10 digits passing the mod-11 check, or 9999999999; empty means not given' })),
-  NINO: Type.Optional(Type.String({ description: 'National Insurance number (HMRC format); empty means not given' })),
-  EpisodeName: Type.Optional(Type.String()),
-  CentreRegister: Type.Optional(Type.String()),
+  ULN: Type.Optional(Text(L.identifier, { description: 'Unique Learner Number: 10 digits passing the mod-11 check, or 9999999999; empty means not given' })),
+  NINO: Type.Optional(Text(L.identifier, { description: 'National Insurance number (HMRC format); empty means not given' })),
+  EpisodeName: Type.Optional(Text(L.name)),
+  CentreRegister: Type.Optional(Text(L.code)),
   StartOn: Type.Optional(LenientDate('Episode start')),
   PlannedEndDate: Type.Optional(LenientDate()),
-  L12: Type.Optional(Type.String({ description: 'Ethnicity (ILR code)' })),
-  L13: Type.Optional(Type.String({ description: 'Sex (ILR code)' })),
-  L14: Type.Optional(Type.String({ description: 'LLDD and health problem (ILR code)' })),
-  L15: Type.Optional(Type.String({ description: 'Disability (ILR code)' })),
-  L16: Type.Optional(Type.String({ description: 'Learning difficulty (ILR code)' })),
-  PrimaryLLDDCode: Type.Optional(Type.String()),
-  SecondaryLLDDCodes: Type.Optional(Type.Array(Type.String())),
+  L12: Type.Optional(Text(L.ilr, { description: 'Ethnicity (ILR code)' })),
+  L13: Type.Optional(Text(L.ilr, { description: 'Sex (ILR code)' })),
+  L14: Type.Optional(Text(L.ilr, { description: 'LLDD and health problem (ILR code)' })),
+  L15: Type.Optional(Text(L.ilr, { description: 'Disability (ILR code)' })),
+  L16: Type.Optional(Text(L.ilr, { description: 'Learning difficulty (ILR code)' })),
+  PrimaryLLDDCode: Type.Optional(Text(L.ilr)),
+  SecondaryLLDDCodes: Type.Optional(Type.Array(Text(L.ilr), { maxItems: 50 })),
   SupportFunding: Type.Optional(Type.Boolean()),
   LearnerStatusID: Type.Optional(Id("One of the organisation's learner statuses")),
 };
@@ -44,10 +44,10 @@ const learnerFields = {
  */
 export const CreateUserBody = Type.Object({
   OrganisationID: Id(),
-  FirstName: Type.String({ minLength: 1 }),
-  LastName: Type.String({ minLength: 1 }),
-  Email: Type.String({ minLength: 1 }),
-  Role: Type.Integer({ description: '1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer, 45 Observer' }),
+  FirstName: Text(L.name, { minLength: 1 }),
+  LastName: Text(L.name, { minLength: 1 }),
+  Email: Text(L.email, { minLength: 1 }),
+  Role: Type.Integer({ minimum: -MAX_ID, maximum: MAX_ID, description: '1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer, 45 Observer' }),
   DefaultAssessorID: Type.Optional(Id('Learners: required; an Assessor/Tutor or Trainee Assessor')),
   ClassroomID: Type.Optional(Id('Learners: required')),
   PlacementID: Type.Optional(Id('Learners, Employers and Observers: required')),
@@ -119,10 +119,10 @@ export type User = Static<typeof User>;
 export const UserSearchFilter = Type.Object({
   OrganisationID: Type.Optional(Id()),
   Role: Type.Optional(Type.Integer({ minimum: 0, maximum: 99 })),
-  FirstName: Type.Optional(Type.String()),
-  LastName: Type.Optional(Type.String()),
-  MISID: Type.Optional(Type.String()),
-  Email: Type.Optional(Type.String({ description: 'Case-insensitive exact match' })),
+  FirstName: Type.Optional(Text(L.name)),
+  LastName: Type.Optional(Text(L.name)),
+  MISID: Type.Optional(Text(L.code)),
+  Email: Type.Optional(Text(L.email, { description: 'Case-insensitive exact match' })),
   LastModified: Type.Optional(LenientDate('Users modified at or after this instant')),
   Archived: Type.Optional(Type.Boolean({ description: 'true: archived users only; default: unarchived only' })),
 }, { title: 'UserSearchFilter', examples: [{ OrganisationID: 1, Role: 1 }] });

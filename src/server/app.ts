@@ -9,7 +9,9 @@ import { MailSender } from './mail/sender.js';
 import type { Database } from './db/client.js';
 import { registerAuth } from './http/auth.js';
 import { CANONICAL_DATE, PathMatcher, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
-import { registerErrorHandler, type UndeclaredErrorListener } from './http/errors.js';
+import { frameworkError, registerErrorHandler, type UndeclaredErrorListener } from './http/errors.js';
+import { safeError } from './http/log.js';
+import { docsCsp, registerSecurityHeaders } from './http/security.js';
 import { contractGuard, nameSchemas } from './http/contract.js';
 import { DEMO_TOKEN } from './demo/demo.js';
 import type { ApiApp } from './http/types.js';
@@ -24,11 +26,13 @@ export interface AppDeps {
   config: Config;
   /** Enables the operator endpoints the CLI uses while this process holds the embedded database. */
   operatorKey?: string;
+  /** How many page marks this process keeps (default 5,000; tests make it small). */
+  pageMarks?: number;
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
   /** Told when an error answer carries a code its operation does not declare (the test harness fails on it). */
   onUndeclaredError?: UndeclaredErrorListener;
-  /** The time webhook retries are scheduled by (tests move it instead of waiting). */
+  /** The time rate-limit minutes and webhook retries follow (tests move it instead of waiting). */
   clock?: Clock;
 }
 
@@ -36,24 +40,31 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { db, config } = deps;
   const matcher = new PathMatcher();
+  // Verification links are credentials: keep their tokens out of the access log. Errors are
+  // logged without SQL, parameters or quoted values (http/log.ts).
+  const serializers = {
+    err: safeError as never,
+    req: (req: { method: string; url: string; ip?: string }) => ({
+      method: req.method, url: redactVerification(req.url), remoteAddress: req.ip,
+    }),
+  };
   const options: FastifyServerOptions = {
-    logger: deps.logger ?? {
+    logger: deps.logger === false ? false : typeof deps.logger === 'object' ? { ...deps.logger, serializers } : {
       level: config.LOG_LEVEL,
       ...(config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY)
         ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } }
         : {}),
-      // Verification links are credentials: keep their tokens out of the access log.
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string }) => ({
-          method: req.method, url: redactVerification(req.url), remoteAddress: req.ip,
-        }),
-      },
+      serializers,
     },
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID()),
     rewriteUrl: (req) => matcher.rewrite(req.url ?? '/'),
-    bodyLimit: 10 * 1024 * 1024,
+    frameworkErrors: frameworkError as never,
+    // The largest real body (every field of a user at its limit) is well under 100 KB;
+    // 2 MB is generous and bounds what one request makes the server parse.
+    bodyLimit: 2 * 1024 * 1024,
     ajv: {
-      customOptions: { allErrors: true, coerceTypes: true, removeAdditional: true, useDefaults: true },
+      // strictNumbers: NaN and Infinity (and the strings that coerce to them) are not numbers.
+      customOptions: { allErrors: true, coerceTypes: true, removeAdditional: true, useDefaults: true, strictNumbers: true },
       // The compat layer has already rewritten every readable date to this canonical form.
       plugins: [((ajv: { addFormat(name: string, re: RegExp): unknown }) => ajv.addFormat('lenient-date', CANONICAL_DATE)) as never],
     },
@@ -61,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRoute', (route) => matcher.learn(route.url));
+  registerSecurityHeaders(app as unknown as FastifyInstance, { https: publicUrl(config).startsWith('https:') });
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-ID', request.id); });
   registerBodyParsers(app);
   registerErrorHandler(app, deps.onUndeclaredError);
@@ -89,27 +101,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     transformObject: (doc) => ('openapiObject' in doc ? nameSchemas(doc.openapiObject as Record<string, unknown>) : doc.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
 
   const sender = config.SMTP_URL
     ? new MailSender(db, {
       smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, pollMs: config.MAIL_POLL_MS,
-      maxAttempts: config.MAIL_MAX_ATTEMPTS, retryBaseMs: config.MAIL_RETRY_BASE_MS,
+      maxAttempts: config.MAIL_MAX_ATTEMPTS, retryBaseMs: config.MAIL_RETRY_BASE_MS, leaseMs: config.MAIL_LEASE_MS,
     }, app.log)
     : undefined;
   const core: Core = {
-    db, config, log: app.log, operatorKey: deps.operatorKey, clock: deps.clock,
+    db, config, log: app.log, operatorKey: deps.operatorKey, clock: deps.clock, pageMarks: deps.pageMarks,
     publicUrl: () => publicUrl(config, boundPort(app.server)),
-    mailQueued: (link) => {
+    mailQueued: () => {
       if (sender) sender.kick();
-      // Without SMTP the message waits in the outbox; say where the link is so a demo can go on.
-      else app.log.info(`mail queued; SMTP_URL is not set, so it stays in the outbox (learnfile mail list). Link: ${link}`);
+      // Without SMTP the message waits in the outbox. The link is a credential, so it is not
+      // logged: the operator reads it with the CLI.
+      else app.log.info('mail queued; SMTP_URL is not set, so it stays in the outbox: `learnfile mail list` shows it');
     },
   };
   const services = createServices(core);
-  const { limiter, marks } = services;
-  app.addHook('onReady', async () => limiter.start());
-  app.addHook('onClose', async () => limiter.stop());
+  const { limiter, authFailures, marks } = services;
+  app.decorate('pageMarks', marks);
   const { signal, dispatcher } = services;
   app.decorate('webhookDispatcher', dispatcher);
   // Background work that reads several tables waits while tests empty them (see whilePaused).
@@ -123,8 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', async () => sender.stop());
   }
   // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
-  // The limiter's background write is awaited so that it cannot interleave with the emptying.
-  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); await limiter.flush(); });
+  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); authFailures.forget(); });
 
   await app.register(async (api: ApiApp) => {
     registerAuth(api, services.auth);

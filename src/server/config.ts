@@ -36,6 +36,11 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 3_600_000, description: 'Longest delay between attempts' }),
   WEBHOOK_RETRY_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24, description: 'How long a failing delivery is retried before the subscription is marked failing' }),
   SEED_DEMO: Type.Boolean({ default: true, description: 'Load the demo customer into an empty database at start-up' }),
+  // Reliability and abuse limits (docs/security.md).
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30000, description: 'PostgreSQL: longest a statement may run; also bounds the wait for an answer over a broken network' }),
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000, description: 'PostgreSQL: longest a new connection, or a wait for a free pooled one, may take' }),
+  MAIL_LEASE_MS: Type.Integer({ minimum: 1000, default: 60000, description: 'How long a sender holds a message it is sending; renewed while the send lasts' }),
+  AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 1, default: 30, description: 'Failed authentications per client address per minute before further attempts get 429' }),
 });
 export type Config = Static<typeof ConfigSchema>;
 

@@ -14,7 +14,10 @@ export interface Running { app: FastifyInstance; db: Database; url: string; clos
 /** Config -> database -> migrations -> (demo on an empty database) -> listen. */
 export async function serve(config: Config = loadConfig()): Promise<Running> {
   const dataDir = resolve(config.DATA_DIR);
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir });
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL, dataDir,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+  });
   const migrations = await migrate(db);
   if (config.SEED_DEMO && (await isEmpty(db))) await seedDemo(db);
   // The embedded database needs one (the CLI cannot open it while we hold it); with

@@ -223,6 +223,25 @@ describe(`learnfile CLI (${engine})`, () => {
     assert.deepEqual([failed[0].to, failed[0].status, failed[0].attempts, failed[0].lastError], ['bob@example.com', 'failed', 3, 'connect ECONNREFUSED']);
   });
 
+  test('mail retry puts failed messages back in the queue with fresh attempts, by ID or all at once', async () => {
+    const ids = await store.use(async (db) => {
+      const { customerId } = await newCustomer(db, 'Retry Ltd');
+      const insert = async (to: string, status: string) => (await db.query<{ id: number }>(
+        `INSERT INTO mail_outbox (customer_id, to_address, subject, body_text, status, attempts, last_error, next_attempt_at)
+         VALUES ($1, $2, 'Hi', 'Hello', $3, 8, 'gave up', now() + interval '1 day') RETURNING id`, [customerId, to, status]))[0]!.id;
+      return [await insert('a@example.com', 'failed'), await insert('b@example.com', 'failed'), await insert('c@example.com', 'sent')];
+    });
+    const [a, b, c] = ids as [number, number, number];
+    assert.match(succeeded(await cli('mail', 'retry', String(a))).stdout, new RegExp(`^Re-queued 1 message\\(s\\): ${a}$`, 'm'));
+    oneLineError(await cli('mail', 'retry', String(c)), new RegExp(`not failed \\(or no such message\\): ${c}`));
+    // Earlier tests in this file share the database, so other failed messages may go too.
+    assert.match(succeeded(await cli('mail', 'retry', '--all-failed')).stdout, new RegExp(`Re-queued \\d+ message\\(s\\): (.*, )?${b}(,|$)`, 'm'));
+    const rows = await store.use((db) => db.query<{ id: number; status: string; attempts: number; due: boolean }>(
+      'SELECT id, status, attempts, next_attempt_at <= now() AS due FROM mail_outbox WHERE id = ANY($1) ORDER BY id', [ids]));
+    assert.deepEqual(rows.map((r) => [r.status, r.attempts, r.due]), [['pending', 0, true], ['pending', 0, true], ['sent', 8, false]]);
+    oneLineError(await cli('mail', 'retry'), /name the failed messages to retry, or give --all-failed/);
+  });
+
   test('audit shows each change as Field: old -> new, newest first, filtered by customer, entity and id', async () => {
     const { customerId, classroomId } = await store.use(async (db) => {
       const tenant = await newCustomer(db, 'Audited Ltd');

@@ -48,10 +48,58 @@ export interface OpenOptions {
   /** PGlite data directory; 'memory://' for a throwaway in-memory database. */
   dataDir: string;
   poolSize?: number;
+  /** PostgreSQL: the longest one statement may run (DB_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs?: number;
+  /** PostgreSQL: the longest a new connection, or a wait for a free one, may take (DB_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The database cannot be reached or did not answer in time: a connection ended by the server
+ * (restart, failover, pg_terminate_backend), a refused or timed-out connection, a statement
+ * past its timeout. Answered as 503 (-503): the change was rolled back (or, if the connection
+ * broke during COMMIT, its fate is unknown), and a retry may work.
+ */
+export class DatabaseUnavailable extends Error {
+  constructor(readonly reason: 'unreachable' | 'timeout', options?: { cause?: unknown }) {
+    super(reason === 'timeout' ? 'The database did not answer in time.' : 'The database cannot be reached.', options);
+    this.name = 'DatabaseUnavailable';
+  }
+}
+
+// SQLSTATEs that say "the connection or the server went away", not "this statement is wrong".
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_MESSAGES = [
+  'Connection terminated', 'timeout exceeded when trying to connect', 'Query read timeout',
+  'is not queryable', 'Client was closed', 'Cannot use a pool after calling end',
+];
+
+/** The error to throw for `err`: DatabaseUnavailable when the fault is the connection's, else `err` itself. */
+export function classifyDbError(err: unknown): unknown {
+  if (err instanceof DatabaseUnavailable || !(err instanceof Error)) return err;
+  const code = (err as { code?: unknown }).code;
+  if (code === '57014') return new DatabaseUnavailable('timeout', { cause: err });
+  if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_STATES.has(code) || NETWORK_CODES.has(code))) {
+    return new DatabaseUnavailable('unreachable', { cause: err });
+  }
+  if (err.message.includes('Query read timeout') || err.message.includes('timeout exceeded')) return new DatabaseUnavailable('timeout', { cause: err });
+  if (NETWORK_MESSAGES.some((m) => err.message.includes(m))) return new DatabaseUnavailable('unreachable', { cause: err });
+  return err;
+}
+
+async function guarded<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw classifyDbError(err);
+  }
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.dataDir);
+  return opts.databaseUrl
+    ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.statementTimeoutMs ?? 30_000, opts.connectTimeoutMs ?? 5_000)
+    : openPglite(opts.dataDir);
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
@@ -82,32 +130,52 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max });
+async function openPostgres(url: string, max: number, statementTimeoutMs: number, connectTimeoutMs: number): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    // Nothing may hang past these: a new connection (or a wait for a free one), a statement on
+    // the server, and, for a network that silently drops packets, the wait for any answer.
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 1_000,
+    idle_in_transaction_session_timeout: statementTimeoutMs * 2,
+    keepAlive: true,
+  });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
   const location = redactUrl(url);
-  const run: Queryable['query'] = async (sql, params) => (await pool.query(sql, params as unknown[])).rows as never;
+  const run: Queryable['query'] = async (sql, params) => (await guarded(pool.query(sql, params as unknown[]))).rows as never;
   await run('SELECT 1');
   return {
     kind: 'postgres',
     location,
     query: run,
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await guarded(pool.connect());
+      // A client checked out of the pool has no error listener of the pool's: without this one,
+      // a connection ended by the server mid-transaction is an unhandled 'error' event, which
+      // ends the process. The failure reaches the caller through the query that was running.
+      let broken: Error | undefined;
+      const onError = (err: Error) => { broken = err; };
+      client.on('error', onError);
+      const q = async (sql: string, params?: unknown[]) => (await guarded(client.query(sql, params as unknown[]))).rows;
       try {
-        await client.query('BEGIN');
-        const result = await runTransaction(async (sql, params) => (await client.query(sql, params as unknown[])).rows as never, fn);
-        await client.query('COMMIT');
+        await q('BEGIN');
+        const result = await runTransaction(async (sql, params) => (await q(sql, params)) as never, fn);
+        await q('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (!broken && !(err instanceof DatabaseUnavailable)) await client.query('ROLLBACK').catch(() => {});
+        if (err instanceof DatabaseUnavailable) broken ??= err;
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken connection is destroyed rather than handed to the next request.
+        client.release(broken);
       }
     },
-    exec: async (sql) => { await pool.query(sql); },
+    exec: async (sql) => { await guarded(pool.query(sql)); },
     listen: (channel, onNotify) => listenPostgres(url, channel, onNotify),
     close: () => pool.end(),
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Queryable } from './client.js';
 
 /**
@@ -94,10 +95,30 @@ export async function* batches<T extends { ID: number | string }>(db: Queryable,
  * Remembers where recent pages ended, so that page N+1 of a walk is read by key instead of
  * OFFSET (which costs as much as every row before it). A miss only costs speed: the page
  * falls back to OFFSET. Per process, because the servers are stateless.
+ *
+ * Keys are SHA-256 digests of the search (table, filter, page size, page number), so an entry
+ * has a fixed size however large the filter: memory is bounded by `capacity` entries of
+ * `ENTRY_BYTES` each (about 1 MB at the default 5,000), whatever clients send.
  */
 export class PageMarks {
+  /** A 43-character base64url digest key plus the mark and the Map's own overhead, generously. */
+  static readonly ENTRY_BYTES = 200;
   private readonly marks = new Map<string, { lastId: number | string; total: number; at: number }>();
   constructor(private readonly capacity = 5000, readonly totalTtlMs = 30_000) {}
+
+  /** The most memory the marks can hold, in bytes (an estimate, fixed by the capacity). */
+  get maxBytes(): number {
+    return this.capacity * PageMarks.ENTRY_BYTES;
+  }
+
+  get size(): number {
+    return this.marks.size;
+  }
+
+  /** The digest that stands for one page of one search. */
+  static key(parts: unknown[], pageNumber: number): string {
+    return createHash('sha256').update(JSON.stringify(parts)).update(`#${pageNumber}`).digest('base64url');
+  }
 
   get(key: string) {
     const mark = this.marks.get(key);
@@ -122,8 +143,8 @@ export async function page<T extends { ID: number | string }>(
   db: Queryable, l: Listing, pageNumber: number, pageSize: number, marks: PageMarks,
 ): Promise<Page<T>> {
   const k = keyOf(l);
-  const key = JSON.stringify([l.table, l.where, l.params, pageSize]);
-  const previous = pageNumber > 1 ? marks.get(`${key}#${pageNumber - 1}`) : undefined;
+  const search = [l.table, l.where, l.params, pageSize];
+  const previous = pageNumber > 1 ? marks.get(PageMarks.key(search, pageNumber - 1)) : undefined;
   const n = l.params.length;
   const byOffset = () =>
     db.query<T>(select(l, '', `LIMIT $${n + 1} OFFSET $${n + 2}`), [...l.params, pageSize, (pageNumber - 1) * pageSize]);
@@ -148,6 +169,6 @@ export async function page<T extends { ID: number | string }>(
     if (previous && total - Number(count!.after) !== (pageNumber - 1) * pageSize) rows = await byOffset();
   }
   const last = rows[rows.length - 1];
-  if (last) marks.set(`${key}#${pageNumber}`, last.ID, total, reuse ? previous.at : now);
+  if (last) marks.set(PageMarks.key(search, pageNumber), last.ID, total, reuse ? previous.at : now);
   return { rows, total };
 }

@@ -1,6 +1,5 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { Queryable } from '../db/client.js';
-import { addCalls } from '../resources/authentication/auth.repository.js';
+import { claimCalls } from '../resources/authentication/auth.repository.js';
 import { AppError } from './app-error.js';
 
 export class RateLimited extends AppError {
@@ -11,78 +10,90 @@ export class RateLimited extends AppError {
   }
 }
 
-interface Window { start: number; known: number; pending: number }
+const MINUTE = 60_000;
+const minuteOf = (now: number) => now - (now % MINUTE);
+const secondsLeft = (start: number, now: number) => Math.max(1, Math.ceil((start + MINUTE - now) / 1000));
+
+interface Window { start: number; left: number; exhausted: boolean; claiming: Promise<void> | undefined }
 
 /**
- * Calls per customer per calendar minute. Counting happens here, in memory, so no request
- * waits on a database write; every `flushMs` the counts are added to the customer's row in
- * `rate_windows`, and the total read back includes the other API processes' calls. One
- * process is exact; several may together overshoot by what they take in one flush interval.
+ * Calls per customer per calendar minute, shared by every API process on one database.
+ * The customer's row in `rate_windows` counts calls *granted*, and a process takes them in
+ * small blocks (2% of the limit) with one conditional UPDATE that never lets the row pass
+ * the limit; it then spends a block in memory. So the processes together never accept more
+ * than the limit, and at most one unspent block per process is left over at the end of a
+ * minute (all of them if a single process is busy). One database write per block, not per call.
  */
 export class RateLimiter {
   private readonly windows = new Map<number, Window>();
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  readonly block: number;
 
-  constructor(
-    private readonly db: Queryable,
-    private readonly perMinute: number,
-    private readonly log: FastifyBaseLogger,
-    private readonly flushMs = 200,
-  ) {}
+  constructor(private readonly db: Queryable, private readonly perMinute: number, private readonly clock: () => number = Date.now) {
+    this.block = Math.max(1, Math.floor(perMinute / 50));
+  }
 
   /** Counts one call, or throws RateLimited when the customer has used this minute up. */
-  hit(customerId: number, now = Date.now()): void {
-    const start = now - (now % 60_000);
+  async hit(customerId: number, now = this.clock()): Promise<void> {
+    const start = minuteOf(now);
     let w = this.windows.get(customerId);
     if (!w || w.start !== start) {
-      w = { start, known: 0, pending: 0 };
+      w = { start, left: 0, exhausted: false, claiming: undefined };
       this.windows.set(customerId, w);
     }
-    if (w.known + w.pending >= this.perMinute) throw new RateLimited(Math.max(1, Math.ceil((start + 60_000 - now) / 1000)));
-    w.pending++;
+    for (;;) {
+      if (w.left > 0) { w.left--; return; }
+      if (w.exhausted) throw new RateLimited(secondsLeft(start, now));
+      const window = w;
+      window.claiming ??= this.claim(customerId, window).finally(() => { window.claiming = undefined; });
+      await window.claiming;
+    }
+  }
+
+  private async claim(customerId: number, w: Window): Promise<void> {
+    const granted = await claimCalls(this.db, customerId, new Date(w.start), this.block, this.perMinute);
+    if (granted === 0) w.exhausted = true;
+    else w.left += granted;
   }
 
   /** Drops every count held in memory (tests that empty the database between cases). */
   forget(): void {
     this.windows.clear();
   }
+}
 
-  start(): void {
-    this.timer = setInterval(() => void this.flush(), this.flushMs);
-    this.timer.unref();
-  }
+/**
+ * Failed authentications per client address per minute, so that tokens cannot be guessed at
+ * speed. Beyond the limit every authentication from that address is refused (429, -112)
+ * until the minute ends, even one that would succeed: answering a right guess differently
+ * would defeat the point. Per process and in memory (a guesser spread over N processes gets
+ * N times the limit, still far too few to matter against 256-bit tokens); the table of
+ * addresses is bounded, oldest dropped first.
+ */
+export class AuthFailureLimiter {
+  private readonly failures = new Map<string, { start: number; count: number }>();
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.flush();
-  }
+  constructor(private readonly perMinute: number, private readonly clock: () => number = Date.now, private readonly capacity = 10_000) {}
 
-  /** Adds pending counts to the shared rows and learns the totals. Never runs twice at once. */
-  flush(): Promise<void> {
-    this.flushing ??= this.flushAll().finally(() => { this.flushing = undefined; });
-    return this.flushing;
-  }
-
-  private async flushAll(): Promise<void> {
-    const current = Date.now() - (Date.now() % 60_000);
-    for (const [customerId, w] of this.windows) {
-      if (w.pending === 0) {
-        if (w.start < current) this.windows.delete(customerId);
-        continue;
-      }
-      const n = w.pending;
-      // Moved from pending to known before the write, so calls counted while it is under way still see them.
-      w.pending = 0;
-      w.known += n;
-      try {
-        const total = await addCalls(this.db, customerId, new Date(w.start), n);
-        w.known = Math.max(w.known, total);
-      } catch (err) {
-        w.known -= n;
-        w.pending += n;
-        this.log.warn({ err }, 'rate limit: could not record calls; will retry');
-      }
+  /** Throws when this address has failed too often this minute. */
+  check(address: string, now = this.clock()): void {
+    const f = this.failures.get(address);
+    if (f && f.start === minuteOf(now) && f.count >= this.perMinute) {
+      const seconds = secondsLeft(f.start, now);
+      throw new AppError('AUTH_THROTTLED', `Too many failed authentications from this address; retry in ${seconds} s.`, [], {
+        'Retry-After': String(seconds),
+      });
     }
+  }
+
+  failed(address: string, now = this.clock()): void {
+    const start = minuteOf(now);
+    const f = this.failures.get(address);
+    this.failures.delete(address);
+    this.failures.set(address, f && f.start === start ? { start, count: f.count + 1 } : { start, count: 1 });
+    if (this.failures.size > this.capacity) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  forget(): void {
+    this.failures.clear();
   }
 }

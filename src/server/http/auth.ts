@@ -16,7 +16,7 @@ export function registerAuth(app: ApiApp, auth: AuthService): void {
   app.decorateRequest('actor', null as unknown as Actor);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
-    request.actor = await auth.resolve(header(request.headers['x-tokenid']));
+    request.actor = await auth.resolve(header(request.headers['x-tokenid']), request.ip);
   });
 }
 

@@ -3,6 +3,7 @@ import type { ApiApp } from './types.js';
 import { ErrorCodes } from '../../contract/errors.js';
 import { AppError, issue, type FieldIssue } from '../domain/app-error.js';
 import { declaredCodes } from './contract.js';
+import { DatabaseUnavailable } from '../db/client.js';
 
 interface AjvError {
   instancePath?: string;
@@ -32,7 +33,11 @@ export function ajvIssues(errors: AjvError[]): FieldIssue[] {
   return [...byField.values()];
 }
 
-/** Schema problems left on a request by `attachValidation`, for services that report them with their own. */
+/**
+ * Schema problems left on a request by `attachValidation`, for services that report them with
+ * their own. A service must not use a field named here (it may be a decimal ID, an over-long
+ * name): it checks `issues` before reading one, and writes nothing while there are any.
+ */
 export function schemaIssues(request: FastifyRequest): FieldIssue[] {
   const v = request.validationError as (Error & { validation?: AjvError[] }) | undefined;
   return v?.validation ? ajvIssues(v.validation) : [];
@@ -61,6 +66,14 @@ function sendError(reply: FastifyReply, err: AppError, undeclared?: UndeclaredEr
   return reply.code(def.status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
+/**
+ * Errors Fastify raises before routing (a path that is not valid percent-encoding, such as
+ * `%C0%AF`): a path that cannot be read names no record, so 404 in the usual body.
+ */
+export function frameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void sendError(reply, error.code === 'FST_ERR_BAD_URL' ? AppError.notFound() : new AppError('INVALID_BODY', 'The request could not be read.'));
+}
+
 /** Every error leaves the server through here, shaped by one table. */
 export function registerErrorHandler(app: ApiApp, undeclared?: UndeclaredErrorListener): void {
   const send = (reply: FastifyReply, err: AppError) => sendError(reply, err, undeclared);
@@ -77,8 +90,18 @@ export function registerErrorHandler(app: ApiApp, undeclared?: UndeclaredErrorLi
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return send(reply, new AppError('INVALID_BODY', 'The request could not be read.'));
     }
+    if (error instanceof DatabaseUnavailable) {
+      request.log.warn({ err: error.cause }, `request failed: ${error.message}`);
+      return send(reply, new AppError('DATABASE_UNAVAILABLE', error.message, [], { 'Retry-After': '5' }));
+    }
     request.log.error({ err: error }, 'request failed');
     return send(reply, new AppError('INTERNAL'));
+  });
+  // `attachValidation` lets a route report body problems with its own; a bad path parameter
+  // or query, though, means the route cannot run at all (the body was not even validated).
+  app.addHook('preHandler', async (request) => {
+    const v = request.validationError as (FastifyError & { validation?: AjvError[]; validationContext?: string }) | undefined;
+    if (v?.validation && v.validationContext !== 'body') throw v;
   });
   app.setNotFoundHandler((_request, reply) => send(reply, AppError.notFound()));
 }

@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { PageMarks } from '../db/search.js';
-import { RateLimiter } from '../domain/rate-limiter.js';
+import { AuthFailureLimiter, RateLimiter } from '../domain/rate-limiter.js';
 import { Searcher } from '../domain/search.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { DemoService } from '../demo/demo.js';
@@ -54,19 +54,23 @@ export interface Core {
   log: FastifyBaseLogger;
   /** Base of the links put in emails (known for sure only once the server listens). */
   publicUrl: () => string;
-  /** Told after a commit that queued mail, with the link it carries. */
-  mailQueued: (link: string) => void;
+  /** Told after a commit that queued mail, so the sender need not wait for its next poll. */
+  mailQueued: () => void;
   /** The per-run operator key of a server that holds the embedded database (see db/lock.ts). */
   operatorKey?: string | undefined;
   /** The time background schedules follow (webhook retries); tests move it instead of waiting. */
   clock?: Clock | undefined;
+  /** How many page marks this process keeps (default 5,000; tests make it small). */
+  pageMarks?: number | undefined;
 }
 
 export function createServices(core: Core) {
   const { db, config } = core;
-  const marks = new PageMarks();
+  const marks = new PageMarks(core.pageMarks);
   const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
-  const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, core.log);
+  const millis = core.clock ? () => core.clock!().getTime() : Date.now;
+  const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, millis);
+  const authFailures = new AuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE, millis);
   const customers = new CustomersService(db);
   const organisations = new OrganisationsService(db, searcher, customers);
   const signal = new EventSignal(db);
@@ -77,8 +81,8 @@ export function createServices(core: Core) {
   }, core.log, core.clock);
   return {
     signal, dispatcher,
-    marks, searcher, limiter,
-    auth: new AuthService(db, limiter, { sessionHours: config.SESSION_HOURS }),
+    marks, searcher, limiter, authFailures,
+    auth: new AuthService(db, limiter, authFailures, { sessionHours: config.SESSION_HOURS }),
     customers,
     organisations,
     classrooms: new OrgRecordsService<Record<string, unknown>>(db, searcher, classrooms, 'classrooms'),

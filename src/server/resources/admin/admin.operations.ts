@@ -58,6 +58,8 @@ export const operations = {
   'mail.list': op('The mail outbox, newest first',
     Type.Object({ status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')])), limit: Type.Optional(Limit) }),
     (s, i) => s.mail.list({ status: i.status, limit: i.limit ?? 20 })),
+  'mail.retry': op('Re-queue failed messages (the IDs given, or every failed one when none are)',
+    Type.Object({ ids: Type.Optional(Type.Array(Id, { maxItems: 10_000 })) }), (s, i) => s.mail.requeue(i.ids)),
   'audit.list': op('The audit trail, newest first',
     Type.Object({
       customerId: Type.Optional(Id), entity: Type.Optional(Type.String({ maxLength: 100 })), entityId: Type.Optional(Id),

@@ -31,11 +31,19 @@ export async function findLiveSession(db: Queryable, hash: Buffer): Promise<Sess
   return rows[0];
 }
 
-/** Adds n calls to a customer's minute and answers the minute's total so far (all processes). */
-export async function addCalls(db: Queryable, customerId: number, windowStart: Date, n: number): Promise<number> {
-  const rows = await db.query<{ calls: number }>(
-    `INSERT INTO rate_windows (customer_id, window_start, calls) VALUES ($1, $2, $3)
-     ON CONFLICT (customer_id, window_start) DO UPDATE SET calls = rate_windows.calls + EXCLUDED.calls
-     RETURNING calls`, [customerId, windowStart, n]);
-  return rows[0]!.calls;
+/**
+ * Grants up to `block` calls of a customer's minute, never letting the minute's total pass
+ * `limit` (the row is locked by the upsert, so concurrent processes queue on it). Answers how
+ * many were granted: `block`, or 1 when fewer than `block` are left, or 0 when none are.
+ */
+export async function claimCalls(db: Queryable, customerId: number, windowStart: Date, block: number, limit: number): Promise<number> {
+  for (const n of block > 1 ? [block, 1] : [1]) {
+    const rows = await db.query<{ calls: number }>(
+      `INSERT INTO rate_windows (customer_id, window_start, calls) VALUES ($1, $2, $3)
+       ON CONFLICT (customer_id, window_start) DO UPDATE SET calls = rate_windows.calls + EXCLUDED.calls
+        WHERE rate_windows.calls + EXCLUDED.calls <= $4
+       RETURNING calls`, [customerId, windowStart, n, limit]);
+    if (rows.length > 0) return n;
+  }
+  return 0;
 }

@@ -20,7 +20,7 @@ export function authenticationRoutes(app: ApiApp, { auth }: Services): void {
       },
     },
   }, async (req, reply) => {
-    const session = await auth.authenticate(header(req.headers['x-customertoken']));
+    const session = await auth.authenticate(header(req.headers['x-customertoken']), req.ip);
     return reply.type('text/plain; charset=utf-8').serializer((s: unknown) => String(s)).send(session);
   });
 }

@@ -11,9 +11,26 @@ import { API_PREFIX } from '../../http/prefix.js';
 const tags = ['Users'];
 const ilrNote = 'ILR values outside the code lists (L12-L16, LLDD codes) are kept and reported in a Warning header.';
 
-/** ILR codes we do not know are kept, and named in a Warning header (RFC 7234 style, code 199). */
+/**
+ * ILR codes we do not know are kept, and named in a Warning header (RFC 7234 style, code 199).
+ * The header is set after the write has committed, so it must not be able to fail: it is
+ * plain printable ASCII (anything else is written as \uXXXX) and at most WARNING_MAX bytes.
+ */
+export function warningHeader(warnings: string[]): string | undefined {
+  if (warnings.length === 0) return undefined;
+  const entries = warnings.map((w) => `199 learnfile "${headerSafe(w)}"`);
+  let header = entries.join(', ');
+  if (header.length > WARNING_MAX) header = `${header.slice(0, WARNING_MAX - 40)}..., 199 learnfile "more warnings left out"`;
+  return header;
+}
+const WARNING_MAX = 2000;
+
+const headerSafe = (text: string): string =>
+  text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 function warn(reply: FastifyReply, warnings: string[]): void {
-  if (warnings.length > 0) reply.header('Warning', warnings.map((w) => `199 learnfile "${w.replace(/["\\]/g, "'")}"`).join(', '));
+  const header = warningHeader(warnings);
+  if (header) reply.header('Warning', header);
 }
 
 export function userRoutes(app: ApiApp, { users }: Services): void {
