@@ -44,6 +44,12 @@ export const TextLimits = {
 export const Text = (maxLength: number, options: { minLength?: number; description?: string } = {}) =>
   Type.String({ maxLength, ...options });
 
+/** A schema with an example (path parameters show it, and /docs pre-fills it). */
+export const withExample = <T extends TSchema>(schema: T, example: unknown): T => ({ ...schema, examples: [example] });
+
+/** A learner's ID in the path (the example is a demo learner). */
+export const LearnerIdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The learner's user ID", examples: [6] }) });
+
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID, description: "The record's ID", examples: [1] }) });
 
 export const PageParams = Type.Object({

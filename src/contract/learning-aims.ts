@@ -11,7 +11,7 @@ export const LearningAimSearchFilter = Type.Object({
   })),
   DateFrom: Type.Optional(LenientDate('At or after (StartDate, or AchievedDate when LearningAimCompletionStatus is 1)')),
   DateTo: Type.Optional(LenientDate('At or before (StartDate, or AchievedDate when LearningAimCompletionStatus is 1)')),
-});
+}, { title: 'LearningAimSearchFilter', examples: [{ UserID: 6 }] });
 export type LearningAimSearchFilter = Static<typeof LearningAimSearchFilter>;
 
 export const LearningAimSummary = Type.Object({
@@ -22,7 +22,7 @@ export const LearningAimSummary = Type.Object({
   StartDate: Nullable(IsoDate),
   PlannedEnd: Nullable(IsoDate),
   Progress: Type.Number({ description: 'Per cent' }),
-});
+}, { title: 'LearningAimSummary' });
 
 export const LearningAim = Type.Object({
   ID: Type.Integer(),
@@ -41,7 +41,7 @@ export const LearningAim = Type.Object({
   AssessorID: Nullable(Type.Integer({ description: 'Level 3 assessor slot' })),
   IQAID: Nullable(Type.Integer({ description: 'Level 3 IQA slot' })),
   LastModified: IsoDate,
-});
+}, { title: 'LearningAim' });
 
 export const UpdateLearningAimBody = Type.Object({
   StartDate: Type.Optional(LenientDate()),
@@ -51,7 +51,7 @@ export const UpdateLearningAimBody = Type.Object({
   RegistrationDate: Type.Optional(LenientDate()),
   CertificateAppliedDate: Type.Optional(LenientDate()),
   AchievedDate: Type.Optional(LenientDate()),
-});
+}, { title: 'UpdateLearningAimBody', examples: [{ Status: 1 }] });
 export type UpdateLearningAimBody = Static<typeof UpdateLearningAimBody>;
 
-export const LearningAimStatus = Type.Object({ ID: Type.Integer(), Name: Type.String() });
+export const LearningAimStatus = Type.Object({ ID: Type.Integer(), Name: Type.String() }, { title: 'LearningAimStatus' });

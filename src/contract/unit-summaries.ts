@@ -6,7 +6,7 @@ export const UnitSummarySearchFilter = Type.Object({
   LearningAimID: Type.Optional(Id()),
   UnitID: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   Status: Type.Optional(Type.Integer()),
-});
+}, { title: 'UnitSummarySearchFilter', examples: [{ UserID: 6 }] });
 export type UnitSummarySearchFilter = Static<typeof UnitSummarySearchFilter>;
 
 export const UnitSummary = Type.Object({
@@ -22,4 +22,4 @@ export const UnitSummary = Type.Object({
   PlannedEnd: Nullable(IsoDate),
   AssessorID: Nullable(Type.Integer({ description: 'Level 2 assessor slot (extension)' })),
   IQAID: Nullable(Type.Integer({ description: 'Level 2 IQA slot (extension)' })),
-});
+}, { title: 'UnitSummary' });

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Id, Nullable } from './common.js';
+import { Id, Nullable, withExample } from './common.js';
 
 /** Unit IDs are strings chosen by the customer (KS_COMM1), unique within it. */
 export const UnitId = (description = 'Unit ID, a string such as KS_COMM1') => Type.String({ minLength: 1, maxLength: 100, description });
@@ -8,7 +8,7 @@ export const UnitSearchFilter = Type.Object({
   OrganisationID: Type.Optional(Id('Only units of standards this organisation offers')),
   StandardID: Type.Optional(Id('Only units that belong to this standard')),
   Title: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
-});
+}, { title: 'UnitSearchFilter', examples: [{ StandardID: 1 }] });
 export type UnitSearchFilter = Static<typeof UnitSearchFilter>;
 
 export const UnitSummaryRow = Type.Object({
@@ -16,7 +16,7 @@ export const UnitSummaryRow = Type.Object({
   Title: Type.String(),
   NDAQCode: Nullable(Type.String()),
   Display: Type.Integer({ description: 'Display order' }),
-});
+}, { title: 'UnitSummaryRow' });
 
 export const Unit = Type.Object({
   ID: Type.String(),
@@ -24,7 +24,10 @@ export const Unit = Type.Object({
   NDAQCode: Nullable(Type.String()),
   Display: Type.Integer({ description: 'Display order' }),
   StandardIDs: Type.Array(Type.Integer(), { description: 'Standards the unit belongs to (extension)' }),
-});
+}, { title: 'Unit' });
 
-export const UnitParams = Type.Object({ id: UnitId() });
-export const UnitAssignParams = Type.Object({ unitId: UnitId(), learnerId: Id('The learner'), standardId: Id('The standard the unit is taken within') });
+export const UnitParams = Type.Object({ id: withExample(UnitId(), 'KS_COMM1') });
+export const UnitAssignParams = Type.Object({
+  unitId: withExample(UnitId(), 'KS_COMM1'), learnerId: withExample(Id('The learner'), 6),
+  standardId: withExample(Id('The standard the unit is taken within'), 1),
+});

@@ -820,6 +820,32 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AssignBody */
+        AssignBody: {
+            /** @description The learner (or, in the swapped form, the staff member) */
+            LearnerID: number;
+            /** @description 3: learning-aim assessor/IQA, 2: unit-summary assessor/IQA, 1: additional */
+            Level: number;
+            /** @description Level 3: the standard of the learning aim (level 2: narrows the unit to this standard) */
+            StandardID?: number;
+            /** @description Level 2: the unit */
+            UnitID?: string;
+        };
+        /** AssignedStandard */
+        AssignedStandard: {
+            ID: number;
+            Title: string;
+        };
+        /** Assignment */
+        Assignment: {
+            /** @description The staff member */
+            UserID: number;
+            Role: number;
+            Kind: "DefaultAssessor" | "DefaultEmployer" | "LearningAim" | "UnitSummary" | "Additional";
+            Level: number | null;
+            StandardID: number | null;
+            UnitID: string | null;
+        };
         /**
          * ChangeEvent
          * @description One audited change. Carries no personal data.
@@ -1030,10 +1056,96 @@ export interface components {
             message: string;
             code: number;
         };
+        /** FrameworkTemplate */
+        FrameworkTemplate: {
+            ID: number;
+            Title: string;
+            OrganisationID: number | null;
+            Items: components["schemas"]["FrameworkTemplateItem"][];
+        };
+        /** FrameworkTemplateItem */
+        FrameworkTemplateItem: {
+            StandardID: number;
+            UnitID: string | null;
+            Weighting: number | null;
+            /** @description Default start: the assignment date plus this many days */
+            StartOffsetDays: number;
+            EndOffsetDays: number | null;
+        };
+        /** FrameworkTemplateSearchFilter */
+        FrameworkTemplateSearchFilter: {
+            /** @description This organisation's templates and those shared by the whole customer */
+            OrganisationID?: number;
+        };
+        /** FrameworkTemplateSummary */
+        FrameworkTemplateSummary: {
+            ID: number;
+            Title: string;
+            OrganisationID: number | null;
+        };
         /** LearnerStatus */
         LearnerStatus: {
             ID: number;
             Name: string;
+        };
+        /** LearningAim */
+        LearningAim: {
+            ID: number;
+            UserID: number;
+            OrganisationID: number | null;
+            StandardID: number | null;
+            Status: number | null;
+            StartDate: string | null;
+            PlannedEnd: string | null;
+            Progress: number;
+            RegistrationNumber: string | null;
+            RegistrationDate: string | null;
+            CertificateAppliedDate: string | null;
+            AchievedDate: string | null;
+            Weighting: number | null;
+            AssessorID: number | null;
+            IQAID: number | null;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            LastModified: string;
+        };
+        /** LearningAimSearchFilter */
+        LearningAimSearchFilter: {
+            /** @description The learner */
+            UserID?: number;
+            StandardID?: number;
+            /** @description One of the organisation's learning-aim statuses */
+            Status?: number;
+            /** @description 1: achieved (AchievedDate set), 0: not achieved. With 1, DateFrom/DateTo apply to AchievedDate */
+            LearningAimCompletionStatus?: number;
+            /**
+             * Format: lenient-date
+             * @description At or after (StartDate, or AchievedDate when LearningAimCompletionStatus is 1)
+             */
+            DateFrom?: string;
+            /**
+             * Format: lenient-date
+             * @description At or before (StartDate, or AchievedDate when LearningAimCompletionStatus is 1)
+             */
+            DateTo?: string;
+        };
+        /** LearningAimStatus */
+        LearningAimStatus: {
+            ID: number;
+            Name: string;
+        };
+        /** LearningAimSummary */
+        LearningAimSummary: {
+            ID: number;
+            UserID: number;
+            StandardID: number | null;
+            Status: number | null;
+            StartDate: string | null;
+            PlannedEnd: string | null;
+            /** @description Per cent */
+            Progress: number;
         };
         /** NamedRecordSummary */
         NamedRecordSummary: {
@@ -1076,6 +1188,82 @@ export interface components {
             /** @description Case-insensitive exact match; * is a wildcard */
             Name?: string;
         };
+        /** Standard */
+        Standard: {
+            ID: number;
+            Title: string;
+            Reference: string | null;
+            Version: string | null;
+            Level: number | null;
+            OTJHours: number | null;
+            /** @description IDs of the units that belong to the standard (extension) */
+            Units: string[];
+        };
+        /** StandardSearchFilter */
+        StandardSearchFilter: {
+            /** @description Only standards this organisation offers */
+            OrganisationID?: number;
+            /** @description Case-insensitive exact match; * is a wildcard */
+            Title?: string;
+        };
+        /** StandardSummary */
+        StandardSummary: {
+            ID: number;
+            Title: string;
+            Reference: string | null;
+            Level: number | null;
+        };
+        /** Unit */
+        Unit: {
+            ID: string;
+            Title: string;
+            NDAQCode: string | null;
+            /** @description Display order */
+            Display: number;
+            /** @description Standards the unit belongs to (extension) */
+            StandardIDs: number[];
+        };
+        /** UnitSearchFilter */
+        UnitSearchFilter: {
+            /** @description Only units of standards this organisation offers */
+            OrganisationID?: number;
+            /** @description Only units that belong to this standard */
+            StandardID?: number;
+            /** @description Case-insensitive exact match; * is a wildcard */
+            Title?: string;
+        };
+        /** UnitSummary */
+        UnitSummary: {
+            ID: number;
+            UserID: number;
+            LearningAimID: number;
+            UnitID: string;
+            Status: number;
+            /** @description Per cent */
+            Progress: number;
+            StandardID: number | null;
+            Weighting: number | null;
+            StartDate: string | null;
+            PlannedEnd: string | null;
+            AssessorID: number | null;
+            IQAID: number | null;
+        };
+        /** UnitSummaryRow */
+        UnitSummaryRow: {
+            ID: string;
+            Title: string;
+            NDAQCode: string | null;
+            /** @description Display order */
+            Display: number;
+        };
+        /** UnitSummarySearchFilter */
+        UnitSummarySearchFilter: {
+            /** @description The learner */
+            UserID?: number;
+            LearningAimID?: number;
+            UnitID?: string;
+            Status?: number;
+        };
         /** UpdateClassroomBody */
         UpdateClassroomBody: {
             Name?: string;
@@ -1089,6 +1277,37 @@ export interface components {
             CompletionMessage?: string;
             SendCompletionMessage?: boolean;
             IVFinalSignOff?: boolean;
+        };
+        /** UpdateLearningAimBody */
+        UpdateLearningAimBody: {
+            /**
+             * Format: lenient-date
+             * @description ISO 8601 date or date-time; answered in UTC
+             */
+            StartDate?: string;
+            /**
+             * Format: lenient-date
+             * @description ISO 8601 date or date-time; answered in UTC
+             */
+            PlannedEnd?: string;
+            /** @description A learning-aim status ID of the learner's organisation */
+            Status?: number;
+            RegistrationNumber?: string;
+            /**
+             * Format: lenient-date
+             * @description ISO 8601 date or date-time; answered in UTC
+             */
+            RegistrationDate?: string;
+            /**
+             * Format: lenient-date
+             * @description ISO 8601 date or date-time; answered in UTC
+             */
+            CertificateAppliedDate?: string;
+            /**
+             * Format: lenient-date
+             * @description ISO 8601 date or date-time; answered in UTC
+             */
+            AchievedDate?: string;
         };
         /** UpdatePlacementBody */
         UpdatePlacementBody: {
@@ -3587,12 +3806,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Only standards this organisation offers */
-                    OrganisationID?: number;
-                    /** @description Case-insensitive exact match; * is a wildcard */
-                    Title?: string;
-                };
+                /**
+                 * @example {
+                 *       "OrganisationID": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["StandardSearchFilter"];
             };
         };
         responses: {
@@ -3602,12 +3821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        Title: string;
-                        Reference: string | null;
-                        Level: number | null;
-                    }[];
+                    "application/json": components["schemas"]["StandardSummary"][];
                 };
             };
             /** @description No match */
@@ -3692,12 +3906,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Only standards this organisation offers */
-                    OrganisationID?: number;
-                    /** @description Case-insensitive exact match; * is a wildcard */
-                    Title?: string;
-                };
+                /**
+                 * @example {
+                 *       "OrganisationID": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["StandardSearchFilter"];
             };
         };
         responses: {
@@ -3707,12 +3921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        Title: string;
-                        Reference: string | null;
-                        Level: number | null;
-                    }[];
+                    "application/json": components["schemas"]["StandardSummary"][];
                 };
             };
             /** @description No match */
@@ -3799,16 +4008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        Title: string;
-                        Reference: string | null;
-                        Version: string | null;
-                        Level: number | null;
-                        OTJHours: number | null;
-                        /** @description IDs of the units that belong to the standard (extension) */
-                        Units: string[];
-                    };
+                    "application/json": components["schemas"]["Standard"];
                 };
             };
             /**
@@ -3883,16 +4083,22 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The standard */
+                /**
+                 * @description The standard
+                 * @example 1
+                 */
                 id: number;
-                /** @description The learner */
+                /**
+                 * @description The learner
+                 * @example 6
+                 */
                 learnerId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The learning aim's ID */
+            /** @description The learning aim's ID, as a bare JSON number */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3905,6 +4111,8 @@ export interface operations {
              * @description Error. `code` is one of:
              *
              *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-132` The user is not a learner of this customer.
              */
             400: {
                 headers: {
@@ -3989,10 +4197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        Title: string;
-                    }[];
+                    "application/json": components["schemas"]["AssignedStandard"][];
                 };
             };
             /** @description None offered */
@@ -4078,14 +4283,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Only units of standards this organisation offers */
-                    OrganisationID?: number;
-                    /** @description Only units that belong to this standard */
-                    StandardID?: number;
-                    /** @description Case-insensitive exact match; * is a wildcard */
-                    Title?: string;
-                };
+                /**
+                 * @example {
+                 *       "StandardID": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["UnitSearchFilter"];
             };
         };
         responses: {
@@ -4095,13 +4298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: string;
-                        Title: string;
-                        NDAQCode: string | null;
-                        /** @description Display order */
-                        Display: number;
-                    }[];
+                    "application/json": components["schemas"]["UnitSummaryRow"][];
                 };
             };
             /** @description No match */
@@ -4186,14 +4383,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Only units of standards this organisation offers */
-                    OrganisationID?: number;
-                    /** @description Only units that belong to this standard */
-                    StandardID?: number;
-                    /** @description Case-insensitive exact match; * is a wildcard */
-                    Title?: string;
-                };
+                /**
+                 * @example {
+                 *       "StandardID": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["UnitSearchFilter"];
             };
         };
         responses: {
@@ -4203,13 +4398,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: string;
-                        Title: string;
-                        NDAQCode: string | null;
-                        /** @description Display order */
-                        Display: number;
-                    }[];
+                    "application/json": components["schemas"]["UnitSummaryRow"][];
                 };
             };
             /** @description No match */
@@ -4280,7 +4469,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unit ID, a string such as KS_COMM1 */
+                /**
+                 * @description Unit ID, a string such as KS_COMM1
+                 * @example KS_COMM1
+                 */
                 id: string;
             };
             cookie?: never;
@@ -4293,15 +4485,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: string;
-                        Title: string;
-                        NDAQCode: string | null;
-                        /** @description Display order */
-                        Display: number;
-                        /** @description Standards the unit belongs to (extension) */
-                        StandardIDs: number[];
-                    };
+                    "application/json": components["schemas"]["Unit"];
                 };
             };
             /**
@@ -4376,18 +4560,27 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Unit ID, a string such as KS_COMM1 */
+                /**
+                 * @description Unit ID, a string such as KS_COMM1
+                 * @example KS_COMM1
+                 */
                 unitId: string;
-                /** @description The learner */
+                /**
+                 * @description The learner
+                 * @example 6
+                 */
                 learnerId: number;
-                /** @description The standard the unit is taken within */
+                /**
+                 * @description The standard the unit is taken within
+                 * @example 1
+                 */
                 standardId: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The unit summary's ID */
+            /** @description The unit summary's ID, as a bare JSON number */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4400,6 +4593,9 @@ export interface operations {
              * @description Error. `code` is one of:
              *
              *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-132` The user is not a learner of this customer.
+             *     - `-139` The unit does not belong to the standard.
              */
             400: {
                 headers: {
@@ -4472,10 +4668,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description This organisation's templates and those shared by the whole customer */
-                    OrganisationID?: number;
-                };
+                /**
+                 * @example {
+                 *       "OrganisationID": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["FrameworkTemplateSearchFilter"];
             };
         };
         responses: {
@@ -4485,11 +4683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        Title: string;
-                        OrganisationID: number | null;
-                    }[];
+                    "application/json": components["schemas"]["FrameworkTemplateSummary"][];
                 };
             };
             /** @description No match */
@@ -4574,10 +4768,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description This organisation's templates and those shared by the whole customer */
-                    OrganisationID?: number;
-                };
+                /**
+                 * @example {
+                 *       "OrganisationID": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["FrameworkTemplateSearchFilter"];
             };
         };
         responses: {
@@ -4587,11 +4783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        Title: string;
-                        OrganisationID: number | null;
-                    }[];
+                    "application/json": components["schemas"]["FrameworkTemplateSummary"][];
                 };
             };
             /** @description No match */
@@ -4678,19 +4870,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        Title: string;
-                        OrganisationID: number | null;
-                        Items: {
-                            StandardID: number;
-                            UnitID: string | null;
-                            Weighting: number | null;
-                            /** @description Default start: the assignment date plus this many days */
-                            StartOffsetDays: number;
-                            EndOffsetDays: number | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["FrameworkTemplate"];
                 };
             };
             /**
@@ -4765,11 +4945,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The framework template */
+                /**
+                 * @description The framework template
+                 * @example 1
+                 */
                 id: number;
-                /** @description The learner */
+                /**
+                 * @description The learner
+                 * @example 6
+                 */
                 userId: number;
-                /** @description true: only aims and units the learner already has are changed; false: missing ones are created too */
+                /**
+                 * @description true: only aims and units the learner already has are changed; false: missing ones are created too
+                 * @example true
+                 */
                 onlyChangeAssigned: string;
             };
             cookie?: never;
@@ -4786,7 +4975,11 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-100` A field is missing or malformed.
              *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-132` The user is not a learner of this customer.
+             *     - `-142` The framework template belongs to another organisation than the learner.
              */
             400: {
                 headers: {
@@ -4859,25 +5052,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The learner */
-                    UserID?: number;
-                    StandardID?: number;
-                    /** @description One of the organisation's learning-aim statuses */
-                    Status?: number;
-                    /** @description 1: achieved (AchievedDate set), 0: not achieved. With 1, DateFrom/DateTo apply to AchievedDate */
-                    LearningAimCompletionStatus?: number;
-                    /**
-                     * Format: lenient-date
-                     * @description At or after (StartDate, or AchievedDate when LearningAimCompletionStatus is 1)
-                     */
-                    DateFrom?: string;
-                    /**
-                     * Format: lenient-date
-                     * @description At or before (StartDate, or AchievedDate when LearningAimCompletionStatus is 1)
-                     */
-                    DateTo?: string;
-                };
+                /**
+                 * @example {
+                 *       "UserID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["LearningAimSearchFilter"];
             };
         };
         responses: {
@@ -4887,16 +5067,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        UserID: number;
-                        StandardID: number | null;
-                        Status: number | null;
-                        StartDate: string | null;
-                        PlannedEnd: string | null;
-                        /** @description Per cent */
-                        Progress: number;
-                    }[];
+                    "application/json": components["schemas"]["LearningAimSummary"][];
                 };
             };
             /** @description No match */
@@ -4981,25 +5152,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The learner */
-                    UserID?: number;
-                    StandardID?: number;
-                    /** @description One of the organisation's learning-aim statuses */
-                    Status?: number;
-                    /** @description 1: achieved (AchievedDate set), 0: not achieved. With 1, DateFrom/DateTo apply to AchievedDate */
-                    LearningAimCompletionStatus?: number;
-                    /**
-                     * Format: lenient-date
-                     * @description At or after (StartDate, or AchievedDate when LearningAimCompletionStatus is 1)
-                     */
-                    DateFrom?: string;
-                    /**
-                     * Format: lenient-date
-                     * @description At or before (StartDate, or AchievedDate when LearningAimCompletionStatus is 1)
-                     */
-                    DateTo?: string;
-                };
+                /**
+                 * @example {
+                 *       "UserID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["LearningAimSearchFilter"];
             };
         };
         responses: {
@@ -5009,16 +5167,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        UserID: number;
-                        StandardID: number | null;
-                        Status: number | null;
-                        StartDate: string | null;
-                        PlannedEnd: string | null;
-                        /** @description Per cent */
-                        Progress: number;
-                    }[];
+                    "application/json": components["schemas"]["LearningAimSummary"][];
                 };
             };
             /** @description No match */
@@ -5105,28 +5254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        UserID: number;
-                        OrganisationID: number | null;
-                        StandardID: number | null;
-                        Status: number | null;
-                        StartDate: string | null;
-                        PlannedEnd: string | null;
-                        Progress: number;
-                        RegistrationNumber: string | null;
-                        RegistrationDate: string | null;
-                        CertificateAppliedDate: string | null;
-                        AchievedDate: string | null;
-                        Weighting: number | null;
-                        AssessorID: number | null;
-                        IQAID: number | null;
-                        /**
-                         * Format: date-time
-                         * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
-                         */
-                        LastModified: string;
-                    };
+                    "application/json": components["schemas"]["LearningAim"];
                 };
             };
             /**
@@ -5211,36 +5339,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * Format: lenient-date
-                     * @description ISO 8601 date or date-time; answered in UTC
-                     */
-                    StartDate?: string;
-                    /**
-                     * Format: lenient-date
-                     * @description ISO 8601 date or date-time; answered in UTC
-                     */
-                    PlannedEnd?: string;
-                    /** @description A learning-aim status ID of the learner's organisation */
-                    Status?: number;
-                    RegistrationNumber?: string;
-                    /**
-                     * Format: lenient-date
-                     * @description ISO 8601 date or date-time; answered in UTC
-                     */
-                    RegistrationDate?: string;
-                    /**
-                     * Format: lenient-date
-                     * @description ISO 8601 date or date-time; answered in UTC
-                     */
-                    CertificateAppliedDate?: string;
-                    /**
-                     * Format: lenient-date
-                     * @description ISO 8601 date or date-time; answered in UTC
-                     */
-                    AchievedDate?: string;
-                };
+                /**
+                 * @example {
+                 *       "Status": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateLearningAimBody"];
             };
         };
         responses: {
@@ -5256,6 +5360,8 @@ export interface operations {
              *
              *     - `-100` A field is missing or malformed.
              *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-140` The status is not one of the organisation's learning-aim statuses.
              */
             400: {
                 headers: {
@@ -5340,10 +5446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        Name: string;
-                    }[];
+                    "application/json": components["schemas"]["LearningAimStatus"][];
                 };
             };
             /** @description None defined */
@@ -5429,13 +5532,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The learner */
-                    UserID?: number;
-                    LearningAimID?: number;
-                    UnitID?: string;
-                    Status?: number;
-                };
+                /**
+                 * @example {
+                 *       "UserID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["UnitSummarySearchFilter"];
             };
         };
         responses: {
@@ -5445,21 +5547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        UserID: number;
-                        LearningAimID: number;
-                        UnitID: string;
-                        Status: number;
-                        /** @description Per cent */
-                        Progress: number;
-                        StandardID: number | null;
-                        Weighting: number | null;
-                        StartDate: string | null;
-                        PlannedEnd: string | null;
-                        AssessorID: number | null;
-                        IQAID: number | null;
-                    }[];
+                    "application/json": components["schemas"]["UnitSummary"][];
                 };
             };
             /** @description No match */
@@ -5544,13 +5632,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The learner */
-                    UserID?: number;
-                    LearningAimID?: number;
-                    UnitID?: string;
-                    Status?: number;
-                };
+                /**
+                 * @example {
+                 *       "UserID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["UnitSummarySearchFilter"];
             };
         };
         responses: {
@@ -5560,21 +5647,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        UserID: number;
-                        LearningAimID: number;
-                        UnitID: string;
-                        Status: number;
-                        /** @description Per cent */
-                        Progress: number;
-                        StandardID: number | null;
-                        Weighting: number | null;
-                        StartDate: string | null;
-                        PlannedEnd: string | null;
-                        AssessorID: number | null;
-                        IQAID: number | null;
-                    }[];
+                    "application/json": components["schemas"]["UnitSummary"][];
                 };
             };
             /** @description No match */
@@ -5646,8 +5719,8 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The record's ID
-                 * @example 1
+                 * @description The learner's user ID
+                 * @example 6
                  */
                 id: number;
             };
@@ -5661,21 +5734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ID: number;
-                        UserID: number;
-                        LearningAimID: number;
-                        UnitID: string;
-                        Status: number;
-                        /** @description Per cent */
-                        Progress: number;
-                        StandardID: number | null;
-                        Weighting: number | null;
-                        StartDate: string | null;
-                        PlannedEnd: string | null;
-                        AssessorID: number | null;
-                        IQAID: number | null;
-                    }[];
+                    "application/json": components["schemas"]["UnitSummary"][];
                 };
             };
             /** @description None */
@@ -5767,16 +5826,14 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The learner (or, in the swapped form, the staff member) */
-                    LearnerID: number;
-                    /** @description 3: learning-aim assessor/IQA, 2: unit-summary assessor/IQA, 1: additional */
-                    Level: number;
-                    /** @description Level 3: the standard of the learning aim (level 2: narrows the unit to this standard) */
-                    StandardID?: number;
-                    /** @description Level 2: the unit */
-                    UnitID?: string;
-                };
+                /**
+                 * @example {
+                 *       "LearnerID": 6,
+                 *       "Level": 3,
+                 *       "StandardID": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["AssignBody"];
             };
         };
         responses: {
@@ -5792,6 +5849,16 @@ export interface operations {
              *
              *     - `-100` A field is missing or malformed.
              *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-130` Level is not 3 (learning aim), 2 (unit summary) or 1 (additional).
+             *     - `-131` The user cannot be assigned at this level: levels 3 and 2 take assessors and IQAs; level 1 also employers and observers.
+             *     - `-132` The user is not a learner of this customer.
+             *     - `-133` The staff member is archived and cannot be given new assignments.
+             *     - `-134` The staff member and the learner belong to different organisations.
+             *     - `-135` The standard does not exist in this customer's catalogue.
+             *     - `-136` The learner has no learning aim for the standard.
+             *     - `-137` The unit does not exist in this customer's catalogue.
+             *     - `-138` The learner does not have the unit.
              */
             400: {
                 headers: {
@@ -5870,16 +5937,14 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The learner (or, in the swapped form, the staff member) */
-                    LearnerID: number;
-                    /** @description 3: learning-aim assessor/IQA, 2: unit-summary assessor/IQA, 1: additional */
-                    Level: number;
-                    /** @description Level 3: the standard of the learning aim (level 2: narrows the unit to this standard) */
-                    StandardID?: number;
-                    /** @description Level 2: the unit */
-                    UnitID?: string;
-                };
+                /**
+                 * @example {
+                 *       "LearnerID": 6,
+                 *       "Level": 3,
+                 *       "StandardID": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["AssignBody"];
             };
         };
         responses: {
@@ -5895,6 +5960,16 @@ export interface operations {
              *
              *     - `-100` A field is missing or malformed.
              *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-130` Level is not 3 (learning aim), 2 (unit summary) or 1 (additional).
+             *     - `-131` The user cannot be assigned at this level: levels 3 and 2 take assessors and IQAs; level 1 also employers and observers.
+             *     - `-132` The user is not a learner of this customer.
+             *     - `-133` The staff member is archived and cannot be given new assignments.
+             *     - `-134` The staff member and the learner belong to different organisations.
+             *     - `-135` The standard does not exist in this customer's catalogue.
+             *     - `-136` The learner has no learning aim for the standard.
+             *     - `-137` The unit does not exist in this customer's catalogue.
+             *     - `-138` The learner does not have the unit.
              */
             400: {
                 headers: {
@@ -5964,8 +6039,8 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The record's ID
-                 * @example 1
+                 * @description The learner's user ID
+                 * @example 6
                  */
                 id: number;
             };
@@ -5979,15 +6054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The staff member */
-                        UserID: number;
-                        Role: number;
-                        Kind: "DefaultAssessor" | "DefaultEmployer" | "LearningAim" | "UnitSummary" | "Additional";
-                        Level: number | null;
-                        StandardID: number | null;
-                        UnitID: string | null;
-                    }[];
+                    "application/json": components["schemas"]["Assignment"][];
                 };
             };
             /** @description None */
@@ -6001,6 +6068,7 @@ export interface operations {
              * @description Error. `code` is one of:
              *
              *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-132` The user is not a learner of this customer.
              */
             400: {
                 headers: {
@@ -6069,10 +6137,17 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The employer user */
+                /**
+                 * @description The employer user
+                 * @example 4
+                 */
                 userId: number;
+                /** @example 1 */
                 placementId: number;
-                /** @description true or false: whether the employer may see the placement's learners */
+                /**
+                 * @description true or false: whether the employer may see the placement's learners
+                 * @example true
+                 */
                 grantAccess: string;
             };
             cookie?: never;
@@ -6089,7 +6164,11 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-57` The placement does not exist in this organisation.
+             *     - `-100` A field is missing or malformed.
              *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-133` The staff member is archived and cannot be given new assignments.
+             *     - `-141` Only an Employer user can be linked to a placement.
              */
             400: {
                 headers: {

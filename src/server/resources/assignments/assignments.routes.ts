@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyReply } from 'fastify';
-import { IdParams, authErrors, ErrorBody, Empty } from '../../../contract/common.js';
+import { IdParams, LearnerIdParams, authErrors, ErrorBody, Empty } from '../../../contract/common.js';
 import { AssignBody, Assignment, AssignPlacementParams } from '../../../contract/assignments.js';
 import { schemaIssues } from '../../http/errors.js';
 import { noContent, sendList } from '../../http/replies.js';
@@ -18,6 +18,8 @@ export function assignmentRoutes(app: ApiApp, { assignments }: Services): void {
       attachValidation: true,
       schema: {
         tags, operationId: unassign ? 'unassignUser' : 'assignUser',
+        errors: ['ASSIGN_LEVEL_INVALID', 'ASSIGN_ROLE_INVALID', 'LEARNER_INVALID', 'STAFF_ARCHIVED', 'NOT_SAME_ORGANISATION', 'STANDARD_NOT_FOUND',
+          'LEARNING_AIM_MISSING', 'UNIT_NOT_FOUND', 'UNIT_NOT_ASSIGNED', 'USER_ARCHIVED'],
         summary: unassign ? 'Remove an assignment (extension); nothing to remove is not an error' : 'Assign a staff member to a learner (replaces the holder of a level 3 or 2 slot)',
         description: levels, params: IdParams, body: AssignBody, response: { 204: Empty, 404: ErrorBody, ...authErrors },
       },
@@ -28,13 +30,13 @@ export function assignmentRoutes(app: ApiApp, { assignments }: Services): void {
   }
   app.get('/User/:id/Assignments', {
     schema: {
-      tags, operationId: 'getUserAssignments', summary: "Everyone assigned to the learner, by kind (extension)", params: IdParams,
+      tags, operationId: 'getUserAssignments', errors: ['LEARNER_INVALID'], summary: "Everyone assigned to the learner, by kind (extension)", params: LearnerIdParams,
       response: { 200: Type.Array(Assignment), 204: Type.Null({ description: 'None' }), 404: ErrorBody, ...authErrors },
     },
   }, async (req, reply) => sendList(reply as FastifyReply, await assignments.list(req.actor, req.params.id)));
   app.post('/User/:userId/AssignPlacement/:placementId/:grantAccess', {
     schema: {
-      tags, operationId: 'assignPlacement', summary: 'Link an employer user to a placement of their organisation',
+      tags, operationId: 'assignPlacement', errors: ['INVALID_FIELD', 'NOT_AN_EMPLOYER', 'STAFF_ARCHIVED', 'PLACEMENT_NOT_FOUND'], summary: 'Link an employer user to a placement of their organisation',
       params: AssignPlacementParams, response: { 204: Empty, 404: ErrorBody, ...authErrors },
     },
   }, async (req, reply) => {

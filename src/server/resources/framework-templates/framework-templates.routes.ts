@@ -21,7 +21,7 @@ export function frameworkTemplateRoutes(app: ApiApp, { frameworkTemplates }: Ser
   }, async (req) => frameworkTemplates.get(req.actor, req.params.id));
   app.post('/FrameworkTemplate/:id/Assign/:userId/:onlyChangeAssigned', {
     schema: {
-      tags, operationId: 'assignFrameworkTemplate', summary: "Apply the template to the learner's programme",
+      tags, operationId: 'assignFrameworkTemplate', errors: ['INVALID_FIELD', 'LEARNER_INVALID', 'USER_ARCHIVED', 'TEMPLATE_NOT_IN_ORGANISATION'], summary: "Apply the template to the learner's programme",
       description: 'onlyChangeAssigned=false: every learning aim and unit summary the template lists that the learner lacks is created, '
         + 'with the template\'s weightings and default dates (offsets from today); those the learner has get the template\'s weighting, '
         + 'and its dates where theirs are empty. onlyChangeAssigned=true: only the latter. One transaction.',

@@ -20,7 +20,7 @@ export function learningAimRoutes(app: ApiApp, { learningAims }: Services): void
   app.post('/LearningAim/:id', {
     attachValidation: true,
     schema: {
-      tags, operationId: 'updateLearningAim', summary: 'Change a learning aim: only the fields given',
+      tags, operationId: 'updateLearningAim', errors: ['USER_ARCHIVED', 'LEARNING_AIM_STATUS_NOT_FOUND'], summary: 'Change a learning aim: only the fields given',
       description: "Status must be one of the learner's organisation's learning-aim statuses (GET /Organisation/{id}/LearningAimStatuses).",
       params: IdParams, body: UpdateLearningAimBody, response: { 204: Empty, 404: ErrorBody, ...authErrors },
     },

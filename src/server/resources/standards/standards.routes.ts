@@ -2,8 +2,8 @@ import { Type } from 'typebox';
 import type { FastifyReply } from 'fastify';
 import { IdParams, authErrors, ErrorBody } from '../../../contract/common.js';
 import { AssignedStandard, Standard, StandardAssignParams, StandardSearchFilter, StandardSummary } from '../../../contract/standards.js';
-import { searchRoutes, sendList } from '../../http/replies.js';
-import { BareInteger, sendInteger } from '../../http/bare.js';
+import { searchRoutes, sendList, sendId } from '../../http/replies.js';
+
 import type { ApiApp } from '../../http/types.js';
 import type { Services } from '../registry.js';
 
@@ -20,11 +20,11 @@ export function standardRoutes(app: ApiApp, { standards }: Services): void {
   }, async (req) => standards.get(req.actor, req.params.id));
   app.post('/Standard/:id/Assign/:learnerId', {
     schema: {
-      tags, operationId: 'assignStandard', summary: 'Give the learner a learning aim for the standard',
+      tags, operationId: 'assignStandard', errors: ['LEARNER_INVALID', 'USER_ARCHIVED'], summary: 'Give the learner a learning aim for the standard',
       description: 'Answers the learning aim\'s ID as a bare integer. Assigning a standard the learner has already answers the existing aim and creates nothing.',
-      params: StandardAssignParams, response: { 200: BareInteger("The learning aim's ID"), 404: ErrorBody, ...authErrors },
+      params: StandardAssignParams, response: { 200: Type.Integer({ description: "The learning aim's ID, as a bare JSON number" }), 404: ErrorBody, ...authErrors },
     },
-  }, async (req, reply) => sendInteger(reply as FastifyReply, await standards.assign(req.actor, req.params.id, req.params.learnerId)));
+  }, async (req, reply) => sendId(reply as FastifyReply, await standards.assign(req.actor, req.params.id, req.params.learnerId)));
   app.get('/Organisation/:id/AssignedStandards', {
     schema: {
       tags: ['Data download'], operationId: 'getOrganisationAssignedStandards', summary: 'Standards the organisation offers', params: IdParams,

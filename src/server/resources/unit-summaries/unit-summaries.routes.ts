@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyReply } from 'fastify';
-import { IdParams, authErrors, ErrorBody } from '../../../contract/common.js';
+import { IdParams, authErrors, ErrorBody, LearnerIdParams } from '../../../contract/common.js';
 import { UnitSummary, UnitSummarySearchFilter } from '../../../contract/unit-summaries.js';
 import { searchRoutes, sendList } from '../../http/replies.js';
 import type { ApiApp } from '../../http/types.js';
@@ -16,7 +16,7 @@ export function unitSummaryRoutes(app: ApiApp, { unitSummaries }: Services): voi
   });
   app.get('/User/:id/UnitSummary', {
     schema: {
-      tags, operationId: 'getUserUnitSummaries', summary: "The learner's unit summaries", params: IdParams,
+      tags, operationId: 'getUserUnitSummaries', summary: "The learner's unit summaries", params: LearnerIdParams,
       response: { 200: Type.Array(UnitSummary), 204: Type.Null({ description: 'None' }), 404: ErrorBody, ...authErrors },
     },
   }, async (req, reply) => sendList(reply as FastifyReply, await unitSummaries.forUser(req.actor, req.params.id)));
