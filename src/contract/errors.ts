@@ -19,6 +19,7 @@ export const ErrorCodes = {
   USER_ARCHIVED: { code: -109, status: 400, text: 'The user is archived and read-only until unarchived.' },
   USER_HAS_PROGRESS: { code: -110, status: 400, text: 'The user has learning aims with recorded progress and cannot be deleted.' },
   USER_IN_USE: { code: -111, status: 400, text: 'The user is still the default assessor or employer of a learner.' },
+  ROUTE_NOT_FOUND: { code: -120, status: 404, text: 'No route matches this method and path (a mistake in the URL, not a missing record).' },
   UNAUTHORISED: { code: -401, status: 401, text: 'The customer token or session token is missing, unknown or expired.' },
   NOT_FOUND: { code: -404, status: 404, text: 'No such record.' },
   RATE_LIMITED: { code: -429, status: 429, text: 'Too many calls for this customer in this minute.' },

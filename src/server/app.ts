@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -25,6 +25,10 @@ import { authenticationRoutes } from './http/routes/authentication.routes.js';
 import { organisationRoutes } from './http/routes/organisations.routes.js';
 import { orgRecordRoutes } from './http/routes/org-records.routes.js';
 import type { ApiApp } from './http/types.js';
+import { Metrics, metricsRoute } from './ops/metrics.js';
+import { healthRoutes } from './ops/health.routes.js';
+import { registerRouteNotFound } from './ops/route-not-found.js';
+import { backupRoutes } from './ops/backup.routes.js';
 import { Classroom, ClassroomSearchFilter, CreateClassroomBody, UpdateClassroomBody } from '../contract/classrooms.js';
 import { CreatePlacementBody, Placement, PlacementSearchFilter, UpdatePlacementBody } from '../contract/placements.js';
 
@@ -37,25 +41,35 @@ export interface AppDeps {
   operatorKey?: string;
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
+  /** A logger made before the app (serve() logs while it waits for the database). */
+  loggerInstance?: FastifyBaseLogger;
+}
+
+/** The server's log: readable lines on a terminal (or LOG_FORMAT=pretty), JSON lines otherwise. */
+export function loggerOptions(config: Config) {
+  return {
+    level: config.LOG_LEVEL,
+    ...(config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY)
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } }
+      : {}),
+    // Verification links are credentials: keep their tokens out of the access log.
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method, url: req.url.replace(/(\/keychain\/verify\/)[^/?#]+/i, '$1[redacted]'), remoteAddress: req.ip,
+      }),
+    },
+  };
 }
 
 /** Builds the whole HTTP app on a database; never listens (tests inject, main listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { db, config } = deps;
+  const { config } = deps;
+  // Metrics cost a little on every statement, so they exist only when someone can read them.
+  const metrics = config.METRICS_TOKEN ? new Metrics(deps.db) : undefined;
+  const db = metrics ? metrics.instrument(deps.db) : deps.db;
   const canon = new PathCanon();
   const options: FastifyServerOptions = {
-    logger: deps.logger ?? {
-      level: config.LOG_LEVEL,
-      ...(config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY)
-        ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } }
-        : {}),
-      // Verification links are credentials: keep their tokens out of the access log.
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string }) => ({
-          method: req.method, url: req.url.replace(/(\/keychain\/verify\/)[^/?#]+/i, '$1[redacted]'), remoteAddress: req.ip,
-        }),
-      },
-    },
+    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? loggerOptions(config) }),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID()),
     rewriteUrl: pathRewriter(canon),
     bodyLimit: 10 * 1024 * 1024,
@@ -71,6 +85,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-ID', request.id); });
   registerBodyParsers(app);
   registerErrorHandler(app);
+  registerRouteNotFound(app as unknown as FastifyInstance);
+  if (metrics) metrics.register(app as unknown as FastifyInstance);
 
   await app.register(swagger, {
     openapi: {
@@ -108,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ? new MailSender(db, {
       smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, pollMs: config.MAIL_POLL_MS,
       maxAttempts: config.MAIL_MAX_ATTEMPTS, retryBaseMs: config.MAIL_RETRY_BASE_MS,
+      ...(metrics ? { onSent: () => metrics.mailSent.inc(), onFailed: () => metrics.mailFailures.inc() } : {}),
     }, app.log)
     : undefined;
   const users = new UsersService({
@@ -142,7 +159,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     userRoutes(api, users);
   }, { prefix: API_PREFIX });
   keychainRoutes(app, keychain);
-  if (deps.operatorKey) adminRoutes(app, db, deps.operatorKey);
+  if (deps.operatorKey) {
+    adminRoutes(app, db, deps.operatorKey);
+    backupRoutes(app as unknown as FastifyInstance, deps.db, deps.operatorKey);
+  }
+  healthRoutes(app as unknown as FastifyInstance, deps.db);
+  if (metrics && config.METRICS_TOKEN) metricsRoute(app as unknown as FastifyInstance, metrics, config.METRICS_TOKEN);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   await app.ready();

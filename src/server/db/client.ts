@@ -17,6 +17,13 @@ export interface Database extends Queryable {
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Embedded only: the whole data directory as a gzipped tar, taken with every other
+   * statement and transaction held back, after a checkpoint, so the copy is consistent.
+   */
+  backup?(): Promise<Blob>;
+  /** PostgreSQL only: the connection pool's state, for the metrics. */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 // COUNT(*) and other int8 results: numbers, as PGlite already answers them.
@@ -54,6 +61,11 @@ async function openPglite(dataDir: string): Promise<Database> {
     transaction: (fn) => db.transaction((tx) => fn({ query: async (sql, params) => (await tx.query(sql, params ?? [])).rows as never })),
     exec: async (sql) => { await db.exec(sql); },
     close: async () => { await db.close(); release(); },
+    // Inside a transaction nothing else runs; the dump waits only for the statement lock.
+    backup: () => db.transaction(async (tx) => {
+      await tx.query('CHECKPOINT');
+      return db.dumpDataDir('gzip');
+    }),
   };
 }
 
@@ -84,6 +96,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     },
     exec: async (sql) => { await pool.query(sql); },
     close: () => pool.end(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 

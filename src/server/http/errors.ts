@@ -37,7 +37,7 @@ export function schemaIssues(request: FastifyRequest): FieldIssue[] {
   return v?.validation ? ajvIssues(v.validation) : [];
 }
 
-function send(reply: FastifyReply, err: AppError): FastifyReply {
+export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
   const def = ErrorCodes[err.error];
   const body: Record<string, unknown> = { code: def.code, message: err.message };
   if (err.issues.length > 0) {
@@ -50,20 +50,19 @@ function send(reply: FastifyReply, err: AppError): FastifyReply {
 /** Every error leaves the server through here, shaped by one table. */
 export function registerErrorHandler(app: ApiApp): void {
   app.setErrorHandler((error: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
-    if (error instanceof AppError) return send(reply, error);
+    if (error instanceof AppError) return sendError(reply, error);
     if (error.validation) {
       if (error.validationContext === 'params') {
         const pageProblem = error.validation.some((e) => /^\/(page|size)/.test(e.instancePath ?? ''));
-        return send(reply, pageProblem ? new AppError('INVALID_PAGE', 'pageNumber and pageSize must be whole numbers') : AppError.notFound());
+        return sendError(reply, pageProblem ? new AppError('INVALID_PAGE', 'pageNumber and pageSize must be whole numbers') : AppError.notFound());
       }
-      return send(reply, AppError.invalid(ajvIssues(error.validation)));
+      return sendError(reply, AppError.invalid(ajvIssues(error.validation)));
     }
-    if (error.statusCode === 413) return send(reply, new AppError('INVALID_BODY', 'The body is too large.'));
+    if (error.statusCode === 413) return sendError(reply, new AppError('INVALID_BODY', 'The body is too large.'));
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      return send(reply, new AppError('INVALID_BODY', 'The request could not be read.'));
+      return sendError(reply, new AppError('INVALID_BODY', 'The request could not be read.'));
     }
     request.log.error({ err: error }, 'request failed');
-    return send(reply, new AppError('INTERNAL'));
+    return sendError(reply, new AppError('INTERNAL'));
   });
-  app.setNotFoundHandler((_request, reply) => send(reply, AppError.notFound()));
 }

@@ -10,6 +10,9 @@ export interface SenderOptions {
   maxAttempts: number;
   /** Delay before the first retry; each further retry waits twice as long. */
   retryBaseMs: number;
+  /** Told of each message sent and each failed attempt (the metrics count them). */
+  onSent?: () => void;
+  onFailed?: () => void;
 }
 
 /**
@@ -57,10 +60,12 @@ export class MailSender {
             ...(mail.body_html ? { html: mail.body_html } : {}),
           });
           await markSent(this.db, mail.id);
+          this.opts.onSent?.();
           this.log.info({ mailId: mail.id }, 'mail: sent');
         } catch (err) {
           const final = mail.attempts >= this.opts.maxAttempts;
           const retryMs = this.opts.retryBaseMs * 2 ** (mail.attempts - 1);
+          this.opts.onFailed?.();
           await markFailed(this.db, mail.id, (err as Error).message ?? String(err), retryMs, final);
           this.log.warn({ mailId: mail.id, attempt: mail.attempts, final }, `mail: send failed: ${(err as Error).message}`);
         }
