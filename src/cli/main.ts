@@ -8,6 +8,8 @@ import { Command, Option } from 'commander';
 import { packagePath } from '../server/paths.js';
 import { CliError } from './args.js';
 import { registerAudit } from './audit.js';
+import { registerBackup } from './backup.js';
+import { loadEnvFile } from '../server/ops/env-file.js';
 import { registerCustomers } from './customers.js';
 import { registerLearnerStatuses } from './learner-statuses.js';
 import { registerMail } from './mail.js';
@@ -50,6 +52,7 @@ Run \`learnfile <command> --help\` for a command's options.`);
   registerLearnerStatuses(program);
   registerMail(program);
   registerAudit(program);
+  registerBackup(program);
   // `help` as a subcommand is not inherited, and `--help` already covers it everywhere.
   const withoutHelpCommand = (cmd: Command): void => { cmd.helpCommand(false); cmd.commands.forEach(withoutHelpCommand); };
   withoutHelpCommand(program);
@@ -58,6 +61,8 @@ Run \`learnfile <command> --help\` for a command's options.`);
 
 async function main(): Promise<void> {
   try {
+    // The same .env the server reads, so the CLI finds the same database (the real environment wins).
+    loadEnvFile();
     await buildProgram().parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CliError) {

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { lockDataDir } from './lock.js';
+import { secureDataDir } from '../ops/data-dir.js';
 
 /** Anything that runs one parameterised statement: the database itself or an open transaction. */
 export interface Queryable {
@@ -42,11 +43,13 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 
 async function openPglite(dataDir: string): Promise<Database> {
   const inMemory = dataDir === 'memory://' || dataDir === '';
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  if (!inMemory) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const release = inMemory ? () => {} : lockDataDir(dataDir);
   const db = inMemory ? new PGlite() : new PGlite(dataDir);
   try {
     await db.waitReady;
+    // A new database is unpacked with files mode 0666; learners' data is the owner's alone.
+    if (!inMemory) secureDataDir(dataDir);
   } catch (err) {
     release();
     throw err;
