@@ -38,7 +38,7 @@ function ensureBuilt(): void {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-interface Proc { child: ChildProcess; lines: Record<string, unknown>[]; text(): string; exit: Promise<number | null>; waitFor(re: RegExp): Promise<string> }
+interface Proc { child: ChildProcess; lines: Record<string, unknown>[]; text(): string; exit: Promise<number | null>; waitFor(re: RegExp, since?: number): Promise<string> }
 
 /** Starts a command and keeps its output as log records (JSON lines, or {msg} for plain ones). */
 function launch(command: string, args: string[], env: Record<string, string | undefined>): Proc {
@@ -64,8 +64,9 @@ function launch(command: string, args: string[], env: Record<string, string | un
   const text = () => lines.map((l) => String(l.msg ?? '')).join('\n');
   return {
     child, lines, exit, text,
-    waitFor(re) {
-      const seen = lines.map((l) => String(l.msg ?? '')).find((m) => re.test(m));
+    /** The first line matching re among those logged from line `since` on (earlier ones are ignored). */
+    waitFor(re, since = 0) {
+      const seen = lines.slice(since).map((l) => String(l.msg ?? '')).find((m) => re.test(m));
       if (seen) return Promise.resolve(seen);
       return Promise.race([
         new Promise<string>((resolve) => waiters.push({ re, resolve })),
@@ -134,13 +135,14 @@ describe(`running the server like real server software (${engine})`, () => {
     let answer = '';
     socket.on('data', (d: Buffer) => { answer += d.toString(); });
     const closed = new Promise((r) => socket.on('close', r));
+    const before = server.lines.length;
     socket.write(`POST /api/v2.1/Authentication HTTP/1.1\r\nHost: x\r\nX-CustomerToken: ${DEMO_TOKEN}\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n.`);
-    await server.waitFor(/incoming request/);
+    await server.waitFor(/incoming request/, before);
     server.child.kill('SIGTERM');
     await server.waitFor(/SIGTERM: stopping/);
-    socket.end('.');
+    socket.write('.'); // not end(): a client that half-closes has its request aborted by Node
     await closed;
-    assert.match(answer, /^HTTP\/1\.1 200 /, answer);
+    assert.match(answer, /^HTTP\/1\.1 200 /, `${answer}\n${server.text()}`);
     assert.equal(await server.exit, 0, server.text());
     assert.match(server.text(), /^stopped$/m);
     assert.throws(() => process.kill(nodePid, 0), { code: 'ESRCH' }, 'the node server has exited too');
