@@ -17,7 +17,7 @@ async function start(env: Record<string, string>): Promise<Started> {
   });
   const log: string[] = [];
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log.join('\n')}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${log.join('\n')}`)), 120_000);
     let buffer = '';
     const onData = (chunk: Buffer) => {
       buffer += chunk.toString();
