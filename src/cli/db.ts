@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { Config } from '../server/config.js';
 import type { Database } from '../server/db/client.js';
 import type { MigrationResult } from '../server/db/migrate.js';
-import { DataDirBusy } from '../server/db/lock.js';
+import { DataDirBusy, lockHolder } from '../server/db/lock.js';
+import { holdsDatabase, secureDataDir } from '../server/ops/data-dir.js';
 import { CliError } from './args.js';
 import { cliEnv } from './output.js';
 
@@ -36,13 +37,25 @@ export async function cliConfig(cmd: Command, overrides: Record<string, string |
   try {
     return loadConfig(env);
   } catch (err) {
+    const { ConfigError } = await import('../server/config.js');
+    // One line per bad variable reads best; the CLI's errors are otherwise one line.
+    if (err instanceof ConfigError) throw new CliError(`bad configuration: ${err.problems.join('; ')}`);
     throw new CliError((err as Error).message.replace(/^learnfile: /, ''));
   }
 }
 
+export interface OpenHow {
+  /**
+   * Whether an embedded database may be created where none is. Only `migrate` (and the
+   * server) create one: any other command run from the wrong folder would otherwise make a
+   * new, empty database there and answer as if it were the real one.
+   */
+  create?: boolean;
+}
+
 /** Opens the configured database, brings its schema up to date, runs fn, and always closes it. */
-export async function withDatabase<T>(cmd: Command, fn: (db: Database, migrations: MigrationResult) => Promise<T>): Promise<T> {
-  const db = await open(await cliConfig(cmd));
+export async function withDatabase<T>(cmd: Command, fn: (db: Database, migrations: MigrationResult) => Promise<T>, how: OpenHow = {}): Promise<T> {
+  const db = await open(await cliConfig(cmd), how);
   try {
     const { migrate } = await import('../server/db/migrate.js');
     return await fn(db, await migrate(db));
@@ -51,9 +64,24 @@ export async function withDatabase<T>(cmd: Command, fn: (db: Database, migration
   }
 }
 
-async function open(config: Config): Promise<Database> {
+/** Refuses an embedded directory that is not (yet) a database, unless creating is allowed; makes it owner-only. */
+export function checkDataDir(config: Config, how: OpenHow = {}): void {
+  if (config.DATABASE_URL) return;
+  const dir = resolve(config.DATA_DIR);
+  const holder = lockHolder(dir);
+  if (holder) throw new CliError(new DataDirBusy(dir, holder).message);
+  if (!holdsDatabase(dir)) {
+    if (!how.create) {
+      throw new CliError(`there is no learnfile database in ${dir}: point at yours with --data-dir or DATA_DIR, or create one with \`learnfile --data-dir ${dir} migrate\``);
+    }
+  }
+  secureDataDir(dir);
+}
+
+async function open(config: Config, how: OpenHow): Promise<Database> {
   const { openDatabase, redactUrl } = await import('../server/db/client.js');
   const where = config.DATABASE_URL ? `PostgreSQL at ${redactUrl(config.DATABASE_URL)}` : `the embedded database in ${resolve(config.DATA_DIR)}`;
+  checkDataDir(config, how);
   try {
     // A command runs its statements one after another; two connections leave room for a
     // statement issued outside an open transaction without waiting on it.

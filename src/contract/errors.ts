@@ -37,6 +37,7 @@ export const ErrorCodes = {
   LEARNING_AIM_STATUS_NOT_FOUND: { code: -140, status: 400, text: "The status is not one of the organisation's learning-aim statuses." },
   NOT_AN_EMPLOYER: { code: -141, status: 400, text: 'Only an Employer user can be linked to a placement.' },
   TEMPLATE_NOT_IN_ORGANISATION: { code: -142, status: 400, text: 'The framework template belongs to another organisation than the learner.' },
+  ROUTE_NOT_FOUND: { code: -120, status: 404, text: 'No route matches this method and path (a mistake in the URL, not a missing record).' },
   UNAUTHORISED: { code: -401, status: 401, text: 'The customer token or session token is missing, unknown or expired.' },
   NOT_FOUND: { code: -404, status: 404, text: 'No such record.' },
   RATE_LIMITED: { code: -429, status: 429, text: 'Too many calls for this customer in this minute.' },

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -18,6 +18,10 @@ import type { ApiApp } from './http/types.js';
 import { VERIFY_PATH } from './resources/keychain/keychain.service.js';
 import { createServices, routeModules, type Core } from './resources/registry.js';
 import type { Clock } from './resources/webhooks/webhook-dispatcher.js';
+import { Metrics, metricsRoute } from './ops/metrics.js';
+import { healthRoutes } from './ops/health.routes.js';
+import { registerRouteNotFound } from './ops/route-not-found.js';
+import { backupRoutes } from './ops/backup.routes.js';
 
 export { API_PREFIX };
 
@@ -34,28 +38,32 @@ export interface AppDeps {
   onUndeclaredError?: UndeclaredErrorListener;
   /** The time rate-limit minutes and webhook retries follow (tests move it instead of waiting). */
   clock?: Clock;
+  /** A logger made before the app (serve() logs while it waits for the database). */
+  loggerInstance?: FastifyBaseLogger;
+}
+
+/** The server's log: readable lines on a terminal (or LOG_FORMAT=pretty), JSON lines otherwise. */
+export function loggerOptions(config: Config) {
+  return {
+    level: config.LOG_LEVEL,
+    ...(config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY)
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } }
+      : {}),
+    serializers: logSerializers,
+  };
 }
 
 /** Builds the whole HTTP app on a database; never listens (tests inject, main listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { db, config } = deps;
+  const { config } = deps;
+  // Metrics cost a little on every statement, so they exist only when someone can read them.
+  const metrics = config.METRICS_TOKEN ? new Metrics(deps.db) : undefined;
+  const db = metrics ? metrics.instrument(deps.db) : deps.db;
   const matcher = new PathMatcher();
-  // Verification links are credentials: keep their tokens out of the access log. Errors are
-  // logged without SQL, parameters or quoted values (http/log.ts).
-  const serializers = {
-    err: safeError as never,
-    req: (req: { method: string; url: string; ip?: string }) => ({
-      method: req.method, url: redactVerification(req.url), remoteAddress: req.ip,
-    }),
-  };
   const options: FastifyServerOptions = {
-    logger: deps.logger === false ? false : typeof deps.logger === 'object' ? { ...deps.logger, serializers } : {
-      level: config.LOG_LEVEL,
-      ...(config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY)
-        ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } }
-        : {}),
-      serializers,
-    },
+    ...(deps.loggerInstance
+      ? { loggerInstance: deps.loggerInstance }
+      : { logger: deps.logger === false ? false : typeof deps.logger === 'object' ? { ...deps.logger, serializers: logSerializers } : loggerOptions(config) }),
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID()),
     rewriteUrl: (req) => matcher.rewrite(req.url ?? '/'),
     frameworkErrors: frameworkError as never,
@@ -76,6 +84,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-ID', request.id); });
   registerBodyParsers(app);
   registerErrorHandler(app, deps.onUndeclaredError);
+  registerRouteNotFound(app as unknown as FastifyInstance);
+  if (metrics) metrics.register(app as unknown as FastifyInstance);
 
   await app.register(swagger, {
     openapi: {
@@ -107,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ? new MailSender(db, {
       smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, pollMs: config.MAIL_POLL_MS,
       maxAttempts: config.MAIL_MAX_ATTEMPTS, retryBaseMs: config.MAIL_RETRY_BASE_MS, leaseMs: config.MAIL_LEASE_MS,
+      ...(metrics ? { onSent: () => metrics.mailSent.inc(), onFailed: () => metrics.mailFailures.inc() } : {}),
     }, app.log)
     : undefined;
   const core: Core = {
@@ -145,6 +156,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     for (const module of routeModules) if (module.scope === 'api') module.register(api, services, core);
   }, { prefix: API_PREFIX });
   for (const module of routeModules) if (module.scope === 'root') module.register(app as unknown as ApiApp, services, core);
+  if (deps.operatorKey && db.kind === 'pglite') backupRoutes(app as unknown as FastifyInstance, deps.db, deps.operatorKey);
+  healthRoutes(app as unknown as FastifyInstance, deps.db);
+  if (metrics && config.METRICS_TOKEN) metricsRoute(app as unknown as FastifyInstance, metrics, config.METRICS_TOKEN);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
   await app.ready();
@@ -154,3 +168,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 /** Verification links are credentials: their tokens stay out of the access log. */
 const redactVerification = (url: string): string =>
   url.toLowerCase().startsWith(`${VERIFY_PATH}/`) ? `${VERIFY_PATH}/[redacted]` : url;
+
+/** Verification links are credentials: their tokens stay out of the access log. Errors are
+ * logged without SQL, parameters or quoted values (http/log.ts). */
+const logSerializers = {
+  err: safeError as never,
+  req: (req: { method: string; url: string; ip?: string }) => ({
+    method: req.method, url: redactVerification(req.url), remoteAddress: req.ip,
+  }),
+};

@@ -1,5 +1,14 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { isIP } from 'node:net';
+
+/*
+ * Extra checks a setting can carry next to its TypeBox type (read by `problemWith` below):
+ * `x-schemes` (a URL whose scheme must be one of these), `x-email` (an address, optionally
+ * as `Name <address>`), `x-host` (an IP address or host name) and `x-secret` (never
+ * printed back). Every problem names the variable, its value and what is allowed.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * The whole environment the server reads, as one schema. No DATABASE_URL means the
@@ -7,22 +16,22 @@ import { Value } from 'typebox/value';
  */
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
-  HOST: Type.String({ default: '127.0.0.1' }),
-  PUBLIC_URL: Type.Optional(Type.String({ description: 'Base URL used in emailed links; defaults to http://HOST:PORT' })),
-  DATABASE_URL: Type.Optional(Type.String()),
+  HOST: Type.String({ default: '127.0.0.1', 'x-host': true }),
+  PUBLIC_URL: Type.Optional(Type.String({ description: 'Base URL used in emailed links; defaults to http://HOST:PORT', 'x-schemes': ['http:', 'https:'] })),
+  DATABASE_URL: Type.Optional(Type.String({ 'x-schemes': ['postgres:', 'postgresql:'] })),
+  DATABASE_WAIT_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30, description: 'How long start-up waits for PostgreSQL to accept connections' }),
   DATA_DIR: Type.String({ default: './data' }),
-  SMTP_URL: Type.Optional(Type.String({ description: 'e.g. smtp://user:pass@mail.example.com:587; unset keeps mail in the outbox' })),
-  MAIL_FROM: Type.String({ default: 'learnfile <no-reply@learnfile.local>' }),
+  SMTP_URL: Type.Optional(Type.String({ description: 'e.g. smtp://user:pass@mail.example.com:587; unset keeps mail in the outbox', 'x-schemes': ['smtp:', 'smtps:'] })),
+  MAIL_FROM: Type.String({ default: 'learnfile <no-reply@learnfile.local>', 'x-email': true }),
   MAIL_POLL_MS: Type.Integer({ minimum: 50, default: 5000, description: 'How often the sender looks for due mail' }),
   MAIL_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 8 }),
   MAIL_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 30000, description: 'First retry delay; doubles each time' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
   MAX_PAGE_SIZE: Type.Integer({ minimum: 1, default: 1000 }),
   SESSION_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24 }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' },
-  ),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, 'x-secret': true, description: 'Bearer token GET /metrics requires; unset turns /metrics off' })),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: 'How long a stop waits for requests under way before closing their connections' }),
+  LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }),
   LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], {
     default: 'auto', description: 'auto: readable lines on a terminal, JSON lines otherwise',
   }),
@@ -44,20 +53,102 @@ export const ConfigSchema = Type.Object({
 });
 export type Config = Static<typeof ConfigSchema>;
 
-/** Reads and checks the environment; throws one error naming every bad variable. */
+/** Thrown by loadConfig: one line per bad variable in `problems`. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`learnfile: bad configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads and checks the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(ConfigSchema.properties)) {
-    const value = env[key];
-    if (value !== undefined && value !== '') raw[key] = value;
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, schema] of Object.entries(ConfigSchema.properties) as [string, TSchema][]) {
+    const raw = env[key];
+    const given = raw !== undefined && raw !== '' ? raw : undefined;
+    if (given === undefined && !('default' in schema)) continue;
+    const value = Value.Convert(schema, Value.Default(schema, given));
+    const problem = problemWith(schema, value);
+    if (problem) problems.push(`${key}=${shown(schema, raw ?? '')} ${problem}`);
+    else config[key] = value;
   }
-  const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
-  const errors = [...Value.Errors(ConfigSchema, converted)];
-  if (errors.length > 0) {
-    const list = errors.map((e) => `${e.instancePath.slice(1) || 'config'} ${e.message}`).join('; ');
-    throw new Error(`learnfile: bad configuration: ${list}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as Config;
+}
+
+interface Extras {
+  'x-schemes'?: string[];
+  'x-email'?: boolean;
+  'x-host'?: boolean;
+  'x-secret'?: boolean;
+}
+
+/** What is wrong with one converted value, as "is not ...; allowed: ...", or undefined. */
+function problemWith(schema: TSchema, value: unknown): string | undefined {
+  const s = schema as TSchema & Extras;
+  if (!Value.Check(schema, value)) return `is not allowed: expected ${allowed(schema)}`;
+  const text = String(value);
+  if (s['x-schemes']) {
+    const schemes = s['x-schemes'];
+    const expected = schemes.map((x) => `${x}//`).join(' or ');
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return `is not a URL: expected ${expected}...`;
+    }
+    if (!schemes.includes(url.protocol)) return `has the scheme ${url.protocol}// : expected ${expected}`;
+    if (!url.hostname && !url.searchParams.get('host')) return `names no host: expected ${expected}host...`;
   }
-  return converted as Config;
+  if (s['x-email'] && !isMailbox(text)) return 'is not an e-mail address: expected name@example.org or Name <name@example.org>';
+  if (s['x-host'] && !isHost(text)) return 'is not an IP address or host name: expected e.g. 127.0.0.1, 0.0.0.0, :: or a host name';
+  return undefined;
+}
+
+/** What a schema accepts, in words. */
+function allowed(schema: TSchema): string {
+  const s = schema as TSchema & { anyOf?: { const: unknown }[]; type?: string; minimum?: number; maximum?: number; exclusiveMinimum?: number; minLength?: number };
+  if (s.anyOf) return `one of ${s.anyOf.map((o) => String(o.const)).join(', ')}`;
+  if (s.type === 'boolean') return 'true or false';
+  const range = s.minimum !== undefined && s.maximum !== undefined ? ` from ${s.minimum} to ${s.maximum}`
+    : s.minimum !== undefined ? ` of ${s.minimum} or more`
+      : s.exclusiveMinimum !== undefined ? ` above ${s.exclusiveMinimum}` : '';
+  if (s.type === 'integer') return `a whole number${range}`;
+  if (s.type === 'number') return `a number${range}`;
+  if (s.minLength) return `text of at least ${s.minLength} characters`;
+  return 'text';
+}
+
+/** The value as given, quoted, with secrets masked: passwords in URLs and whole secret values. */
+function shown(schema: TSchema, raw: string): string {
+  const s = schema as TSchema & Extras;
+  if (s['x-secret']) return `"***" (${raw.length} characters)`;
+  if (s['x-schemes']) return JSON.stringify(maskPassword(raw));
+  return JSON.stringify(raw);
+}
+
+function maskPassword(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.password ? u.toString() : raw;
+  } catch {
+    // Not a URL; a user:password@ part may still be in it.
+    return raw.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
+}
+
+const ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.]+$/;
+
+function isMailbox(text: string): boolean {
+  const m = /^([^<>]*)<([^<>]+)>$/.exec(text.trim());
+  return ADDRESS.test(m ? m[2]!.trim() : text.trim());
+}
+
+function isHost(text: string): boolean {
+  if (isIP(text)) return true;
+  return text.length <= 253 && /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$/.test(text);
 }
 
 /**

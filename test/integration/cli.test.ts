@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,7 +133,10 @@ async function authenticate(db: Database, ...tokens: string[]): Promise<number[]
 describe(`learnfile CLI (${engine})`, () => {
   let store: Store;
   const cli = (...args: string[]) => learnfile(...store.flags, ...args);
-  before(async () => { store = await freshStore(); });
+  before(async () => {
+    store = await freshStore();
+    await store.use(async () => {}); // creates and migrates it: the CLI itself never creates one implicitly
+  });
   after(async () => { await store.drop(); });
 
   test('--help lists every command group, and a subcommand\'s --help shows its options and an example', async () => {
@@ -306,6 +310,22 @@ describe(`learnfile CLI (${engine})`, () => {
       assert.equal(succeeded(await learnfile(...fresh.flags, 'mail', 'list')).stdout, 'The outbox is empty.\n');
     } finally {
       await fresh.drop();
+    }
+  });
+
+  test('a folder with no database is refused with how to create one, and nothing is created there', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'learnfile-none-'));
+    const dir = join(parent, 'data');
+    try {
+      oneLineError(await learnfile('--data-dir', dir, 'customer', 'list'),
+        new RegExp(`there is no learnfile database in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*learnfile --data-dir .* migrate`));
+      assert.equal(existsSync(dir), false, 'the command must not create the folder');
+      succeeded(await learnfile('--data-dir', dir, 'migrate'));
+      assert.equal(statSync(dir).mode & 0o777, 0o700, 'a new data directory is private to its owner');
+      assert.equal(statSync(join(dir, 'PG_VERSION')).mode & 0o777, 0o600);
+      assert.equal(succeeded(await learnfile('--data-dir', dir, 'customer', 'list')).code, 0);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
     }
   });
 

@@ -189,15 +189,28 @@ describe(`errors (${engine})`, () => {
       assert.equal(errorBody(huge, 404).code, -404);
     });
 
-    test('an unknown route answers 404 with the same shape, with or without a session', async () => {
+    test('an unknown route answers 404 with its own code -120 and the same shape, with or without a session', async () => {
       const c = await centre();
       const withSession = errorBody(await c.client.get('/Nothing/Here'), 404);
       assert.deepEqual(Object.keys(withSession).sort(), ['code', 'message']);
-      assert.equal(withSession.code, -404);
+      assert.equal(withSession.code, -120);
+      assert.equal(withSession.message, 'There is no route GET /api/v2.1/Nothing/Here.');
       const anonymous = errorBody(await h.app.inject({ method: 'POST', url: '/api/v2.1/Nothing' }), 404);
-      assert.equal(anonymous.code, -404);
+      assert.equal(anonymous.code, -120);
       const wrongMethod = errorBody(await c.client.delete('/Classroom/1'), 404);
-      assert.equal(wrongMethod.code, -404);
+      assert.equal(wrongMethod.code, -120);
+      assert.equal(wrongMethod.message, 'There is no route DELETE /api/v2.1/Classroom/1; that path answers GET, POST.');
+    });
+
+    test('a misspelt route names the route it nearly matches, whatever the case', async () => {
+      const c = await centre();
+      const plural = errorBody(await c.client.get('/Users/5'), 404);
+      assert.equal(plural.code, -120);
+      assert.equal(plural.message, 'There is no route GET /api/v2.1/Users/5. Did you mean GET /api/v2.1/User/5?');
+      const typo = errorBody(await c.client.post('/clasroom/search'), 404);
+      assert.match(typo.message, /Did you mean POST \/api\/v2\.1\/Classroom\/Search\?$/);
+      const record = errorBody(await c.client.get('/User/4242'), 404);
+      assert.equal(record.code, -404, 'a missing record keeps its own code');
     });
   });
 

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { lockDataDir } from './lock.js';
+import { secureDataDir } from '../ops/data-dir.js';
 
 /** Anything that runs one parameterised statement: the database itself or an open transaction. */
 export interface Queryable {
@@ -29,6 +30,13 @@ export interface Database extends Queryable {
    */
   listen(channel: string, onNotify: (payload: string | undefined) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /**
+   * Embedded only: the whole data directory as a gzipped tar, taken with every other
+   * statement and transaction held back, after a checkpoint, so the copy is consistent.
+   */
+  backup?(): Promise<Blob>;
+  /** PostgreSQL only: the connection pool's state, for the metrics. */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 /** Runs a transaction body, then its before-commit steps, on one connection's queryable. */
@@ -104,11 +112,13 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 
 async function openPglite(dataDir: string): Promise<Database> {
   const inMemory = dataDir === 'memory://' || dataDir === '';
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  if (!inMemory) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const release = inMemory ? () => {} : lockDataDir(dataDir);
   const db = inMemory ? new PGlite() : new PGlite(dataDir);
   try {
     await db.waitReady;
+    // A new database is unpacked with files mode 0666; learners' data is the owner's alone.
+    if (!inMemory) secureDataDir(dataDir);
   } catch (err) {
     release();
     throw err;
@@ -127,6 +137,11 @@ async function openPglite(dataDir: string): Promise<Database> {
       return async () => { if (!db.closed) await stop(); };
     },
     close: async () => { await db.close(); release(); },
+    // Inside a transaction nothing else runs; the dump waits only for the statement lock.
+    backup: () => db.transaction(async (tx) => {
+      await tx.query('CHECKPOINT');
+      return db.dumpDataDir('gzip');
+    }),
   };
 }
 
@@ -178,6 +193,7 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
     exec: async (sql) => { await guarded(pool.query(sql)); },
     listen: (channel, onNotify) => listenPostgres(url, channel, onNotify),
     close: () => pool.end(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 

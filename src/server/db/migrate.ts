@@ -10,8 +10,13 @@ const MIGRATION_LOCK = 7_262_001;
 export interface MigrationResult { applied: string[]; total: number }
 
 /** Applies, in name order, every migration file not yet recorded. Each file is its own transaction. */
+/** The migration files this build ships, in the order they apply. */
+export function migrationFiles(): string[] {
+  return readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+}
+
 export async function migrate(db: Database): Promise<MigrationResult> {
-  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+  const files = migrationFiles();
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
   const applied: string[] = [];

@@ -46,7 +46,7 @@ export function schemaIssues(request: FastifyRequest): FieldIssue[] {
 /** Told about an answer whose code its operation does not declare (tests fail on it). */
 export type UndeclaredErrorListener = (problem: string) => void;
 
-function sendError(reply: FastifyReply, err: AppError, undeclared?: UndeclaredErrorListener): FastifyReply {
+export function sendError(reply: FastifyReply, err: AppError, undeclared?: UndeclaredErrorListener): FastifyReply {
   const def = ErrorCodes[err.error];
   const body: Record<string, unknown> = { code: def.code, message: err.message };
   if (err.issues.length > 0) {
@@ -103,5 +103,4 @@ export function registerErrorHandler(app: ApiApp, undeclared?: UndeclaredErrorLi
     const v = request.validationError as (FastifyError & { validation?: AjvError[]; validationContext?: string }) | undefined;
     if (v?.validation && v.validationContext !== 'body') throw v;
   });
-  app.setNotFoundHandler((_request, reply) => send(reply, AppError.notFound()));
 }

@@ -13,6 +13,9 @@ export interface SenderOptions {
   retryBaseMs: number;
   /** How long a claim on a message lasts; renewed every third of it while the send lasts. */
   leaseMs: number;
+  /** Told of each message sent and each failed attempt (the metrics count them). */
+  onSent?: () => void;
+  onFailed?: () => void;
 }
 
 /**
@@ -73,12 +76,14 @@ export class MailSender {
         });
         clearInterval(renew);
         await markSent(this.db, mail.id, this.owner);
+        this.opts.onSent?.();
         this.log.info({ mailId: mail.id }, 'mail: sent');
       } catch (err) {
         clearInterval(renew);
         const final = mail.attempts >= this.opts.maxAttempts;
         const retryMs = this.opts.retryBaseMs * 2 ** (mail.attempts - 1);
         const reason = (err as Error).message ?? String(err);
+        this.opts.onFailed?.();
         await markFailed(this.db, mail.id, this.owner, reason, retryMs, final);
         // The SMTP reply may quote the address; it is kept in the outbox (last_error), not logged.
         const smtpCode = (err as { responseCode?: unknown }).responseCode;
