@@ -10,6 +10,9 @@ import type { Paging } from '../domain/search.service.js';
 /** 204 with no body: updates, archive, delete. */
 export const noContent = (reply: FastifyReply) => reply.code(204).send();
 
+/** A bare integer (a new record's ID), as the vendor answers creates: clients test is_integer(json_decode(body)). */
+export const sendId = (reply: FastifyReply, id: number) => reply.type('application/json; charset=utf-8').send(String(id));
+
 /** A list: a JSON array, or 204 with no body when it is empty (spec section 4). */
 export function sendList<T>(reply: FastifyReply, rows: T[]) {
   return rows.length === 0 ? reply.code(204).send() : reply.send(rows);
@@ -45,6 +48,8 @@ interface SearchRouteOptions<F extends TSchema> {
   summary: string;
   filter: F;
   item: TSchema;
+  /** Names the two routes in the OpenAPI document: `<operationId>` and `<operationId>Page`. */
+  operationId?: string;
   run: (actor: Actor, filter: never, paging?: Paging) => Promise<SearchAnswer<unknown>> | SearchAnswer<unknown>;
 }
 
@@ -52,12 +57,15 @@ interface SearchRouteOptions<F extends TSchema> {
 export function searchRoutes<F extends TSchema>(app: ApiApp, base: string, o: SearchRouteOptions<F>): void {
   const response = { 200: Type.Array(o.item), 204: Type.Null({ description: 'No match' }), ...authErrors };
   app.post(`${base}/Search`, {
-    schema: { tags: o.tags, summary: `${o.summary} (every match, in ID order)`, body: o.filter, response },
+    schema: {
+      tags: o.tags, summary: `${o.summary} (every match, in ID order)`, body: o.filter, response,
+      ...(o.operationId ? { operationId: o.operationId } : {}),
+    },
   }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never)));
   app.post(`${base}/Search/:page/:size`, {
     schema: {
       tags: o.tags, summary: `${o.summary} (one page; X-Total-Count gives the number of matches)`,
-      body: o.filter, params: PageParams, response,
+      body: o.filter, params: PageParams, response, ...(o.operationId ? { operationId: `${o.operationId}Page` } : {}),
     },
   }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never, req.params as Paging)));
 }

@@ -28,6 +28,18 @@ import { OrganisationsService } from './organisations/organisations.service.js';
 import { organisationRoutes } from './organisations/organisations.routes.js';
 import { UsersService } from './users/users.service.js';
 import { userRoutes } from './users/users.routes.js';
+import { ProvidersService } from './providers/providers.service.js';
+import { providerRoutes } from './providers/providers.routes.js';
+import { VisitsService } from './visits/visits.service.js';
+import { visitRoutes } from './visits/visits.routes.js';
+import { ReviewsService } from './reviews/reviews.service.js';
+import { reviewRoutes } from './reviews/reviews.routes.js';
+import { PlansService } from './plans/plans.service.js';
+import { planRoutes } from './plans/plans.routes.js';
+import { TimesheetsService } from './timesheets/timesheets.service.js';
+import { timesheetRoutes } from './timesheets/timesheets.routes.js';
+import { OffTheJobService } from './offthejob/offthejob.service.js';
+import { offTheJobRoutes } from './offthejob/offthejob.routes.js';
 
 /** What every service may need from the process that hosts it (the server, or the CLI). */
 export interface Core {
@@ -61,6 +73,12 @@ export function createServices(core: Core) {
     audit: new AuditService(db),
     mail: new MailService(db),
     demo: new DemoService(db),
+    providers: new ProvidersService(db, searcher),
+    visits: new VisitsService(db, searcher, organisations),
+    reviews: new ReviewsService(db, searcher),
+    plans: new PlansService(db, searcher, customers),
+    timesheets: new TimesheetsService(db, customers),
+    offTheJob: new OffTheJobService(db),
   };
 }
 
@@ -79,6 +97,12 @@ export const routeModules: RouteModule[] = [
   { scope: 'api', register: classroomRoutes },
   { scope: 'api', register: placementRoutes },
   { scope: 'api', register: userRoutes },
+  { scope: 'api', register: providerRoutes },
+  { scope: 'api', register: visitRoutes },
+  { scope: 'api', register: reviewRoutes },
+  { scope: 'api', register: planRoutes },
+  { scope: 'api', register: timesheetRoutes },
+  { scope: 'api', register: offTheJobRoutes },
   { scope: 'root', register: keychainRoutes },
   { scope: 'root', register: adminRoutes },
 ];
