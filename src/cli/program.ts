@@ -8,6 +8,7 @@ import { packagePath } from '../server/paths.js';
 import { CliError } from './args.js';
 import { registerAudit } from './audit.js';
 import { registerCustomers } from './customers.js';
+import { registerJourney } from './journey.js';
 import { registerLearnerStatuses } from './learner-statuses.js';
 import { registerMail } from './mail.js';
 import { registerMigrate } from './migrate.js';
@@ -50,6 +51,7 @@ Run \`learnfile <command> --help\` for a command's options.`);
   registerTokens(program);
   registerOrganisations(program);
   registerLearnerStatuses(program);
+  registerJourney(program);
   registerMail(program);
   registerAudit(program);
   // `help` as a subcommand is not inherited, and `--help` already covers it everywhere.
