@@ -7,6 +7,7 @@ import { classrooms, placements } from '../resources/org-records/org-records.rep
 import { assignUsername, users } from '../resources/users/users.repository.js';
 import { upsertKeychain } from '../resources/keychain/keychain.repository.js';
 import { Roles } from '../../contract/users.js';
+import { seedJourney } from './demo-journey.js';
 import { hashPassword, newPassword, tokenHash } from '../domain/secrets.js';
 
 /**
@@ -61,6 +62,7 @@ export async function seedDemo(db: Database): Promise<DemoResult> {
       await seedPeople(tx, customerId, org, centre.keychain, `c${result.organisations.length + 1}`);
       result.organisations.push(org);
     }
+    await seedJourney(tx, result);
     return result;
   });
 }
