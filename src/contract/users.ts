@@ -19,7 +19,7 @@ const personFields = {
 /** Optional fields only learners carry (ignored for other roles). */
 const learnerFields = {
   CompanyName: Type.Optional(Text(L.name)),
-  ProviderID: Type.Optional(Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })),
+  ProviderID: Type.Optional(Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description: "One of the customer's training providers (checked when set or changed)" })),
   DefaultEmployerID: Type.Optional(Id('An Employer (role 40) of the same organisation')),
   ULN: Type.Optional(Text(L.identifier, { description: 'Unique Learner Number: 10 digits passing the mod-11 check, or 9999999999; empty means not given' })),
   NINO: Type.Optional(Text(L.identifier, { description: 'National Insurance number (HMRC format); empty means not given' })),
@@ -36,6 +36,7 @@ const learnerFields = {
   SecondaryLLDDCodes: Type.Optional(Type.Array(Text(L.ilr), { maxItems: 50 })),
   SupportFunding: Type.Optional(Type.Boolean()),
   LearnerStatusID: Type.Optional(Id("One of the organisation's learner statuses")),
+  ContractedHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 168, description: 'Contracted working hours a week (extension; the off-the-job calculation assumes 30 when not given)' })),
 };
 
 /**
@@ -111,6 +112,7 @@ export const User = Type.Object({
   SecondaryLLDDCodes: Nullable(Type.Array(Type.String())),
   SupportFunding: Nullable(Type.Boolean()),
   LearnerStatusID: Nullable(Type.Integer()),
+  ContractedHours: Nullable(Type.Number()),
   Archived: Type.Boolean(),
   LastModified: IsoDate,
 }, { title: 'User' });

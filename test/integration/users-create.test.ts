@@ -138,10 +138,11 @@ describe(`creating users (${engine})`, () => {
 
   test('every optional learner field comes back from GET as sent, dates in UTC ISO', async () => {
     const assessor = await createUser(t, 5);
+    const provider = (await t.client.post('/Provider', { Name: 'Humber Skills Partnership' })).json<number>();
     const optional = {
       MISID: 'MIS-42', CreatedOn: '2022-02-23T12:49:33+01:00', CompanyName: 'Acme', MobileNumber: '07700 900123',
       Telephone: '0113 496 0000', Website: 'https://example.com', WorkAddress: '1 Work St', HomeAddress: '2 Home Rd',
-      ProviderID: 10001234, ULN: '9276308686', NINO: 'AB123456C', EpisodeName: 'Episode 1', CentreRegister: 'Reg A',
+      ProviderID: provider, ULN: '9276308686', NINO: 'AB123456C', EpisodeName: 'Episode 1', CentreRegister: 'Reg A',
       DOB: '2001-02-03', StartOn: '2022-09-01T00:00:00.00Z', PlannedEndDate: '2024-08-31T23:59:59.999Z',
       L12: '31', L13: 'F', L14: '1', L15: '4', L16: '12', PrimaryLLDDCode: '12', SecondaryLLDDCodes: ['4', '9'], SupportFunding: true,
     };

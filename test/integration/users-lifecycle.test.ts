@@ -494,14 +494,15 @@ describe(`the user lifecycle (${engine})`, () => {
 
     test('re-sending a learner\'s values in other spellings (dates, ULN/NINO spacing, numbers, arrays) writes no audit row', async () => {
       const assessor = await createAssessor(t);
+      const provider = (await t.client.post('/Provider', { Name: 'Humber Skills Partnership' })).json<number>();
       const learner = await createLearner(t, assessor, {
-        ProviderID: 10001234, ULN: '9276308686', NINO: 'AB123456C', DOB: '2001-02-03', StartOn: '2022-09-01T00:00:00.00Z',
+        ProviderID: provider, ULN: '9276308686', NINO: 'AB123456C', DOB: '2001-02-03', StartOn: '2022-09-01T00:00:00.00Z',
         SecondaryLLDDCodes: ['4', '9'], SupportFunding: true, L12: '31',
       });
       const before = await getUser(t, learner);
       const count = await auditCount();
       assertNoContent(await update(t, learner, {
-        ProviderID: '10001234', ULN: '9276 308 686', NINO: 'ab 12 34 56 c', DOB: '2001-02-03T01:00:00+01:00',
+        ProviderID: String(provider), ULN: '9276 308 686', NINO: 'ab 12 34 56 c', DOB: '2001-02-03T01:00:00+01:00',
         StartOn: '2022-09-01', SecondaryLLDDCodes: { 0: '4', 1: '9' }, SupportFunding: 'TRUE', L12: '31',
         DefaultAssessorID: assessor, ClassroomID: t.classroomId, PlacementID: t.placementId,
       }));

@@ -8,6 +8,7 @@ import { classrooms, placements } from '../resources/org-records/org-records.rep
 import { assignUsername, users } from '../resources/users/users.repository.js';
 import { upsertKeychain } from '../resources/keychain/keychain.repository.js';
 import { Roles } from '../../contract/users.js';
+import { seedJourney } from './demo-journey.js';
 import { hashPassword, newPassword, tokenHash } from '../domain/secrets.js';
 
 /**
@@ -63,6 +64,7 @@ export async function seedDemo(db: Database): Promise<DemoResult> {
       await seedProgramme(tx, customerId, org, result.organisations.length);
       result.organisations.push(org);
     }
+    await seedJourney(tx, result);
     return result;
   });
 }

@@ -46,6 +46,18 @@ import { unitSummaryRoutes } from './unit-summaries/unit-summaries.routes.js';
 import { AssignmentsService } from './assignments/assignments.service.js';
 import { assignmentRoutes } from './assignments/assignments.routes.js';
 import { CatalogueService } from './catalogue/catalogue.service.js';
+import { ProvidersService } from './providers/providers.service.js';
+import { providerRoutes } from './providers/providers.routes.js';
+import { VisitsService } from './visits/visits.service.js';
+import { visitRoutes } from './visits/visits.routes.js';
+import { ReviewsService } from './reviews/reviews.service.js';
+import { reviewRoutes } from './reviews/reviews.routes.js';
+import { PlansService } from './plans/plans.service.js';
+import { planRoutes } from './plans/plans.routes.js';
+import { TimesheetsService } from './timesheets/timesheets.service.js';
+import { timesheetRoutes } from './timesheets/timesheets.routes.js';
+import { OffTheJobService } from './offthejob/offthejob.service.js';
+import { offTheJobRoutes } from './offthejob/offthejob.routes.js';
 
 /** What every service may need from the process that hosts it (the server, or the CLI). */
 export interface Core {
@@ -101,6 +113,12 @@ export function createServices(core: Core) {
     unitSummaries: new UnitSummariesService(db, searcher),
     assignments: new AssignmentsService(db),
     catalogue: new CatalogueService(db),
+    providers: new ProvidersService(db, searcher),
+    visits: new VisitsService(db, searcher, organisations),
+    reviews: new ReviewsService(db, searcher),
+    plans: new PlansService(db, searcher, customers),
+    timesheets: new TimesheetsService(db, customers),
+    offTheJob: new OffTheJobService(db),
   };
 }
 
@@ -126,6 +144,12 @@ export const routeModules: RouteModule[] = [
   { scope: 'api', register: learningAimRoutes },
   { scope: 'api', register: unitSummaryRoutes },
   { scope: 'api', register: assignmentRoutes },
+  { scope: 'api', register: providerRoutes },
+  { scope: 'api', register: visitRoutes },
+  { scope: 'api', register: reviewRoutes },
+  { scope: 'api', register: planRoutes },
+  { scope: 'api', register: timesheetRoutes },
+  { scope: 'api', register: offTheJobRoutes },
   { scope: 'root', register: keychainRoutes },
   { scope: 'root', register: adminRoutes },
 ];

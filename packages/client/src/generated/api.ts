@@ -816,6 +816,349 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2.1/Provider/Search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The customer's training providers (every match, in ID order) */
+        post: operations["searchProviders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Provider/Search/{page}/{size}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The customer's training providers (one page; X-Total-Count gives the number of matches) */
+        post: operations["searchProvidersPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Provider/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One training provider */
+        get: operations["getProvider"];
+        put?: never;
+        /** Change a training provider (only the fields given); answers the provider */
+        post: operations["updateProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a training provider
+         * @description Name is required. Answers the new provider's ID as a bare integer.
+         */
+        post: operations["createProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Visit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book a visit
+         * @description The learner and an Assessor/Tutor (or Trainee Assessor) of their organisation; DateTo after DateFrom. Answers the new visit's ID as a bare integer.
+         */
+        post: operations["createVisit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Visit/Search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Visits (DateFrom and DateTo filter on the visit's start) (every match, in ID order) */
+        post: operations["searchVisits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Visit/Search/{page}/{size}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Visits (DateFrom and DateTo filter on the visit's start) (one page; X-Total-Count gives the number of matches) */
+        post: operations["searchVisitsPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Visit/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One visit */
+        get: operations["getVisit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Organisation/{id}/VisitTypes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's visit types: 1-3 built in, then its own (extension) */
+        get: operations["listVisitTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Review/Search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Progress reviews (DateFrom and DateTo filter on ScheduledFor) (every match, in ID order) */
+        post: operations["searchReviews"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Review/Search/{page}/{size}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Progress reviews (DateFrom and DateTo filter on ScheduledFor) (one page; X-Total-Count gives the number of matches) */
+        post: operations["searchReviewsPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Review/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One review */
+        get: operations["getReview"];
+        put?: never;
+        /**
+         * Change a review: only the fields given (reschedule, start, sign)
+         * @description Without an explicit Status, starting and signing move the status forward: StartedOn -> 2, AssessorSignedOn -> 3, LearnerSignedOn -> 4, and 5 once everyone due to sign has (the employer only when the review names one). The assessor signs first; a cancelled review (0) is not signed.
+         */
+        post: operations["updateReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Book a review
+         * @description The learner, an Assessor/Tutor (or Trainee Assessor) of their organisation and optionally an Employer of it; a VisitID must be a visit of the same learner. Status defaults to 1 (Scheduled). Answers the ID as a bare integer.
+         */
+        post: operations["createReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Plan/Search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assessment plans (every match, in ID order) */
+        post: operations["searchPlans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Plan/Search/{page}/{size}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assessment plans (one page; X-Total-Count gives the number of matches) */
+        post: operations["searchPlansPage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Plan/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One assessment plan */
+        get: operations["getPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/Timesheet/Learner/{learnerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The learner's timesheet entries (204 when there are none) */
+        get: operations["getLearnerTimesheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/User/{id}/offthejob": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The learner's off-the-job summary
+         * @description Computed on every call from the learner's ContractedHours (30 when not given), programme dates, the standards' published OTJ hours and their off-the-job timesheet entries, under the funding rule in force at the start date (MethodOfCalculatingOTJ names it). 404 when the ID is not a learner.
+         */
+        get: operations["getOffTheJobSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2.1/User/{id}/LearnerEpisodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The learner's episodes (programmes)
+         * @description One episode per learner account: EpisodeName, StartOn and PlannedEndDate, with the standards of the learning aims. 404 when the ID is not a learner.
+         */
+        get: operations["getLearnerEpisodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -943,6 +1286,7 @@ export interface components {
             SecondaryLLDDCodes: string[] | null;
             SupportFunding: boolean | null;
             LearnerStatusID: number | null;
+            ContractedHours: number | null;
             Archived: boolean;
             /**
              * Format: date-time
@@ -965,6 +1309,41 @@ export interface components {
             Telephone?: string;
             Web?: string;
             MISID?: string;
+        };
+        /** CreateProviderBody */
+        CreateProviderBody: {
+            Name: string;
+            /** @description UK Provider Reference Number: 8 digits starting with 1 (extension) */
+            UKPRN?: string;
+            MISID?: string;
+        };
+        /** CreateReviewBody */
+        CreateReviewBody: {
+            /** @description A learner (role 1) */
+            LearnerID: number;
+            /** @description An Assessor/Tutor or Trainee Assessor of the learner's organisation */
+            AssessorID: number;
+            /** @description An Employer of the learner's organisation */
+            EmployerID?: number;
+            /** @description 0 Cancelled, 1 Scheduled, 2 Started, 3 Assessor signed, 4 Learner signed, 5 Completed; default 1 */
+            Status?: number;
+            /**
+             * Format: lenient-date
+             * @description When the review was booked; default now
+             */
+            CreatedOn?: string;
+            /**
+             * Format: lenient-date
+             * @description When the review takes place
+             */
+            ScheduledFor?: string;
+            /**
+             * Format: lenient-date
+             * @description When it ends; after ScheduledFor
+             */
+            EndTime?: string;
+            /** @description A visit of the same learner */
+            VisitID?: number;
         };
         /** CreateUserBody */
         CreateUserBody: {
@@ -997,6 +1376,7 @@ export interface components {
              */
             DOB?: string;
             CompanyName?: string;
+            /** @description One of the customer's training providers (checked when set or changed) */
             ProviderID?: number;
             /** @description An Employer (role 40) of the same organisation */
             DefaultEmployerID?: number;
@@ -1031,6 +1411,30 @@ export interface components {
             SupportFunding?: boolean;
             /** @description One of the organisation's learner statuses */
             LearnerStatusID?: number;
+            /** @description Contracted working hours a week (extension; the off-the-job calculation assumes 30 when not given) */
+            ContractedHours?: number;
+        };
+        /** CreateVisitBody */
+        CreateVisitBody: {
+            /** @description A learner (role 1) */
+            LearnerID: number;
+            /** @description An Assessor/Tutor or Trainee Assessor of the learner's organisation */
+            AssessorID: number;
+            /**
+             * Format: lenient-date
+             * @description When the visit starts
+             */
+            DateFrom: string;
+            /**
+             * Format: lenient-date
+             * @description When it ends; after DateFrom
+             */
+            DateTo: string;
+            /** @description The learner's organisation (checked when given) */
+            OrganisationID?: number;
+            /** @description 1 Face-to-face, 2 Remote session (default), 3 Workplace visit, or one of the centre's own */
+            VisitTypeID?: number;
+            SMSReminder?: boolean;
         };
         /** Customer */
         Customer: {
@@ -1082,6 +1486,18 @@ export interface components {
             ID: number;
             Title: string;
             OrganisationID: number | null;
+        };
+        /** LearnerEpisode */
+        LearnerEpisode: {
+            /** @description The learner's ID: one episode per learner account */
+            ID: number;
+            Name: string | null;
+            StartOn: string | null;
+            PlannedEndDate: string | null;
+            Standards: {
+                ID: number;
+                Title: string;
+            }[];
         };
         /** LearnerStatus */
         LearnerStatus: {
@@ -1153,6 +1569,22 @@ export interface components {
             Name: string;
             MISID: string | null;
         };
+        /** OffTheJobSummary */
+        OffTheJobSummary: {
+            /** @description The learner's ID */
+            ID: number;
+            /** @description Hours a week: the learner's ContractedHours, or 30 when not given */
+            ContractedHours: number;
+            TargetPercentage: number | null;
+            PlannedOTJ: number | null;
+            Duration: number | null;
+            /** @description The funding rule applied, chosen by the programme start date */
+            MethodOfCalculatingOTJ: "20% of contracted hours less statutory leave (start before 1 August 2022)" | "20% of contracted hours up to 30 a week, less statutory leave (start from 1 August 2022)" | "Standard's published minimum less recognised prior learning (start from 1 August 2025)" | "20% of contracted hours up to 30 a week, less statutory leave (start from 1 August 2025; no published minimum for the standard yet)" | "None: the learner has no programme start date";
+            MinimumOTJ: number | null;
+            PercentOfPlanned: number | null;
+            /** @description The sum of the learner's off-the-job timesheet entries, in hours */
+            CachedActualHours: number;
+        };
         /** Organisation */
         Organisation: {
             ID: number;
@@ -1188,6 +1620,118 @@ export interface components {
             /** @description Case-insensitive exact match; * is a wildcard */
             Name?: string;
         };
+        /** Plan */
+        Plan: {
+            ID: number;
+            OrganisationID: number;
+            Title: string;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            PlanOn: string;
+            LearnerID: number;
+            AssessorID: number | null;
+            AssessorSignedOn: string | null;
+            LearnerSignedOn: string | null;
+            Details: string | null;
+        };
+        /** PlanSearchFilter */
+        PlanSearchFilter: {
+            OrganisationID?: number;
+            LearnerID?: number;
+        };
+        /** PlanSummary */
+        PlanSummary: {
+            ID: number;
+            Title: string;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            PlanOn: string;
+            LearnerID: number;
+        };
+        /** Provider */
+        Provider: {
+            ID: number;
+            Name: string;
+            UKPRN: string | null;
+            MISID: string | null;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            LastModified: string;
+        };
+        /** ProviderSearchFilter */
+        ProviderSearchFilter: {
+            /** @description Case-insensitive exact match; * is a wildcard */
+            Name?: string;
+            UKPRN?: string;
+            MISID?: string;
+        };
+        /** ProviderSummary */
+        ProviderSummary: {
+            ID: number;
+            Name: string;
+        };
+        /** Review */
+        Review: {
+            ID: number;
+            OrganisationID: number;
+            LearnerID: number;
+            AssessorID: number;
+            EmployerID: number | null;
+            /** @description 0 Cancelled, 1 Scheduled, 2 Started, 3 Assessor signed, 4 Learner signed, 5 Completed */
+            Status: number;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            CreatedOn: string;
+            ScheduledFor: string | null;
+            EndTime: string | null;
+            StartedOn: string | null;
+            AssessorSignedOn: string | null;
+            LearnerSignedOn: string | null;
+            EmployerSignedOn: string | null;
+            VisitID: number | null;
+            Progress: number | null;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            LastModified: string;
+        };
+        /** ReviewSearchFilter */
+        ReviewSearchFilter: {
+            OrganisationID?: number;
+            LearnerID?: number;
+            AssessorID?: number;
+            /** @description 0 Cancelled, 1 Scheduled, 2 Started, 3 Assessor signed, 4 Learner signed, 5 Completed */
+            Status?: number;
+            /**
+             * Format: lenient-date
+             * @description Reviews scheduled at or after this instant
+             */
+            DateFrom?: string;
+            /**
+             * Format: lenient-date
+             * @description Reviews scheduled at or before this instant
+             */
+            DateTo?: string;
+        };
+        /** ReviewSummary */
+        ReviewSummary: {
+            ID: number;
+            LearnerID: number;
+            AssessorID: number;
+            EmployerID: number | null;
+            /** @description 0 Cancelled, 1 Scheduled, 2 Started, 3 Assessor signed, 4 Learner signed, 5 Completed */
+            Status: number;
+            ScheduledFor: string | null;
+        };
         /** Standard */
         Standard: {
             ID: number;
@@ -1212,6 +1756,25 @@ export interface components {
             Title: string;
             Reference: string | null;
             Level: number | null;
+        };
+        /** TimesheetEntry */
+        TimesheetEntry: {
+            ID: number;
+            TimesheetCategory: string;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            FromDate: string;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            ToDate: string;
+            Comments: string | null;
+            IsOffTheJob: boolean;
+            /** @description ToDate minus FromDate, in hours (extension) */
+            Hours: number;
         };
         /** Unit */
         Unit: {
@@ -1322,6 +1885,53 @@ export interface components {
             Web?: string;
             MISID?: string;
         };
+        /** UpdateProviderBody */
+        UpdateProviderBody: {
+            Name?: string;
+            /** @description UK Provider Reference Number: 8 digits starting with 1 (extension) */
+            UKPRN?: string;
+            MISID?: string;
+        };
+        /** UpdateReviewBody */
+        UpdateReviewBody: {
+            AssessorID?: number;
+            EmployerID?: number;
+            /** @description 0 Cancelled, 1 Scheduled, 2 Started, 3 Assessor signed, 4 Learner signed, 5 Completed */
+            Status?: number;
+            /**
+             * Format: lenient-date
+             * @description ISO 8601 date or date-time; answered in UTC
+             */
+            ScheduledFor?: string;
+            /**
+             * Format: lenient-date
+             * @description ISO 8601 date or date-time; answered in UTC
+             */
+            EndTime?: string;
+            VisitID?: number;
+            /**
+             * Format: lenient-date
+             * @description ISO 8601 date or date-time; answered in UTC
+             */
+            StartedOn?: string;
+            /**
+             * Format: lenient-date
+             * @description ISO 8601 date or date-time; answered in UTC
+             */
+            AssessorSignedOn?: string;
+            /**
+             * Format: lenient-date
+             * @description Only once the assessor has signed
+             */
+            LearnerSignedOn?: string;
+            /**
+             * Format: lenient-date
+             * @description Only once the assessor has signed
+             */
+            EmployerSignedOn?: string;
+            /** @description Progress at the review, a percentage */
+            Progress?: number;
+        };
         /** UpdateUserBody */
         UpdateUserBody: {
             FirstName?: string;
@@ -1350,6 +1960,7 @@ export interface components {
              */
             DOB?: string;
             CompanyName?: string;
+            /** @description One of the customer's training providers (checked when set or changed) */
             ProviderID?: number;
             /** @description An Employer (role 40) of the same organisation */
             DefaultEmployerID?: number;
@@ -1384,6 +1995,8 @@ export interface components {
             SupportFunding?: boolean;
             /** @description One of the organisation's learner statuses */
             LearnerStatusID?: number;
+            /** @description Contracted working hours a week (extension; the off-the-job calculation assumes 30 when not given) */
+            ContractedHours?: number;
         };
         /** User */
         User: {
@@ -1425,6 +2038,7 @@ export interface components {
             SecondaryLLDDCodes: string[] | null;
             SupportFunding: boolean | null;
             LearnerStatusID: number | null;
+            ContractedHours: number | null;
             Archived: boolean;
             /**
              * Format: date-time
@@ -1457,6 +2071,68 @@ export interface components {
             MISID: string | null;
             Role: number;
             Email: string;
+        };
+        /** Visit */
+        Visit: {
+            ID: number;
+            OrganisationID: number;
+            LearnerID: number;
+            AssessorID: number;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            DateFrom: string;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            DateTo: string;
+            VisitTypeID: number;
+            SMSReminder: boolean;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            LastModified: string;
+        };
+        /** VisitSearchFilter */
+        VisitSearchFilter: {
+            OrganisationID?: number;
+            LearnerID?: number;
+            AssessorID?: number;
+            /**
+             * Format: lenient-date
+             * @description Visits starting at or after this instant
+             */
+            DateFrom?: string;
+            /**
+             * Format: lenient-date
+             * @description Visits starting at or before this instant
+             */
+            DateTo?: string;
+        };
+        /** VisitSummary */
+        VisitSummary: {
+            ID: number;
+            LearnerID: number;
+            AssessorID: number;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            DateFrom: string;
+            /**
+             * Format: date-time
+             * @description UTC ISO 8601, e.g. 2022-02-23T12:49:33.150Z
+             */
+            DateTo: string;
+            VisitTypeID: number;
+        };
+        /** VisitType */
+        VisitType: {
+            ID: number;
+            Name: string;
         };
     };
     responses: never;
@@ -2990,6 +3666,7 @@ export interface operations {
              *     - `-106` The learner status is not one of the organisation's learner statuses.
              *     - `-107` The ULN is not a valid Unique Learner Number.
              *     - `-108` The NINO is not a valid National Insurance number.
+             *     - `-168` The provider is not one of the customer's training providers.
              */
             400: {
                 headers: {
@@ -3368,6 +4045,7 @@ export interface operations {
              *     - `-107` The ULN is not a valid Unique Learner Number.
              *     - `-108` The NINO is not a valid National Insurance number.
              *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-168` The provider is not one of the customer's training providers.
              */
             400: {
                 headers: {
@@ -6169,6 +6847,1974 @@ export interface operations {
              *     - `-101` The request body could not be read as JSON or a form.
              *     - `-133` The staff member is archived and cannot be given new assignments.
              *     - `-141` Only an Employer user can be linked to a placement.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Name": "Humber*"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProviderSearchFilter"];
+            };
+        };
+        responses: {
+            /** @description The matches, in ID order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSummary"][];
+                };
+            };
+            /** @description No match */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchProvidersPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
+                page: number;
+                /**
+                 * @description Page size, from 1 to the configured maximum (default 1000)
+                 * @example 10
+                 */
+                size: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Name": "Humber*"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProviderSearchFilter"];
+            };
+        };
+        responses: {
+            /** @description The matches, in ID order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderSummary"][];
+                };
+            };
+            /** @description No match */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-102` The page number or page size is out of range.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The record's ID
+                 * @example 1
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The record's ID
+                 * @example 1
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Name": "Humber Skills Partnership Ltd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateProviderBody"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Provider"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Name": "Humber Skills Partnership"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateProviderBody"];
+            };
+        };
+        responses: {
+            /** @description The provider's ID */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": number;
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createVisit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "LearnerID": 6,
+                 *       "AssessorID": 1,
+                 *       "DateFrom": "2026-12-01T09:00:00Z",
+                 *       "DateTo": "2026-12-01T10:00:00Z",
+                 *       "VisitTypeID": 3
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateVisitBody"];
+            };
+        };
+        responses: {
+            /** @description The visit's ID */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": number;
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-11` The organisation does not exist.
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-160` The learner is not a learner (role 1) of this customer, or not of the organisation named.
+             *     - `-161` The assessor is not an Assessor/Tutor or Trainee Assessor of the learner's organisation.
+             *     - `-166` An end (DateTo, EndTime, ToDate) is not after its start.
+             *     - `-167` The visit type is neither built in (1, 2, 3) nor one of the organisation's own.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchVisits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "LearnerID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["VisitSearchFilter"];
+            };
+        };
+        responses: {
+            /** @description The matches, in ID order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitSummary"][];
+                };
+            };
+            /** @description No match */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchVisitsPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
+                page: number;
+                /**
+                 * @description Page size, from 1 to the configured maximum (default 1000)
+                 * @example 10
+                 */
+                size: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "LearnerID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["VisitSearchFilter"];
+            };
+        };
+        responses: {
+            /** @description The matches, in ID order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitSummary"][];
+                };
+            };
+            /** @description No match */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-102` The page number or page size is out of range.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getVisit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The record's ID
+                 * @example 1
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Visit"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listVisitTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The record's ID
+                 * @example 1
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitType"][];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchReviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "LearnerID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewSearchFilter"];
+            };
+        };
+        responses: {
+            /** @description The matches, in ID order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSummary"][];
+                };
+            };
+            /** @description No match */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchReviewsPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
+                page: number;
+                /**
+                 * @description Page size, from 1 to the configured maximum (default 1000)
+                 * @example 10
+                 */
+                size: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "LearnerID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewSearchFilter"];
+            };
+        };
+        responses: {
+            /** @description The matches, in ID order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSummary"][];
+                };
+            };
+            /** @description No match */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-102` The page number or page size is out of range.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The record's ID
+                 * @example 1
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The record's ID
+                 * @example 1
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Progress": 40
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateReviewBody"];
+            };
+        };
+        responses: {
+            /** @description No body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-161` The assessor is not an Assessor/Tutor or Trainee Assessor of the learner's organisation.
+             *     - `-162` The employer is not an Employer of the learner's organisation.
+             *     - `-163` The visit is not a visit of this learner.
+             *     - `-164` The review status is not one of 0, 1, 2, 3, 4, 5.
+             *     - `-165` The review cannot be signed so: the assessor signs first, and a cancelled review is not signed.
+             *     - `-166` An end (DateTo, EndTime, ToDate) is not after its start.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "LearnerID": 6,
+                 *       "AssessorID": 1,
+                 *       "ScheduledFor": "2026-12-08T10:00:00Z",
+                 *       "EndTime": "2026-12-08T11:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateReviewBody"];
+            };
+        };
+        responses: {
+            /** @description The review's ID */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": number;
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-109` The user is archived and read-only until unarchived.
+             *     - `-160` The learner is not a learner (role 1) of this customer, or not of the organisation named.
+             *     - `-161` The assessor is not an Assessor/Tutor or Trainee Assessor of the learner's organisation.
+             *     - `-162` The employer is not an Employer of the learner's organisation.
+             *     - `-163` The visit is not a visit of this learner.
+             *     - `-164` The review status is not one of 0, 1, 2, 3, 4, 5.
+             *     - `-166` An end (DateTo, EndTime, ToDate) is not after its start.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "LearnerID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["PlanSearchFilter"];
+            };
+        };
+        responses: {
+            /** @description The matches, in ID order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanSummary"][];
+                };
+            };
+            /** @description No match */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchPlansPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Page number, from 1
+                 * @example 1
+                 */
+                page: number;
+                /**
+                 * @description Page size, from 1 to the configured maximum (default 1000)
+                 * @example 10
+                 */
+                size: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "LearnerID": 6
+                 *     }
+                 */
+                "application/json": components["schemas"]["PlanSearchFilter"];
+            };
+        };
+        responses: {
+            /** @description The matches, in ID order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanSummary"][];
+                };
+            };
+            /** @description No match */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-100` A field is missing or malformed.
+             *     - `-101` The request body could not be read as JSON or a form.
+             *     - `-102` The page number or page size is out of range.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The record's ID
+                 * @example 1
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getLearnerTimesheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The learner's user ID
+                 * @example 6
+                 */
+                learnerId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimesheetEntry"][];
+                };
+            };
+            /** @description No entries */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getOffTheJobSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The learner's user ID
+                 * @example 6
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OffTheJobSummary"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-101` The request body could not be read as JSON or a form.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-401` The customer token or session token is missing, unknown or expired.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-404` No such record.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-429` Too many calls for this customer in this minute.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-500` The server failed to complete the request.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getLearnerEpisodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The learner's user ID
+                 * @example 6
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerEpisode"][];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-101` The request body could not be read as JSON or a form.
              */
             400: {
                 headers: {

@@ -17,6 +17,7 @@ export const users: RecordSpec = {
     CentreRegister: 'centre_register', DOB: 'dob', StartOn: 'start_on', PlannedEndDate: 'planned_end_date',
     L12: 'l12', L13: 'l13', L14: 'l14', L15: 'l15', L16: 'l16', PrimaryLLDDCode: 'primary_lldd_code',
     SecondaryLLDDCodes: 'secondary_lldd_codes', SupportFunding: 'support_funding', LearnerStatusID: 'learner_status_id',
+    ContractedHours: 'contracted_hours',
     Archived: 'archived_at IS NOT NULL', LastModified: 'updated_at',
   },
   readOnly: ['Username', 'KeychainID', 'KeychainVerified', 'Archived', 'LastModified'],

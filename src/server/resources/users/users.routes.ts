@@ -44,7 +44,7 @@ export function userRoutes(app: ApiApp, { users }: Services): void {
       body: CreateUserBody,
       errors: [
         'ORGANISATION_NOT_FOUND', 'PLACEMENT_NOT_FOUND', 'CLASSROOM_NOT_FOUND', 'INVALID_ROLE', 'DEFAULT_ASSESSOR_INVALID',
-        'DEFAULT_EMPLOYER_INVALID', 'LEARNER_STATUS_NOT_FOUND', 'ULN_INVALID', 'NINO_INVALID',
+        'DEFAULT_EMPLOYER_INVALID', 'LEARNER_STATUS_NOT_FOUND', 'ULN_INVALID', 'NINO_INVALID', 'PROVIDER_NOT_FOUND',
       ],
       response: {
         200: {
@@ -84,7 +84,7 @@ export function userRoutes(app: ApiApp, { users }: Services): void {
       params: IdParams, body: UpdateUserBody,
       errors: [
         'PLACEMENT_NOT_FOUND', 'CLASSROOM_NOT_FOUND', 'DEFAULT_ASSESSOR_INVALID', 'DEFAULT_EMPLOYER_INVALID',
-        'LEARNER_STATUS_NOT_FOUND', 'ULN_INVALID', 'NINO_INVALID', 'USER_ARCHIVED',
+        'LEARNER_STATUS_NOT_FOUND', 'ULN_INVALID', 'NINO_INVALID', 'USER_ARCHIVED', 'PROVIDER_NOT_FOUND',
       ], response: { 204: Empty, 404: ErrorBody, ...authErrors },
     },
   }, async (req, reply) => {

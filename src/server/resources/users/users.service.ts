@@ -11,6 +11,7 @@ import { keychainVerificationMail } from '../../mail/templates.js';
 import { Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
 import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
 import { actorLabel, type Actor } from '../authentication/auth.service.js';
+import { checkProviderReference } from '../providers/providers.service.js';
 import { requireOrganisation } from '../organisations/organisations.service.js';
 import type { Paging, Searcher } from '../../domain/search.service.js';
 import { hashPassword, newPassword, newToken, tokenHash } from '../../domain/secrets.js';
@@ -20,7 +21,7 @@ import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } fro
 const LEARNER_ONLY = [
   'DefaultAssessorID', 'ClassroomID', 'CompanyName', 'ProviderID', 'DefaultEmployerID', 'ULN', 'NINO', 'EpisodeName',
   'CentreRegister', 'StartOn', 'PlannedEndDate', 'L12', 'L13', 'L14', 'L15', 'L16', 'PrimaryLLDDCode',
-  'SecondaryLLDDCodes', 'SupportFunding', 'LearnerStatusID',
+  'SecondaryLLDDCodes', 'SupportFunding', 'LearnerStatusID', 'ContractedHours',
 ] as const;
 const PLACED_ROLES: number[] = [Roles.Learner, Roles.Employer, Roles.Observer];
 const ASSESSOR_ROLES: number[] = [Roles.Assessor, Roles.TraineeAssessor];
@@ -80,6 +81,7 @@ export class UsersService {
         issues.push(issue('Role', 'must be one of 1, 4, 5, 10, 40, 45', 'INVALID_ROLE'));
       }
       if (org) await checkValues(tx, actor, org.ID, body.Role, values, issues, true);
+      await checkProviderReference(tx, actor.customerId, values, undefined, issues);
       if (issues.length > 0 || !org) throw AppError.invalid(issues);
       return org.KeychainCreationForNewUserActive
         ? this.createOnKeychain(tx, actor, org, values)
@@ -125,6 +127,7 @@ export class UsersService {
       const issues = [...schemaIssues];
       const values = forRole(current.Role, body as Values);
       await checkValues(tx, actor, current.OrganisationID, current.Role, values, issues, false);
+      await checkProviderReference(tx, actor.customerId, values, current.ProviderID, issues);
       if (issues.length > 0) throw AppError.invalid(issues);
       await updateRecord(tx, repo.users, actor.customerId, id, values, actorLabel(actor));
       return ilrWarnings(values as never);
