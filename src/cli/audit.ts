@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { OperationResult } from '../server/resources/admin/admin.operations.js';
 import { parseId, parseLimit, parseSince } from './args.js';
 import { operate } from './operate.js';
@@ -12,7 +12,7 @@ export function registerAudit(program: Command): void {
   program.command('audit')
     .description('Show the audit trail (who changed what), newest first, one line per change')
     .option('--customer <customerId>', 'only this customer\'s records', parseId)
-    .addOption(new Option('--entity <entity>', 'only this kind of record').choices(['user', 'classroom', 'placement', 'keychain', 'organisation']))
+    .option('--entity <entity>', 'only this kind of record: user, classroom, placement, keychain, organisation, learning_aim, unit_summary, assignment, review, visit, plan, timesheet_entry, provider, standard, unit, framework_template ...')
     .option('--id <n>', 'only the record with this ID (use with --entity)', parseId)
     .option('--action <action>', 'only this action, e.g. create, update, delete')
     .option('--since <iso>', 'only changes at or after this time', parseSince)

@@ -17,12 +17,12 @@ export const Assignment = Type.Object({
   Kind: Type.Union(AssignmentKinds.map((k) => Type.Literal(k))),
   Level: Nullable(Type.Integer({ description: '3, 2 or 1 for LearningAim, UnitSummary, Additional; null otherwise' })),
   StandardID: Nullable(Type.Integer()),
-  UnitID: Nullable(Type.String()),
+  UnitID: Nullable(Type.String({ maxLength: 200 })),
 }, { title: 'Assignment' });
 export type Assignment = Static<typeof Assignment>;
 
 export const AssignPlacementParams = Type.Object({
   userId: withExample(Id('The employer user'), 4),
   placementId: withExample(Id(), 1),
-  grantAccess: Type.String({ description: 'true or false: whether the employer may see the placement\'s learners', examples: ['true'] }),
+  grantAccess: Type.String({ maxLength: 200, description: 'true or false: whether the employer may see the placement\'s learners', examples: ['true'] }),
 });

@@ -8,13 +8,13 @@ export type FrameworkTemplateSearchFilter = Static<typeof FrameworkTemplateSearc
 
 export const FrameworkTemplateSummary = Type.Object({
   ID: Type.Integer(),
-  Title: Type.String(),
+  Title: Type.String({ maxLength: 200 }),
   OrganisationID: Nullable(Type.Integer({ description: 'Null: shared by every organisation of the customer (extension)' })),
 }, { title: 'FrameworkTemplateSummary' });
 
 export const FrameworkTemplateItem = Type.Object({
   StandardID: Type.Integer(),
-  UnitID: Nullable(Type.String({ description: 'Null for the standard itself' })),
+  UnitID: Nullable(Type.String({ maxLength: 200, description: 'Null for the standard itself' })),
   Weighting: Nullable(Type.Number()),
   StartOffsetDays: Type.Integer({ description: 'Default start: the assignment date plus this many days' }),
   EndOffsetDays: Nullable(Type.Integer({ description: 'Default planned end: the assignment date plus this many days' })),
@@ -22,7 +22,7 @@ export const FrameworkTemplateItem = Type.Object({
 
 export const FrameworkTemplate = Type.Object({
   ID: Type.Integer(),
-  Title: Type.String(),
+  Title: Type.String({ maxLength: 200 }),
   OrganisationID: Nullable(Type.Integer()),
   Items: Type.Array(FrameworkTemplateItem),
 }, { title: 'FrameworkTemplate' });
@@ -30,5 +30,5 @@ export const FrameworkTemplate = Type.Object({
 export const FrameworkTemplateAssignParams = Type.Object({
   id: withExample(Id('The framework template'), 1),
   userId: withExample(Id('The learner'), 6),
-  onlyChangeAssigned: Type.String({ examples: ['true'], description: 'true: only aims and units the learner already has are changed; false: missing ones are created too' }),
+  onlyChangeAssigned: Type.String({ maxLength: 200, examples: ['true'], description: 'true: only aims and units the learner already has are changed; false: missing ones are created too' }),
 });

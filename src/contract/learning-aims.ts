@@ -33,7 +33,7 @@ export const LearningAim = Type.Object({
   StartDate: Nullable(IsoDate),
   PlannedEnd: Nullable(IsoDate),
   Progress: Type.Number(),
-  RegistrationNumber: Nullable(Type.String()),
+  RegistrationNumber: Nullable(Type.String({ maxLength: 200 })),
   RegistrationDate: Nullable(IsoDate),
   CertificateAppliedDate: Nullable(IsoDate),
   AchievedDate: Nullable(IsoDate),
@@ -54,4 +54,4 @@ export const UpdateLearningAimBody = Type.Object({
 }, { title: 'UpdateLearningAimBody', examples: [{ Status: 1 }] });
 export type UpdateLearningAimBody = Static<typeof UpdateLearningAimBody>;
 
-export const LearningAimStatus = Type.Object({ ID: Type.Integer(), Name: Type.String() }, { title: 'LearningAimStatus' });
+export const LearningAimStatus = Type.Object({ ID: Type.Integer(), Name: Type.String({ maxLength: 200 }) }, { title: 'LearningAimStatus' });

@@ -31,8 +31,8 @@ export type OffTheJobSummary = Static<typeof OffTheJobSummary>;
 
 export const LearnerEpisode = Type.Object({
   ID: Type.Integer({ description: "The learner's ID: one episode per learner account" }),
-  Name: Nullable(Type.String()),
+  Name: Nullable(Type.String({ maxLength: 200 })),
   StartOn: Nullable(IsoDate),
   PlannedEndDate: Nullable(IsoDate),
-  Standards: Type.Array(Type.Object({ ID: Type.Integer(), Title: Type.String() })),
+  Standards: Type.Array(Type.Object({ ID: Type.Integer(), Title: Type.String({ maxLength: 200 }) })),
 }, { title: 'LearnerEpisode' });

@@ -3,10 +3,10 @@ import { Id, IsoDate, Nullable } from './common.js';
 
 export const TimesheetEntry = Type.Object({
   ID: Type.Integer(),
-  TimesheetCategory: Type.String(),
+  TimesheetCategory: Type.String({ maxLength: 200 }),
   FromDate: IsoDate,
   ToDate: IsoDate,
-  Comments: Nullable(Type.String()),
+  Comments: Nullable(Type.String({ maxLength: 4000 })),
   IsOffTheJob: Type.Boolean(),
   Hours: Type.Number({ description: 'ToDate minus FromDate, in hours (extension)' }),
 }, { title: 'TimesheetEntry' });

@@ -13,7 +13,7 @@ export const UnitSummary = Type.Object({
   ID: Type.Integer(),
   UserID: Type.Integer(),
   LearningAimID: Type.Integer(),
-  UnitID: Type.String(),
+  UnitID: Type.String({ maxLength: 200 }),
   Status: Type.Integer(),
   Progress: Type.Number({ description: 'Per cent' }),
   StandardID: Nullable(Type.Integer({ description: "The learning aim's standard (extension)" })),

@@ -7,21 +7,21 @@ export const UnitId = (description = 'Unit ID, a string such as KS_COMM1') => Ty
 export const UnitSearchFilter = Type.Object({
   OrganisationID: Type.Optional(Id('Only units of standards this organisation offers')),
   StandardID: Type.Optional(Id('Only units that belong to this standard')),
-  Title: Type.Optional(Type.String({ description: 'Case-insensitive exact match; * is a wildcard' })),
+  Title: Type.Optional(Type.String({ maxLength: 200, description: 'Case-insensitive exact match; * is a wildcard' })),
 }, { title: 'UnitSearchFilter', examples: [{ StandardID: 1 }] });
 export type UnitSearchFilter = Static<typeof UnitSearchFilter>;
 
 export const UnitSummaryRow = Type.Object({
-  ID: Type.String(),
-  Title: Type.String(),
-  NDAQCode: Nullable(Type.String()),
+  ID: Type.String({ maxLength: 200 }),
+  Title: Type.String({ maxLength: 200 }),
+  NDAQCode: Nullable(Type.String({ maxLength: 200 })),
   Display: Type.Integer({ description: 'Display order' }),
 }, { title: 'UnitSummaryRow' });
 
 export const Unit = Type.Object({
-  ID: Type.String(),
-  Title: Type.String(),
-  NDAQCode: Nullable(Type.String()),
+  ID: Type.String({ maxLength: 200 }),
+  Title: Type.String({ maxLength: 200 }),
+  NDAQCode: Nullable(Type.String({ maxLength: 200 })),
   Display: Type.Integer({ description: 'Display order' }),
   StandardIDs: Type.Array(Type.Integer(), { description: 'Standards the unit belongs to (extension)' }),
 }, { title: 'Unit' });

@@ -51,4 +51,4 @@ export const VisitSearchFilter = Type.Object({
 }, { title: 'VisitSearchFilter', examples: [{ LearnerID: 6 }] });
 export type VisitSearchFilter = Static<typeof VisitSearchFilter>;
 
-export const VisitType = Type.Object({ ID: Type.Integer(), Name: Type.String() }, { title: 'VisitType' });
+export const VisitType = Type.Object({ ID: Type.Integer(), Name: Type.String({ maxLength: 200 }) }, { title: 'VisitType' });

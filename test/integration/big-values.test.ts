@@ -30,7 +30,12 @@ describe(`a 1 MB value in any text field never blocks other requests (${engine})
     const doc = (h.app as unknown as { swagger(): { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, { type?: unknown; items?: { type?: unknown } }> } }> } }>> } }).swagger();
     const cases: { url: string; field: string }[] = [];
     for (const [path, methods] of Object.entries(doc.paths)) {
-      const body = methods.post?.requestBody?.content['application/json']?.schema;
+      // Updates of records this test has made (users, classes, placements); every other
+      // record's update would first answer 404 for want of a record, before reading the body.
+      if (/\{id\}/.test(path) && !/\/(User|Placement|Classroom)\//.test(path)) continue;
+      const declared = methods.post?.requestBody?.content['application/json']?.schema as { $ref?: string; properties?: Record<string, { type?: unknown; items?: { type?: unknown } }> } | undefined;
+      // Named schemas are references into the document's components.
+      const body = declared?.$ref ? (doc as unknown as { components: { schemas: Record<string, typeof declared> } }).components.schemas[declared.$ref.split('/').pop()!] : declared;
       for (const [field, prop] of Object.entries(body?.properties ?? {})) {
         if (prop.type === 'string' || prop.items?.type === 'string') {
           const id = path.includes('/User/') ? userId : path.includes('/Placement/') ? t.placementId : t.classroomId;

@@ -43,6 +43,7 @@ describe(`operator catalogue commands (${engine})`, () => {
   after(async () => { await dropDb?.(); await rm(dir, { recursive: true, force: true }); });
 
   test('standard, unit, template, learning-aim-status and catalogue load work from the command line', async () => {
+    assert.equal((await learnfile(flags, 'migrate')).code, 0, 'only migrate creates an embedded database');
     assert.equal((await learnfile(flags, 'customer', 'create', 'Cat Co')).code, 0);
     assert.equal((await learnfile(flags, 'organisation', 'create', '1', 'Centre')).code, 0);
     const csv = join(dir, 'cat.csv');

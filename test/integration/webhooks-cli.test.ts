@@ -44,6 +44,7 @@ describe(`learnfile webhook (${engine})`, () => {
   const ok = (run: Run) => { assert.equal(run.code, 0, run.stderr); return run; };
 
   test('add prints the secret once; list, pause, replay, resume and remove manage the subscription; mistakes are one line', async () => {
+    ok(await cli('migrate'));
     ok(await cli('customer', 'create', 'Northgate'));
     const added = ok(await cli('webhook', 'add', '1', 'https://mis.example.com/hook', '--events', 'user.*, keychain.verified'));
     assert.match(added.stdout, /Webhook 1 for customer 1: https:\/\/mis\.example\.com\/hook \(user\.\*, keychain\.verified\), from sequence 1/);

@@ -57,7 +57,7 @@ describe('normaliseBody', () => {
   test('keys inside nested objects and arrays of objects are matched case-insensitively, and unknown ones dropped', () => {
     assert.deepEqual(
       normaliseBody({ items: { 0: { unitid: 'KS1', WEIGHT: '2', done: 'TRUE', junk: 1 } }, owner: { firstname: 'Ann', x: 1 } }, schema),
-      { Items: [{ UnitID: 'KS1', Weight: '2', Done: true }], Owner: { FirstName: 'Ann' } },
+      { Items: [{ UnitID: 'KS1', Weight: 2, Done: true }], Owner: { FirstName: 'Ann' } },
     );
   });
 });

@@ -52,9 +52,11 @@ function compare(pattern: string[], given: string[]): { distance: number; sugges
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i]!;
     const g = given[i]!;
-    if (p.startsWith(':') || p === g) { suggestion.push(g); continue; }
+    if (p.startsWith(':')) { suggestion.push(g); continue; }
+    // Case never matters in a path (the matcher folds it), so a fixed word is suggested as registered.
+    if (p.toLowerCase() === g.toLowerCase()) { suggestion.push(p); continue; }
     if (distance > 0) return undefined;
-    const d = p.toLowerCase() === g.toLowerCase() ? 1 : editDistance(p.toLowerCase(), g.toLowerCase());
+    const d = editDistance(p.toLowerCase(), g.toLowerCase());
     if (d > Math.min(2, Math.floor(p.length / 3))) return undefined;
     distance = d;
     suggestion.push(p);

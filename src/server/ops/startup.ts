@@ -24,12 +24,16 @@ export async function ensurePortFree(host: string, port: number): Promise<void> 
 const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', '57P03', '53300']);
 
 function codeOf(err: unknown): string | undefined {
-  const e = err as { code?: string; errors?: { code?: string }[] };
+  const e = err as { code?: string; errors?: { code?: string }[]; cause?: unknown; name?: string };
+  // The database client reports an outage as DatabaseUnavailable, with the driver's error as its cause.
+  if (e.name === 'DatabaseUnavailable' && e.cause) return codeOf(e.cause) ?? 'ECONNREFUSED';
   return e.code ?? e.errors?.[0]?.code;
 }
 
 export function describeDbError(err: unknown): string {
-  const e = err as { message?: string; code?: string };
+  const e = err as { message?: string; code?: string; cause?: { message?: string }; name?: string };
+  // An outage reported by the database client: the driver's own words say more.
+  if (e.name === 'DatabaseUnavailable' && e.cause?.message) return e.cause.message;
   return e.message || codeOf(err) || String(err);
 }
 
