@@ -35,11 +35,11 @@ describe('the contract guard', () => {
 
   test("a route's errors are its own codes plus those its shape implies, in code-table order", () => {
     assert.deepEqual(routeErrors({ url: '/User/:id', schema: { body: Type.Object({}), errors: ['USER_ARCHIVED'] } }),
-      ['INVALID_FIELD', 'INVALID_BODY', 'USER_ARCHIVED', 'UNAUTHORISED', 'NOT_FOUND', 'RATE_LIMITED', 'INTERNAL']);
+      ['INVALID_FIELD', 'INVALID_BODY', 'USER_ARCHIVED', 'AUTH_THROTTLED', 'UNAUTHORISED', 'NOT_FOUND', 'RATE_LIMITED', 'INTERNAL', 'DATABASE_UNAVAILABLE']);
     assert.deepEqual(routeErrors({ url: '/X/Search/:page/:size', schema: {} }),
-      ['INVALID_BODY', 'INVALID_PAGE', 'UNAUTHORISED', 'RATE_LIMITED', 'INTERNAL']);
+      ['INVALID_BODY', 'INVALID_PAGE', 'AUTH_THROTTLED', 'UNAUTHORISED', 'RATE_LIMITED', 'INTERNAL', 'DATABASE_UNAVAILABLE']);
     assert.deepEqual(routeErrors({ url: '/Authentication', config: { public: true }, schema: { errors: ['UNAUTHORISED'] } }),
-      ['INVALID_BODY', 'UNAUTHORISED', 'RATE_LIMITED', 'INTERNAL']);
+      ['INVALID_BODY', 'AUTH_THROTTLED', 'UNAUTHORISED', 'RATE_LIMITED', 'INTERNAL', 'DATABASE_UNAVAILABLE']);
   });
 
   test('the error responses and x-error-codes are written into the route schema', async () => {
@@ -50,9 +50,9 @@ describe('the contract guard', () => {
     });
     await app.close();
     const [schema] = schemas;
-    assert.deepEqual(schema!['x-error-codes'], [-11, -100, -101, -401, -429, -500]);
+    assert.deepEqual(schema!['x-error-codes'], [-11, -100, -101, -112, -401, -429, -500, -503]);
     const responses = schema!.response as Record<string, { description: string }>;
-    assert.deepEqual(Object.keys(responses).sort(), ['400', '401', '429', '500']);
+    assert.deepEqual(Object.keys(responses).sort(), ['400', '401', '429', '500', '503']);
     assert.match(responses[400]!.description, /`-11` The organisation does not exist\.\n- `-100`/);
   });
 });

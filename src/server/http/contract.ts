@@ -30,7 +30,9 @@ type Schema = NonNullable<RouteOptions['schema']> & Record<string, unknown>;
 export function routeErrors(route: Pick<RouteOptions, 'config' | 'schema' | 'url'>): ErrorName[] {
   const schema = (route.schema ?? {}) as Schema;
   const wanted = new Set<ErrorName>(schema.errors ?? []);
-  wanted.add('INVALID_BODY').add('RATE_LIMITED').add('INTERNAL');
+  // Any call can meet a database outage (-503), and a client address over its failed-login
+  // limit is refused everywhere until the minute ends (-112).
+  wanted.add('INVALID_BODY').add('RATE_LIMITED').add('AUTH_THROTTLED').add('INTERNAL').add('DATABASE_UNAVAILABLE');
   if (!(route.config as { public?: boolean } | undefined)?.public) wanted.add('UNAUTHORISED');
   if (schema.body || schema.querystring) wanted.add('INVALID_FIELD');
   const params = [...route.url.matchAll(/:(\w+)/g)].map((m) => m[1]);

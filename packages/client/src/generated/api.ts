@@ -2190,6 +2190,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -2206,6 +2207,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2262,6 +2276,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -2278,6 +2293,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2351,6 +2379,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -2367,6 +2396,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2452,6 +2494,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -2468,6 +2511,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2543,6 +2599,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -2559,6 +2616,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2641,6 +2711,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -2657,6 +2728,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2730,6 +2814,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -2746,6 +2831,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2831,6 +2929,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -2847,6 +2946,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2922,6 +3034,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -2938,6 +3051,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3024,6 +3150,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3040,6 +3167,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3111,6 +3251,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3127,6 +3268,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3200,6 +3354,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3216,6 +3371,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3301,6 +3469,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3317,6 +3486,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3392,6 +3574,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3408,6 +3591,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3494,6 +3690,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3510,6 +3707,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3584,6 +3794,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3600,6 +3811,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3692,6 +3916,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3708,6 +3933,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3782,6 +4020,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3798,6 +4037,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3884,6 +4136,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3900,6 +4153,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3975,6 +4241,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -3991,6 +4258,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4084,6 +4364,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4100,6 +4381,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4175,6 +4469,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4191,6 +4486,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4264,6 +4572,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4280,6 +4589,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4353,6 +4675,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4369,6 +4692,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4450,6 +4786,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4466,6 +4803,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4539,6 +4889,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4555,6 +4906,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4640,6 +5004,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4656,6 +5021,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4731,6 +5109,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4747,6 +5126,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4829,6 +5221,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4845,6 +5238,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4927,6 +5333,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -4943,6 +5350,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5016,6 +5436,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5032,6 +5453,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5117,6 +5551,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5133,6 +5568,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5208,6 +5656,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5224,6 +5673,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5312,6 +5774,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5328,6 +5791,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5401,6 +5877,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5417,6 +5894,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5502,6 +5992,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5518,6 +6009,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5593,6 +6097,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5609,6 +6114,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5696,6 +6214,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5712,6 +6231,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5785,6 +6317,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5801,6 +6334,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5886,6 +6432,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5902,6 +6449,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5977,6 +6537,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -5993,6 +6554,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6078,6 +6652,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6094,6 +6669,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6176,6 +6764,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6192,6 +6781,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6265,6 +6867,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6281,6 +6884,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6366,6 +6982,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6382,6 +6999,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6464,6 +7094,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6480,6 +7111,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6575,6 +7219,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6591,6 +7236,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6686,6 +7344,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6702,6 +7361,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6785,6 +7457,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6801,6 +7474,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6885,6 +7571,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6901,6 +7588,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6974,6 +7674,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -6990,6 +7691,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7075,6 +7789,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7091,6 +7806,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7166,6 +7894,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7182,6 +7911,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7267,6 +8009,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7283,6 +8026,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7349,6 +8105,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7365,6 +8122,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7441,6 +8211,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7457,6 +8228,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7530,6 +8314,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7546,6 +8331,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7631,6 +8429,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7647,6 +8446,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7722,6 +8534,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7738,6 +8551,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7813,6 +8639,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7829,6 +8656,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7902,6 +8742,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -7918,6 +8759,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8003,6 +8857,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8019,6 +8874,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8094,6 +8962,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8110,6 +8979,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8200,6 +9082,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8216,6 +9099,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8292,6 +9188,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8308,6 +9205,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8381,6 +9291,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8397,6 +9308,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8482,6 +9406,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8498,6 +9423,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8573,6 +9511,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8589,6 +9528,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8671,6 +9623,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8687,6 +9640,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8762,6 +9728,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8778,6 +9745,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8853,6 +9833,7 @@ export interface operations {
             /**
              * @description Error. `code` is one of:
              *
+             *     - `-112` Too many failed authentications from this client address in this minute.
              *     - `-429` Too many calls for this customer in this minute.
              */
             429: {
@@ -8869,6 +9850,19 @@ export interface operations {
              *     - `-500` The server failed to complete the request.
              */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Error. `code` is one of:
+             *
+             *     - `-503` The database cannot be reached or did not answer in time; retry later.
+             */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
