@@ -1,18 +1,19 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { AuditEntities, type AuditEntity } from '../contract/audit.js';
 import type { OperationResult } from '../server/resources/admin/admin.operations.js';
 import { parseId, parseLimit, parseSince } from './args.js';
 import { operate } from './operate.js';
 import { examples, print, printJson, when } from './output.js';
 
 interface AuditOptions {
-  customer?: number; entity?: string; id?: number; action?: string; since?: Date; limit: number; json?: boolean;
+  customer?: number; entity?: AuditEntity; id?: number; action?: string; since?: Date; limit: number; json?: boolean;
 }
 
 export function registerAudit(program: Command): void {
   program.command('audit')
     .description('Show the audit trail (who changed what), newest first, one line per change')
     .option('--customer <customerId>', 'only this customer\'s records', parseId)
-    .option('--entity <entity>', 'only this kind of record: user, classroom, placement, keychain, organisation, learning_aim, unit_summary, assignment, review, visit, plan, timesheet_entry, provider, standard, unit, framework_template ...')
+    .addOption(new Option('--entity <entity>', 'only this kind of record').choices(AuditEntities))
     .option('--id <n>', 'only the record with this ID (use with --entity)', parseId)
     .option('--action <action>', 'only this action, e.g. create, update, delete')
     .option('--since <iso>', 'only changes at or after this time', parseSince)

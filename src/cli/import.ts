@@ -8,18 +8,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ApiError, type ApiClient } from '../../packages/client/src/index.js';
-import { CreateUserBody } from '../contract/users.js';
+import { CreateUserBody, RoleLabels, Roles } from '../contract/users.js';
 import { ninoProblem, ulnProblem } from '../server/domain/uk-data.js';
 import { CliError } from './args.js';
 import { csvLine, readCsv, type CsvRow } from './csv.js';
 import { examples, note, print } from './output.js';
 import { addRemoteOptions, changedFields, parseConcurrency, pool, progress, remoteClient, type RemoteOptions } from './remote.js';
 
-const ROLE_NAMES: Record<string, number> = {
-  learner: 1, 'trainee assessor': 4, traineeassessor: 4, assessor: 5, tutor: 5, 'assessor/tutor': 5,
-  iqa: 10, iv: 10, 'iv/iqa': 10, employer: 40, observer: 45,
-};
-const ROLE_LABEL: Record<number, string> = { 1: 'Learner', 4: 'Trainee Assessor', 5: 'Assessor', 10: 'IQA', 40: 'Employer', 45: 'Observer' };
+/** A Role column may hold the number or a name: each role's label, without spaces, or a common alias. */
+const ROLE_NAMES: Record<string, number> = Object.fromEntries([
+  ...Object.entries(RoleLabels).flatMap(([n, label]) => [[label.toLowerCase(), Number(n)], [label.toLowerCase().replace(/\s+/g, ''), Number(n)]]),
+  ['assessor', Roles.Assessor], ['tutor', Roles.Assessor], ['iv', Roles.IQA], ['iv/iqa', Roles.IQA],
+]);
+const ROLE_LABEL = RoleLabels as Record<number, string>;
 
 /** The API's own field names (case-insensitive in the header), from the contract's create body. */
 const API_FIELDS = Object.keys(CreateUserBody.properties);

@@ -2,7 +2,25 @@ import { Type, type Static } from 'typebox';
 import { Id, MAX_ID, IsoDate, LenientDate, Nullable, Text, TextLimits as L } from './common.js';
 
 export const Roles = { Learner: 1, TraineeAssessor: 4, Assessor: 5, IQA: 10, Employer: 40, Observer: 45 } as const;
+export type Role = (typeof Roles)[keyof typeof Roles];
 export const RoleValues: readonly number[] = Object.values(Roles);
+
+/**
+ * How each role is worded in messages, help and the OpenAPI document: the one place a new
+ * role's name is written (the `Record` makes a role without a label a compile error).
+ */
+export const RoleLabels: Record<Role, string> = {
+  1: 'Learner', 4: 'Trainee Assessor', 5: 'Assessor/Tutor', 10: 'IQA', 40: 'Employer', 45: 'Observer',
+};
+
+/** "an Assessor/Tutor", "a Learner"; undefined for a number that is no role. */
+export function roleWithArticle(role: number): string | undefined {
+  const label = (RoleLabels as Record<number, string>)[role];
+  return label === undefined ? undefined : `${/^[AEIOU]/.test(label) ? 'an' : 'a'} ${label}`;
+}
+
+/** `1 Learner, 4 Trainee Assessor, ...`, for field descriptions. */
+const ROLE_LIST = Object.entries(RoleLabels).map(([value, label]) => `${value} ${label}`).join(', ');
 
 /** Optional fields every role may carry. */
 const personFields = {
@@ -16,8 +34,10 @@ const personFields = {
   DOB: Type.Optional(LenientDate('Date of birth')),
 };
 
-/** Optional fields only learners carry (ignored for other roles). */
+/** Fields only learners carry; for other roles they are ignored like unknown keys. */
 const learnerFields = {
+  DefaultAssessorID: Type.Optional(Id('Learners: required; an Assessor/Tutor or Trainee Assessor')),
+  ClassroomID: Type.Optional(Id('Learners: required')),
   CompanyName: Type.Optional(Text(L.name)),
   ProviderID: Type.Optional(Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER, description: "One of the customer's training providers (checked when set or changed)" })),
   DefaultEmployerID: Type.Optional(Id('An Employer (role 40) of the same organisation')),
@@ -48,9 +68,7 @@ export const CreateUserBody = Type.Object({
   FirstName: Text(L.name, { minLength: 1 }),
   LastName: Text(L.name, { minLength: 1 }),
   Email: Text(L.email, { minLength: 1 }),
-  Role: Type.Integer({ minimum: -MAX_ID, maximum: MAX_ID, description: '1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer, 45 Observer' }),
-  DefaultAssessorID: Type.Optional(Id('Learners: required; an Assessor/Tutor or Trainee Assessor')),
-  ClassroomID: Type.Optional(Id('Learners: required')),
+  Role: Type.Integer({ minimum: -MAX_ID, maximum: MAX_ID, description: ROLE_LIST }),
   PlacementID: Type.Optional(Id('Learners, Employers and Observers: required')),
   ...personFields,
   ...learnerFields,
@@ -64,6 +82,9 @@ export const CreateUserBody = Type.Object({
   }],
 });
 export type CreateUserBody = Static<typeof CreateUserBody>;
+
+/** The create and update fields only a learner carries, as the schema above declares them. */
+export const LearnerOnlyFields = Object.keys(learnerFields) as (keyof typeof learnerFields)[];
 
 /** Partial update: only the fields present change. Role and organisation never change. */
 export const UpdateUserBody = Type.Partial(Type.Omit(CreateUserBody, ['OrganisationID', 'Role']), {

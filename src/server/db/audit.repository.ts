@@ -1,4 +1,5 @@
 import type { Queryable } from './client.js';
+import type { AuditEntity } from '../../contract/audit.js';
 import { queueEvent } from '../resources/events/events.repository.js';
 
 export type Changes = Record<string, { old: unknown; new: unknown }>;
@@ -10,7 +11,7 @@ export type Changes = Record<string, { old: unknown; new: unknown }>;
  * else the OrganisationID among the changes, else none (customer-wide records: keychains).
  */
 export async function insertAudit(
-  db: Queryable, customerId: number, actor: string, entity: string, entityId: number, action: string, changes: Changes,
+  db: Queryable, customerId: number, actor: string, entity: AuditEntity, entityId: number, action: string, changes: Changes,
   organisationId?: number | null,
 ): Promise<void> {
   await db.query(
@@ -25,7 +26,7 @@ export async function insertAudit(
 
 export interface AuditFilter {
   customerId?: number | undefined;
-  entity?: string | undefined;
+  entity?: AuditEntity | undefined;
   entityId?: number | undefined;
   action?: string | undefined;
   since?: Date | undefined;

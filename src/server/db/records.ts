@@ -3,13 +3,14 @@
  * onto columns, with the audit record written by the same statement sequence (so inside
  * the caller's transaction). Identifiers come from the specs below, never from input.
  */
+import type { AuditEntity } from '../../contract/audit.js';
 import type { Queryable } from './client.js';
 import { insertAudit, type Changes } from './audit.repository.js';
 
 export interface RecordSpec {
   table: string;
   /** Name used in the audit trail. */
-  entity: string;
+  entity: AuditEntity;
   /** API field -> column, for every field the API reads back (ID first). */
   fields: Record<string, string>;
   /** Fields that are read back but never written through the generic writer. */

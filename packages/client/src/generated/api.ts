@@ -1351,12 +1351,8 @@ export interface components {
             FirstName: string;
             LastName: string;
             Email: string;
-            /** @description 1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IV/IQA, 40 Employer, 45 Observer */
+            /** @description 1 Learner, 4 Trainee Assessor, 5 Assessor/Tutor, 10 IQA, 40 Employer, 45 Observer */
             Role: number;
-            /** @description Learners: required; an Assessor/Tutor or Trainee Assessor */
-            DefaultAssessorID?: number;
-            /** @description Learners: required */
-            ClassroomID?: number;
             /** @description Learners, Employers and Observers: required */
             PlacementID?: number;
             MISID?: string;
@@ -1375,6 +1371,10 @@ export interface components {
              * @description Date of birth
              */
             DOB?: string;
+            /** @description Learners: required; an Assessor/Tutor or Trainee Assessor */
+            DefaultAssessorID?: number;
+            /** @description Learners: required */
+            ClassroomID?: number;
             CompanyName?: string;
             /** @description One of the customer's training providers (checked when set or changed) */
             ProviderID?: number;
@@ -1937,10 +1937,6 @@ export interface components {
             FirstName?: string;
             LastName?: string;
             Email?: string;
-            /** @description Learners: required; an Assessor/Tutor or Trainee Assessor */
-            DefaultAssessorID?: number;
-            /** @description Learners: required */
-            ClassroomID?: number;
             /** @description Learners, Employers and Observers: required */
             PlacementID?: number;
             MISID?: string;
@@ -1959,6 +1955,10 @@ export interface components {
              * @description Date of birth
              */
             DOB?: string;
+            /** @description Learners: required; an Assessor/Tutor or Trainee Assessor */
+            DefaultAssessorID?: number;
+            /** @description Learners: required */
+            ClassroomID?: number;
             CompanyName?: string;
             /** @description One of the customer's training providers (checked when set or changed) */
             ProviderID?: number;

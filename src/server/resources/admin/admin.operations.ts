@@ -10,6 +10,7 @@ import { AppError, issue } from '../../domain/app-error.js';
 import { ajvLikeIssues } from './admin.input.js';
 import type { Services } from '../registry.js';
 import { CreateWebhookBody } from '../../../contract/webhooks.js';
+import { AuditEntity } from '../../../contract/audit.js';
 import { catalogueOperations } from '../catalogue/catalogue.operations.js';
 
 export interface Operation<I extends TSchema = TSchema, R = unknown> {
@@ -62,7 +63,7 @@ export const operations = {
     Type.Object({ ids: Type.Optional(Type.Array(Id, { maxItems: 10_000 })) }), (s, i) => s.mail.requeue(i.ids)),
   'audit.list': op('The audit trail, newest first',
     Type.Object({
-      customerId: Type.Optional(Id), entity: Type.Optional(Type.String({ maxLength: 100 })), entityId: Type.Optional(Id),
+      customerId: Type.Optional(Id), entity: Type.Optional(AuditEntity), entityId: Type.Optional(Id),
       action: Type.Optional(Type.String({ maxLength: 100 })), since: Type.Optional(Type.String({ format: 'date-time' })), limit: Type.Optional(Limit),
     }),
     (s, i) => s.audit.list({

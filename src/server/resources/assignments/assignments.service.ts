@@ -7,13 +7,12 @@ import { standardExists } from '../standards/standards.repository.js';
 import { findUnit } from '../units/units.repository.js';
 import { pathBoolean } from '../framework-templates/framework-templates.service.js';
 import type { AssignBody, Assignment } from '../../../contract/assignments.js';
-import { Roles } from '../../../contract/users.js';
+import { Roles, roleWithArticle } from '../../../contract/users.js';
 import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
 import { actorLabel, type Actor } from '../authentication/auth.service.js';
 
 const SLOT_ROLES: number[] = [Roles.TraineeAssessor, Roles.Assessor, Roles.IQA];
 const ADDITIONAL_ROLES: number[] = [...SLOT_ROLES, Roles.Employer, Roles.Observer];
-const ROLE_NAMES: Record<number, string> = { 1: 'a Learner', 4: 'a Trainee Assessor', 5: 'an Assessor/Tutor', 10: 'an IQA', 40: 'an Employer', 45: 'an Observer' };
 
 export class AssignmentsService {
   constructor(private readonly db: Database) {}
@@ -46,12 +45,12 @@ export class AssignmentsService {
       const [staff, learner] = swapped ? [other, pathUser] : [pathUser, other];
       const staffField = swapped ? 'LearnerID' : 'id';
       if (learner.role !== Roles.Learner) {
-        issues.push(issue('LearnerID', `${learner.id} is ${ROLE_NAMES[learner.role] ?? 'not a learner'}, not a learner`, 'LEARNER_INVALID'));
+        issues.push(issue('LearnerID', `${learner.id} is ${roleWithArticle(learner.role) ?? 'not a learner'}, not a learner`, 'LEARNER_INVALID'));
       }
       const level = body.Level;
       const allowed = level === 1 ? ADDITIONAL_ROLES : SLOT_ROLES;
       if ([1, 2, 3].includes(level) && !allowed.includes(staff.role)) {
-        issues.push(issue(staffField, `user ${staff.id} is ${ROLE_NAMES[staff.role] ?? 'of another role'}; level ${level} takes ${level === 1 ? 'assessors, IQAs, employers and observers' : 'assessors and IQAs'}`, 'ASSIGN_ROLE_INVALID'));
+        issues.push(issue(staffField, `user ${staff.id} is ${roleWithArticle(staff.role) ?? 'of another role'}; level ${level} takes ${level === 1 ? 'assessors, IQAs, employers and observers' : 'assessors and IQAs'}`, 'ASSIGN_ROLE_INVALID'));
       }
       if (!unassign && staff.archived) issues.push(issue(staffField, `user ${staff.id} is archived`, 'STAFF_ARCHIVED'));
       if (staff.organisation_id !== learner.organisation_id) {
@@ -131,7 +130,7 @@ export class AssignmentsService {
       const user = (await aims.findPeople(tx, actor.customerId, [userId])).get(userId);
       if (!user) throw AppError.notFound();
       const issues: FieldIssue[] = [];
-      if (user.role !== Roles.Employer) issues.push(issue('userId', `user ${userId} is ${ROLE_NAMES[user.role] ?? 'not an employer'}, not an Employer`, 'NOT_AN_EMPLOYER'));
+      if (user.role !== Roles.Employer) issues.push(issue('userId', `user ${userId} is ${roleWithArticle(user.role) ?? 'not an employer'}, not an Employer`, 'NOT_AN_EMPLOYER'));
       else if (user.archived) issues.push(issue('userId', `user ${userId} is archived`, 'STAFF_ARCHIVED'));
       if (!(await repo.placementInOrganisation(tx, actor.customerId, user.organisation_id, placementId))) {
         issues.push(issue('placementId', `${placementId} is not a placement of the employer's organisation`, 'PLACEMENT_NOT_FOUND'));

@@ -1,3 +1,5 @@
+import type { AuditEntity } from '../../../contract/audit.js';
+
 /**
  * How an audited change is named as an event: `<record type>.<what happened>`. Every entity
  * the audit trail knows gets events without being listed here; the tables below only rename.
@@ -9,13 +11,13 @@ const PAST_TENSE: Record<string, string> = {
 };
 
 /** Record types as events spell them, where the audit trail's entity name differs. */
-export const RECORD_TYPE_NAMES: Record<string, string> = {};
+export const RECORD_TYPE_NAMES: Partial<Record<AuditEntity, string>> = {};
 
 /** Whole names for one `entity:action`, where the rule above does not read well. */
 export const EVENT_TYPE_OVERRIDES: Record<string, string> = {};
 
 export function recordType(entity: string): string {
-  return RECORD_TYPE_NAMES[entity] ?? entity;
+  return RECORD_TYPE_NAMES[entity as AuditEntity] ?? entity;
 }
 
 export function eventType(entity: string, action: string): string {

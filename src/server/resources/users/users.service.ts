@@ -8,7 +8,7 @@ import { insertVerification, upsertKeychain } from '../keychain/keychain.reposit
 import { VERIFY_PATH } from '../keychain/keychain.service.js';
 import { enqueueMail } from '../../mail/outbox.repository.js';
 import { keychainVerificationMail } from '../../mail/templates.js';
-import { Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
+import { LearnerOnlyFields, Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
 import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
 import { actorLabel, type Actor } from '../authentication/auth.service.js';
 import { checkProviderReference } from '../providers/providers.service.js';
@@ -17,12 +17,6 @@ import type { Paging, Searcher } from '../../domain/search.service.js';
 import { hashPassword, newPassword, newToken, tokenHash } from '../../domain/secrets.js';
 import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from '../../domain/uk-data.js';
 
-/** Fields only a learner carries; for other roles they are ignored like unknown keys. */
-const LEARNER_ONLY = [
-  'DefaultAssessorID', 'ClassroomID', 'CompanyName', 'ProviderID', 'DefaultEmployerID', 'ULN', 'NINO', 'EpisodeName',
-  'CentreRegister', 'StartOn', 'PlannedEndDate', 'L12', 'L13', 'L14', 'L15', 'L16', 'PrimaryLLDDCode',
-  'SecondaryLLDDCodes', 'SupportFunding', 'LearnerStatusID', 'ContractedHours',
-] as const;
 const PLACED_ROLES: number[] = [Roles.Learner, Roles.Employer, Roles.Observer];
 const ASSESSOR_ROLES: number[] = [Roles.Assessor, Roles.TraineeAssessor];
 /**
@@ -164,7 +158,7 @@ export class UsersService {
 /** The body's fields that this role carries. */
 function forRole(role: unknown, body: Values): Values {
   const values: Values = { ...body };
-  if (role !== Roles.Learner) for (const f of LEARNER_ONLY) delete values[f];
+  if (role !== Roles.Learner) for (const f of LearnerOnlyFields) delete values[f];
   if (!PLACED_ROLES.includes(role as number)) delete values.PlacementID;
   return values;
 }
