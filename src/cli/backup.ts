@@ -86,9 +86,9 @@ export function registerBackup(program: Command): void {
         const pglite = new PGlite(staging, { loadDataDir: new Blob([readFileSync(file)]) });
         try {
           await pglite.waitReady;
-          const { appliedMigrations } = await import('../server/ops/ops.repository.js');
-          const migrations = await appliedMigrations({ query: async (sql, params) => (await pglite.query(sql, params ?? [])).rows as never });
-          note(`backup holds a learnfile database with ${migrations.length} migrations applied`);
+          const { appliedMigrationCount } = await import('../server/ops/ops.service.js');
+          const migrations = await appliedMigrationCount({ query: async (sql, params) => (await pglite.query(sql, params ?? [])).rows as never });
+          note(`backup holds a learnfile database with ${migrations} migrations applied`);
         } finally {
           await pglite.close();
         }

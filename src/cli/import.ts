@@ -345,7 +345,7 @@ export function planLines(outcomes: Outcome[]): string[] {
       case 'create': return `create     ${where}: ${o.label}`;
       case 'update': return `update     ${where} (user ${o.id}): ${o.fields.join(', ')}`;
       case 'unchanged': return `unchanged  ${where} (user ${o.id})`;
-      case 'invalid': return `invalid    ${where}: ${o.code === undefined ? '' : `[${o.code}] `}${o.reason}`;
+      default: return `invalid    ${where}: ${o.code === undefined ? '' : `[${o.code}] `}${o.reason}`;
     }
   });
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Id, IsoDate, Nullable } from './common.js';
+import { IsoDate, Nullable } from './common.js';
 
 const Ukprn = Type.String({ pattern: '^1[0-9]{7}$', description: 'UK Provider Reference Number: 8 digits starting with 1 (extension)' });
 

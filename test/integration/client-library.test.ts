@@ -4,7 +4,7 @@
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, ApiError, createClient, Roles } from '../../packages/client/src/index.js';
+import { type ApiClient, ApiError, createClient, Roles } from '../../packages/client/src/index.js';
 import { boundPort } from '../../src/server/config.js';
 import { engine, harness, newCustomer, newOrganisation, testConfig, type Harness } from '../helpers.js';
 

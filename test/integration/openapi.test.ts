@@ -23,7 +23,7 @@ const codeStatus = new Map<number, number>(Object.values(ErrorCodes).map((e) => 
 
 /** Every place below `node` that holds an object schema written out instead of referenced. */
 function anonymousObjects(node: unknown, path: string, found: string[] = []): string[] {
-  if (Array.isArray(node)) node.forEach((n, i) => anonymousObjects(n, `${path}/${i}`, found));
+  if (Array.isArray(node)) node.forEach((n, i) => { anonymousObjects(n, `${path}/${i}`, found); });
   else if (typeof node === 'object' && node !== null) {
     const o = node as Json;
     if (o.type === 'object' || 'properties' in o) found.push(path);

@@ -50,7 +50,7 @@ class Receiver {
       req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
       req.on('end', async () => {
         this.arrivals++;
-        this.arrivalWaiters.splice(0).forEach((w) => w());
+        for (const w of this.arrivalWaiters.splice(0)) w();
         const hold = this.holdFirst;
         this.holdFirst = undefined;
         if (hold) await hold;

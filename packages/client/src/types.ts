@@ -45,6 +45,7 @@ export type GetResult<P extends string> = P extends ApiPath ? OkOf<Op<P, 'get'>>
 export type PostBody<P extends string> = P extends ApiPath ? BodyOf<Op<P, 'post'>> : Record<string, unknown>;
 
 /** The `{name}` placeholders of a path template, as an object to fill them from. */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is the identity of the intersection, a path with no placeholders
 export type PathParams<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? { [K in N]: string | number } & PathParams<Rest> : {};
 
 export type User = NonNullable<GetResult<'/User/{id}'>>;

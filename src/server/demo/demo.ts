@@ -20,11 +20,11 @@ export const DEMO_TOKEN = 'learnfile-demo-customer-token';
 export const DEMO_CUSTOMER = 'Demo Training Ltd';
 
 export async function isEmpty(db: Queryable): Promise<boolean> {
-  return (await db.query('SELECT 1 FROM customers LIMIT 1')).length === 0;
+  return !(await customers.anyCustomer(db));
 }
 
 export async function demoTokenLive(db: Queryable): Promise<boolean> {
-  return (await db.query('SELECT 1 FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash(DEMO_TOKEN)])).length > 0;
+  return customers.liveTokenWithHash(db, tokenHash(DEMO_TOKEN));
 }
 
 export interface DemoResult { customerId: number; organisations: DemoOrganisation[] }

@@ -66,7 +66,8 @@ function errorResponses(names: ErrorName[]): Record<string, unknown> {
 export function contractGuard(): (route: RouteOptions) => void {
   const seen = new Map<string, string>();
   return (route) => {
-    const schema = (route.schema ??= {}) as Schema;
+    route.schema ??= {};
+    const schema = route.schema as Schema;
     if (route.method === 'HEAD' || schema.hide) return;
     const where = `${String(route.method)} ${route.url}`;
     const id = schema.operationId;
@@ -105,8 +106,10 @@ const COMPONENT_NAME = /^[A-Z][A-Za-z0-9]*$/;
  * changes. Two different shapes with one title are a mistake and stop the document.
  */
 export function nameSchemas(document: Json): Json {
-  const components = ((document.components ??= {}) as Json);
-  const schemas = ((components.schemas ??= {}) as Record<string, Json>);
+  document.components ??= {};
+  const components = document.components as Json;
+  components.schemas ??= {};
+  const schemas = components.schemas as Record<string, Json>;
   const seen = new Map<string, string>();
   for (const [name, schema] of Object.entries(schemas)) seen.set(name, JSON.stringify(schema));
 

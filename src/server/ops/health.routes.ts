@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/client.js';
-import { migrationFiles } from '../db/migrate.js';
-import { appliedMigrations, ping } from './ops.repository.js';
+import { pendingMigrations, ping } from './ops.service.js';
 
 /**
  * Probes for process managers and load balancers, outside the compatible API: no session,
@@ -10,7 +9,6 @@ import { appliedMigrations, ping } from './ops.repository.js';
  * 503 as soon as a stop begins, so a load balancer drains it first.
  */
 export function healthRoutes(app: FastifyInstance, db: Database): void {
-  const expected = migrationFiles();
   let migrated = false;
   let stopping = false;
   app.addHook('preClose', async () => { stopping = true; });
@@ -23,8 +21,7 @@ export function healthRoutes(app: FastifyInstance, db: Database): void {
     if (stopping) return reply.code(503).send({ status: 'stopping' });
     try {
       if (!migrated) {
-        const applied = new Set(await appliedMigrations(db));
-        const missing = expected.filter((f) => !applied.has(f));
+        const missing = await pendingMigrations(db);
         if (missing.length > 0) return reply.code(503).send({ status: 'migrations pending', pending: missing });
         migrated = true;
       } else {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database, Queryable } from '../db/client.js';
-import { outboxDepth } from './ops.repository.js';
+import { outboxDepth } from './ops.service.js';
 import { sameHash, tokenHash } from '../domain/secrets.js';
 
 /**

@@ -49,3 +49,13 @@ export async function demoCustomers(db: Queryable, name: string, tokenHash: Buff
 export async function deleteCustomers(db: Queryable, ids: number[]): Promise<void> {
   await db.query('DELETE FROM customers WHERE id = ANY($1::int[])', [ids]);
 }
+
+/** Whether the database holds any customer at all (a fresh install does not). */
+export async function anyCustomer(db: Queryable): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM customers LIMIT 1')).length > 0;
+}
+
+/** Whether an unrevoked API token has this hash. */
+export async function liveTokenWithHash(db: Queryable, hash: Buffer): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [hash])).length > 0;
+}

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { FastifyReply } from 'fastify';
-import { IdParams, authErrors, ErrorBody, LearnerIdParams } from '../../../contract/common.js';
+import { authErrors, ErrorBody, LearnerIdParams } from '../../../contract/common.js';
 import { UnitSummary, UnitSummarySearchFilter } from '../../../contract/unit-summaries.js';
 import { searchRoutes, sendList } from '../../http/replies.js';
 import type { ApiApp } from '../../http/types.js';

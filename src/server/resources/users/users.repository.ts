@@ -1,5 +1,4 @@
 import type { Queryable } from '../../db/client.js';
-import { insertAudit } from '../../db/audit.repository.js';
 import type { RecordSpec } from '../../db/records.js';
 import { Filters, type Listing } from '../../db/search.js';
 
