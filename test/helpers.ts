@@ -2,14 +2,24 @@
  * Test harness: every test file gets its own fresh database (an in-memory PGlite, or a new
  * database on the PostgreSQL server named by DATABASE_URL), and every test starts from
  * empty tables. Tests talk to the app only over HTTP (Fastify's inject).
+ *
+ * Fresh databases are copies of one migrated template per set of migrations: a dump file in
+ * the temporary directory for PGlite (starting PGlite from a dump skips its initdb, about
+ * half its start-up), a template database on the PostgreSQL server. Either is rebuilt when a
+ * migration changes, since its name carries a digest of the migration files.
  */
+import { after } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../src/cli/program.js';
 import { buildApp, type AppDeps } from '../src/server/app.js';
 import { loadConfig, type Config } from '../src/server/config.js';
 import { openDatabase, type Database } from '../src/server/db/client.js';
-import { migrate } from '../src/server/db/migrate.js';
+import { MIGRATIONS_DIR, migrate, migrationFiles } from '../src/server/db/migrate.js';
 import * as orgs from '../src/server/resources/organisations/organisations.repository.js';
 import * as customers from '../src/server/resources/customers/customers.repository.js';
 import { newToken, tokenHash } from '../src/server/domain/secrets.js';
@@ -18,14 +28,82 @@ export const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
 export interface TestDb { db: Database; drop(): Promise<void> }
 
-/** A new, empty PostgreSQL database on the DATABASE_URL server, for tests that start the real server. */
-export async function freshDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A digest of the migrations (names and contents) and the PGlite version: names the templates. */
+function schemaDigest(): string {
+  const hash = createHash('sha256');
+  for (const file of migrationFiles()) hash.update(file).update(readFileSync(join(MIGRATIONS_DIR, file)));
+  hash.update(JSON.parse(readFileSync(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')).version);
+  return hash.digest('hex').slice(0, 16);
+}
+
+let pgliteTemplate: Promise<Blob> | undefined;
+
+/** The migrated PGlite dump, made once per schema and kept in the temporary directory. */
+function migratedPgliteDump(): Promise<Blob> {
+  pgliteTemplate ??= (async () => {
+    const file = join(tmpdir(), `learnfile-test-template-${schemaDigest()}.tar.gz`);
+    if (!existsSync(file)) {
+      const db = await openDatabase({ dataDir: 'memory://' });
+      try {
+        await migrate(db);
+        const dump = await db.backup!();
+        // Written aside and renamed: a test process starting alongside never reads half a file.
+        const partial = `${file}.${process.pid}.partial`;
+        writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+        renameSync(partial, file);
+      } finally {
+        await db.close();
+      }
+    }
+    return new Blob([readFileSync(file)]);
+  })();
+  return pgliteTemplate;
+}
+
+async function onServer<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try { return await fn(c); } finally { await c.end(); }
+}
+
+/**
+ * The migrated template database on the DATABASE_URL server, built once per schema (under an
+ * advisory lock, so test processes starting together build it once) and copied per test file.
+ */
+let pgTemplate: Promise<string> | undefined;
+function migratedPgTemplate(base: string): Promise<string> {
+  pgTemplate ??= onServer(base, async (admin) => {
+    const name = `learnfile_template_${schemaDigest()}`;
+    await admin.query(`SELECT pg_advisory_lock(hashtext('learnfile test template'))`);
+    try {
+      const [found] = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rows;
+      if (!found) {
+        const building = `${name}_building`;
+        await admin.query(`DROP DATABASE IF EXISTS ${building}`);
+        await admin.query(`CREATE DATABASE ${building}`);
+        const url = new URL(base);
+        url.pathname = `/${building}`;
+        const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', poolSize: 1 });
+        try { await migrate(db); } finally { await db.close(); }
+        await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+      }
+      return name;
+    } finally {
+      await admin.query(`SELECT pg_advisory_unlock(hashtext('learnfile test template'))`);
+    }
+  });
+  return pgTemplate;
+}
+
+/**
+ * A new PostgreSQL database on the DATABASE_URL server, for tests that start the real server:
+ * empty, or a copy of the migrated template when `migrated` is asked for.
+ */
+export async function freshDatabaseUrl(opts: { migrated?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL!;
   const name = `learnfile_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  const template = opts.migrated ? await migratedPgTemplate(base) : undefined;
+  await onServer(base, (admin) => admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`));
   const url = new URL(base);
   url.pathname = `/${name}`;
   return {
@@ -42,15 +120,37 @@ export async function freshDatabaseUrl(): Promise<{ url: string; drop(): Promise
 /** A brand-new, migrated database for one test file. */
 export async function createTestDb(): Promise<TestDb> {
   const base = process.env.DATABASE_URL;
-  if (!base) {
-    const db = await openDatabase({ dataDir: 'memory://' });
-    await migrate(db);
-    return { db, drop: () => db.close() };
-  }
-  const fresh = await freshDatabaseUrl();
+  if (!base) return pooledPglite();
+  const fresh = await freshDatabaseUrl({ migrated: true });
   const db = await openDatabase({ databaseUrl: fresh.url, dataDir: '', poolSize: 40 });
   await migrate(db);
   return { db, async drop() { await db.close(); await fresh.drop(); } };
+}
+
+/**
+ * In-memory PGlite databases this process has finished with, emptied for the next test file:
+ * the suite runs many files in one process (test/shards), and opening PGlite costs seconds.
+ */
+const idlePglite: Database[] = [];
+// After every test of this process (a root-level hook): a PGlite started from a dump holds a
+// timer that would otherwise keep the process alive.
+after(async () => { await Promise.all(idlePglite.splice(0).map((db) => db.close())); });
+
+async function pooledPglite(): Promise<TestDb> {
+  const db = idlePglite.pop() ?? await openDatabase({ dataDir: 'memory://', loadDataDir: await migratedPgliteDump() });
+  await migrate(db);
+  await resetDb(db);
+  let closed = false;
+  // A test that closes its database (an outage, say) ends it; one still open goes back to the pool.
+  const handle: Database = { ...db, close: async () => { closed = true; await db.close(); } };
+  return {
+    db: handle,
+    async drop() {
+      if (closed) return;
+      closed = true;
+      idlePglite.push(db);
+    },
+  };
 }
 
 /** Empties every table, so each test starts from nothing. */
@@ -233,4 +333,31 @@ export async function centreWithPeople(h: Harness, opts: { name?: string } = {})
   const learnerFields = { DefaultAssessorID: assessor, ClassroomID: t.classroomId, PlacementID: t.placementId };
   const learner = await person(1, 'Lena', learnerFields);
   return { ...t, assessor, trainee, iqa, employer, observer, learner, person, learnerFields };
+}
+
+// ---- the CLI, in-process ----
+
+export interface CliRun { code: number; stdout: string; stderr: string }
+
+/** The environment an operator's shell would give, with no database settings inherited from the test's own. */
+export function operatorEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, LEARNFILE_DEBUG: '', ...extra };
+  delete env.DATABASE_URL;
+  delete env.DATA_DIR;
+  return env;
+}
+
+/**
+ * Runs `learnfile <args>` in this process as the command line would, capturing its output and
+ * exit code. With `database`, commands work on that open database (the test's own) instead of
+ * opening one from flags; a few subprocess smoke tests cover the real entry point.
+ */
+export async function runLearnfile(args: string[], opts: { database?: Database; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    env: opts.env ?? operatorEnv(), out: (t) => { stdout += t; }, err: (t) => { stderr += t; },
+    ...(opts.database ? { database: opts.database } : {}),
+  });
+  return { code, stdout, stderr };
 }

@@ -6,7 +6,7 @@ import type { MigrationResult } from '../server/db/migrate.js';
 import { DataDirBusy, lockHolder } from '../server/db/lock.js';
 import { holdsDatabase, secureDataDir } from '../server/ops/data-dir.js';
 import { CliError } from './args.js';
-import { cliEnv } from './output.js';
+import { cliEnv, givenDatabase } from './output.js';
 
 /*
  * The configuration schema and the database drivers are loaded on first use, not at start:
@@ -55,9 +55,12 @@ export interface OpenHow {
 
 /** Opens the configured database, brings its schema up to date, runs fn, and always closes it. */
 export async function withDatabase<T>(cmd: Command, fn: (db: Database, migrations: MigrationResult) => Promise<T>, how: OpenHow = {}): Promise<T> {
-  const db = await open(await cliConfig(cmd), how);
+  const config = await cliConfig(cmd);
+  const { migrate } = await import('../server/db/migrate.js');
+  const given = givenDatabase();
+  if (given) return fn(given, await migrate(given));
+  const db = await open(config, how);
   try {
-    const { migrate } = await import('../server/db/migrate.js');
     return await fn(db, await migrate(db));
   } finally {
     await db.close();

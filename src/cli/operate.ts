@@ -6,7 +6,7 @@ import type { Services } from '../server/resources/registry.js';
 import { lockHolder } from '../server/db/lock.js';
 import { CliError } from './args.js';
 import { cliConfig, withDatabase } from './db.js';
-import { note } from './output.js';
+import { givenDatabase, note } from './output.js';
 
 /**
  * Runs one operator operation. While a server holds the embedded database only it may open
@@ -15,7 +15,7 @@ import { note } from './output.js';
  */
 export async function operate<N extends OperationName>(cmd: Command, name: N, input: OperationInput<N>): Promise<OperationResult<N>> {
   const config = await cliConfig(cmd);
-  if (!config.DATABASE_URL) {
+  if (!config.DATABASE_URL && !givenDatabase()) {
     const holder = lockHolder(resolve(config.DATA_DIR));
     if (holder) {
       if (!holder.url || !holder.operatorKey) {

@@ -1,4 +1,5 @@
 /** Human output is aligned text on stdout; notes meant for the person, not a script, go to stderr. */
+import type { Database } from '../server/db/client.js';
 
 
 /** Where a run's output and environment come from: the process, or a test running the CLI in-process. */
@@ -6,6 +7,11 @@ export interface CliContext {
   env: Record<string, string | undefined>;
   out(text: string): void;
   err(text: string): void;
+  /**
+   * An open database to work on instead of opening the configured one (and left open): the
+   * tests run most commands in-process on the database their harness already holds.
+   */
+  database?: Database;
 }
 
 const processContext: CliContext = {
@@ -27,6 +33,7 @@ export async function withContext<T>(ctx: CliContext, fn: () => Promise<T>): Pro
 }
 
 export const cliEnv = (): Record<string, string | undefined> => context.env;
+export const givenDatabase = (): Database | undefined => context.database;
 export const writeOut = (text: string): void => context.out(text);
 export const writeErr = (text: string): void => context.err(text);
 export const print = (line = ''): void => { context.out(`${line}\n`); };

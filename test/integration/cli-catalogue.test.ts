@@ -7,18 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/program.js';
-import { Client, engine, freshDatabaseUrl, harness, newCustomer, newOrganisation, testConfig } from '../helpers.js';
-
-async function learnfile(flags: string[], ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const env: NodeJS.ProcessEnv = { ...process.env, LEARNFILE_DEBUG: '' };
-  delete env.DATABASE_URL;
-  delete env.DATA_DIR;
-  const code = await runCli([...flags, ...args], { env, out: (t) => { stdout += t; }, err: (t) => { stderr += t; } });
-  return { code, stdout, stderr };
-}
+import { Client, createTestDb, engine, harness, newCustomer, newOrganisation, runLearnfile, testConfig, type TestDb } from '../helpers.js';
 
 const CSV = `standard_reference,standard_title,standard_version,standard_level,otj_hours,unit_id,unit_title,ndaq_code,display
 ST0070,Business Administrator,1.0,3,372,KS_COMM1,Communication,603/1,1
@@ -28,47 +17,40 @@ ST0072,Customer Service Practitioner,1.1,2,278,CS_K1,"Knowing your customers, an
 
 describe(`operator catalogue commands (${engine})`, () => {
   let dir: string;
-  let flags: string[];
-  let dropDb: (() => Promise<void>) | undefined;
+  let t: TestDb;
+  const learnfile = (...args: string[]) => runLearnfile(args, { database: t.db });
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'learnfile-catalogue-'));
-    if (process.env.DATABASE_URL) {
-      const fresh = await freshDatabaseUrl();
-      flags = ['--database-url', fresh.url];
-      dropDb = fresh.drop;
-    } else {
-      flags = ['--data-dir', join(dir, 'data')];
-    }
+    t = await createTestDb();
   });
-  after(async () => { await dropDb?.(); await rm(dir, { recursive: true, force: true }); });
+  after(async () => { await t.drop(); await rm(dir, { recursive: true, force: true }); });
 
   test('standard, unit, template, learning-aim-status and catalogue load work from the command line', async () => {
-    assert.equal((await learnfile(flags, 'migrate')).code, 0, 'only migrate creates an embedded database');
-    assert.equal((await learnfile(flags, 'customer', 'create', 'Cat Co')).code, 0);
-    assert.equal((await learnfile(flags, 'organisation', 'create', '1', 'Centre')).code, 0);
+    assert.equal((await learnfile('customer', 'create', 'Cat Co')).code, 0);
+    assert.equal((await learnfile('organisation', 'create', '1', 'Centre')).code, 0);
     const csv = join(dir, 'cat.csv');
     await writeFile(csv, CSV);
-    const load = await learnfile(flags, 'catalogue', 'load', '1', csv, '--offer', '1');
+    const load = await learnfile('catalogue', 'load', '1', csv, '--offer', '1');
     assert.equal(load.code, 0, load.stderr);
     assert.match(load.stdout, /standards 2 new, 0 already there; units 3 new/);
-    assert.match((await learnfile(flags, 'catalogue', 'load', '1', csv)).stdout, /standards 0 new, 2 already there; units 0 new, 3 already there/);
-    const created = await learnfile(flags, 'standard', 'create', '1', 'Software Developer', '--reference', 'ST0119', '--standard-version', '1.1', '--level', '4', '--otj-hours', '400', '--offer', '1');
+    assert.match((await learnfile('catalogue', 'load', '1', csv)).stdout, /standards 0 new, 2 already there; units 0 new, 3 already there/);
+    const created = await learnfile('standard', 'create', '1', 'Software Developer', '--reference', 'ST0119', '--standard-version', '1.1', '--level', '4', '--otj-hours', '400', '--offer', '1');
     assert.match(created.stdout, /Standard 3 created: Software Developer \(ST0119\)/);
-    assert.equal((await learnfile(flags, 'unit', 'create', '1', 'SD/K 1', 'Lifecycle', '--standard', '3')).code, 0);
-    const units = JSON.parse((await learnfile(flags, 'unit', 'list', '1', '--standard', '3', '--json')).stdout);
+    assert.equal((await learnfile('unit', 'create', '1', 'SD/K 1', 'Lifecycle', '--standard', '3')).code, 0);
+    const units = JSON.parse((await learnfile('unit', 'list', '1', '--standard', '3', '--json')).stdout);
     assert.deepEqual(units.map((u: { ID: string }) => u.ID), ['SD/K 1']);
-    const template = await learnfile(flags, 'template', 'create', '1', 'BA L3', '--organisation', '1', '--item', '1:::100:0:548', '--item', '1:KS_COMM1:50:0:180');
+    const template = await learnfile('template', 'create', '1', 'BA L3', '--organisation', '1', '--item', '1:::100:0:548', '--item', '1:KS_COMM1:50:0:180');
     assert.match(template.stdout, /Framework template 1 created: BA L3 \(2 items\)/);
-    const bad = await learnfile(flags, 'template', 'create', '1', 'Bad', '--item', '1:CS_K1');
+    const bad = await learnfile('template', 'create', '1', 'Bad', '--item', '1:CS_K1');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /unit CS_K1 does not belong to standard 1/);
-    assert.equal((await learnfile(flags, 'learning-aim-status', 'add', '1', 'On programme')).code, 0);
-    const standards = JSON.parse((await learnfile(flags, 'standard', 'list', '1', '--json')).stdout);
+    assert.equal((await learnfile('learning-aim-status', 'add', '1', 'On programme')).code, 0);
+    const standards = JSON.parse((await learnfile('standard', 'list', '1', '--json')).stdout);
     assert.deepEqual(standards.map((s: { Reference: string; Organisations: number[]; Units: string[] }) => [s.Reference, s.Organisations, s.Units.length]),
       [['ST0070', [1], 2], ['ST0072', [1], 1], ['ST0119', [1], 1]]);
     const badCsv = join(dir, 'bad.csv');
     await writeFile(badCsv, 'standard_reference,standard_title,unit_id,unit_title\n,No reference,U1,\n');
-    const refused = await learnfile(flags, 'catalogue', 'load', '1', badCsv);
+    const refused = await learnfile('catalogue', 'load', '1', badCsv);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /standards\/0\/reference/);
   });

@@ -1,7 +1,8 @@
 /**
- * The operator CLI, run as a real child process against its own fresh database (a PGlite
- * directory, or a new PostgreSQL database when DATABASE_URL is set). What it writes is
- * checked through the HTTP app built on the same database after the CLI has exited.
+ * The operator CLI, run in-process on the test file's own database (what it writes is checked
+ * through the HTTP app built on the same database), and on fresh data directories or
+ * PostgreSQL databases where opening one is the point. Two smoke tests run the real entry
+ * point as a child process.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,8 +20,7 @@ import { migrate } from '../../src/server/db/migrate.js';
 import * as orgs from '../../src/server/resources/organisations/organisations.repository.js';
 import * as customers from '../../src/server/resources/customers/customers.repository.js';
 import { DEMO_TOKEN } from '../../src/server/demo/demo.js';
-import { Client, engine, newCustomer, testConfig } from '../helpers.js';
-import { runCli } from '../../src/cli/program.js';
+import { Client, createTestDb, engine, newCustomer, operatorEnv, runLearnfile, testConfig, type CliRun as Run, type TestDb } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -69,34 +69,19 @@ async function using<T>(opening: Promise<Database>, fn: (db: Database) => Promis
   }
 }
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** The environment an operator's shell would give, with no database settings inherited. */
-function operatorEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LEARNFILE_DEBUG: '' };
-  delete env.DATABASE_URL;
-  delete env.DATA_DIR;
-  return env;
-}
-
-/** Runs `learnfile <args>` in this process, as the command line would, capturing its output and exit code. */
-async function learnfile(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { env: operatorEnv(), out: (t) => { stdout += t; }, err: (t) => { stderr += t; } });
-  return { code, stdout, stderr };
-}
+/** `learnfile <args>` in this process, opening the database its flags name. */
+const learnfile = (...args: string[]): Promise<Run> => runLearnfile(args);
 
 /** Runs the real `learnfile` command as a child process (a few smoke tests: the entry point itself). */
 function spawnLearnfile(...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: operatorEnv() });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: operatorEnv() as NodeJS.ProcessEnv });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
 
@@ -131,13 +116,12 @@ async function authenticate(db: Database, ...tokens: string[]): Promise<number[]
 }
 
 describe(`learnfile CLI (${engine})`, () => {
-  let store: Store;
-  const cli = (...args: string[]) => learnfile(...store.flags, ...args);
-  before(async () => {
-    store = await freshStore();
-    await store.use(async () => {}); // creates and migrates it: the CLI itself never creates one implicitly
-  });
-  after(async () => { await store.drop(); });
+  let t: TestDb;
+  /** `learnfile <args>` on this file's database. */
+  const cli = (...args: string[]) => runLearnfile(args, { database: t.db });
+  const store = { use: <T>(fn: (db: Database) => Promise<T>): Promise<T> => fn(t.db) };
+  before(async () => { t = await createTestDb(); });
+  after(async () => { await t.drop(); });
 
   test('--help lists every command group, and a subcommand\'s --help shows its options and an example', async () => {
     // The real entry point, once: the rest of the suite runs the same program in-process.

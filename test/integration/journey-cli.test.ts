@@ -1,56 +1,26 @@
 // `learnfile plan add`, `timesheet add` and `visit-type add|list`, run in-process as the
-// command line would, against their own database; the result is read back over HTTP.
+// command line would, on the file's own database; the result is read back over HTTP.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildApp } from '../../src/server/app.js';
-import { openDatabase, type Database } from '../../src/server/db/client.js';
+import type { Database } from '../../src/server/db/client.js';
 import { DEMO_TOKEN } from '../../src/server/demo/demo.js';
-import { runCli } from '../../src/cli/program.js';
-import { Client, engine, freshDatabaseUrl, testConfig } from '../helpers.js';
-
-interface Run { code: number; stdout: string; stderr: string }
+import { Client, createTestDb, engine, runLearnfile, testConfig, type TestDb } from '../helpers.js';
 
 describe(`learnfile plan, timesheet and visit-type commands (${engine})`, () => {
-  let flags: string[];
-  let open: () => Promise<Database>;
-  let drop: () => Promise<void>;
-  before(async () => {
-    if (process.env.DATABASE_URL) {
-      const fresh = await freshDatabaseUrl();
-      flags = ['--database-url', fresh.url];
-      open = () => openDatabase({ databaseUrl: fresh.url, dataDir: '' });
-      drop = fresh.drop;
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'learnfile-journey-cli-'));
-      flags = ['--data-dir', dir];
-      open = () => openDatabase({ dataDir: dir });
-      drop = () => rm(dir, { recursive: true, force: true });
-    }
-  });
-  after(async () => { await drop(); });
+  let t: TestDb;
+  before(async () => { t = await createTestDb(); });
+  after(async () => { await t.drop(); });
 
-  const cli = async (...args: string[]): Promise<Run> => {
-    let stdout = '';
-    let stderr = '';
-    const env: NodeJS.ProcessEnv = { ...process.env, LEARNFILE_DEBUG: '' };
-    delete env.DATABASE_URL;
-    delete env.DATA_DIR;
-    const code = await runCli([...flags, ...args], { env, out: (t) => { stdout += t; }, err: (t) => { stderr += t; } });
-    return { code, stdout, stderr };
-  };
+  const cli = (...args: string[]) => runLearnfile(args, { database: t.db });
 
-  /** Reads through the HTTP app on the same database (closed again: PGlite is one process's). */
+  /** Reads through the HTTP app on the same database. */
   async function overHttp<T>(fn: (c: Client, db: Database) => Promise<T>): Promise<T> {
-    const db = await open();
-    const app = await buildApp({ db, config: testConfig(), logger: false });
-    try { return await fn(await Client.for(app, DEMO_TOKEN), db); } finally { await app.close(); await db.close(); }
+    const app = await buildApp({ db: t.db, config: testConfig(), logger: false });
+    try { return await fn(await Client.for(app, DEMO_TOKEN), t.db); } finally { await app.close(); }
   }
 
   test('plan add and timesheet add record what the API then reads; the OTJ summary moves; mistakes are one line', async () => {
-    assert.equal((await cli('migrate')).code, 0, 'the CLI creates an embedded database only through migrate');
     assert.equal((await cli('seed', 'demo')).code, 0);
     const { learner, assessor, organisation, hoursBefore } = await overHttp(async (c, db) => {
       const [row] = await db.query<{ id: number; default_assessor_id: number; organisation_id: number }>(

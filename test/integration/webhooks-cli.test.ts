@@ -1,50 +1,16 @@
+// `learnfile webhook ...`, run in-process as the command line would, on the file's own database.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { engine, freshDatabaseUrl } from '../helpers.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function learnfile(flags: string[], ...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LEARNFILE_DEBUG: '' };
-  delete env.DATABASE_URL;
-  delete env.DATA_DIR;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...flags, ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { createTestDb, engine, runLearnfile, type CliRun as Run, type TestDb } from '../helpers.js';
 
 describe(`learnfile webhook (${engine})`, () => {
-  let flags: string[] = [];
-  let drop = async () => {};
-  before(async () => {
-    if (process.env.DATABASE_URL) {
-      const fresh = await freshDatabaseUrl();
-      flags = ['--database-url', fresh.url];
-      drop = fresh.drop;
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'learnfile-webhook-cli-'));
-      flags = ['--data-dir', dir];
-      drop = () => rm(dir, { recursive: true, force: true });
-    }
-  });
-  after(async () => { await drop(); });
-  const cli = (...args: string[]) => learnfile(flags, ...args);
+  let t: TestDb;
+  before(async () => { t = await createTestDb(); });
+  after(async () => { await t.drop(); });
+  const cli = (...args: string[]) => runLearnfile(args, { database: t.db });
   const ok = (run: Run) => { assert.equal(run.code, 0, run.stderr); return run; };
 
   test('add prints the secret once; list, pause, replay, resume and remove manage the subscription; mistakes are one line', async () => {
-    ok(await cli('migrate'));
     ok(await cli('customer', 'create', 'Northgate'));
     const added = ok(await cli('webhook', 'add', '1', 'https://mis.example.com/hook', '--events', 'user.*, keychain.verified'));
     assert.match(added.stdout, /Webhook 1 for customer 1: https:\/\/mis\.example\.com\/hook \(user\.\*, keychain\.verified\), from sequence 1/);

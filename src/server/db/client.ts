@@ -55,6 +55,11 @@ export interface OpenOptions {
   databaseUrl?: string | undefined;
   /** PGlite data directory; 'memory://' for a throwaway in-memory database. */
   dataDir: string;
+  /**
+   * In-memory PGlite only: start from this dump (`backup()`'s format) rather than an empty
+   * cluster. The tests start every file from one migrated template this way, skipping initdb.
+   */
+  loadDataDir?: Blob;
   poolSize?: number;
   /** PostgreSQL: the longest one statement may run (DB_STATEMENT_TIMEOUT_MS). */
   statementTimeoutMs?: number;
@@ -107,14 +112,14 @@ async function guarded<T>(work: Promise<T>): Promise<T> {
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return opts.databaseUrl
     ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.statementTimeoutMs ?? 30_000, opts.connectTimeoutMs ?? 5_000)
-    : openPglite(opts.dataDir);
+    : openPglite(opts.dataDir, opts.loadDataDir);
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database> {
   const inMemory = dataDir === 'memory://' || dataDir === '';
   if (!inMemory) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const release = inMemory ? () => {} : lockDataDir(dataDir);
-  const db = inMemory ? new PGlite() : new PGlite(dataDir);
+  const db = inMemory ? new PGlite(loadDataDir ? { loadDataDir } : {}) : new PGlite(dataDir);
   try {
     await db.waitReady;
     // A new database is unpacked with files mode 0666; learners' data is the owner's alone.
