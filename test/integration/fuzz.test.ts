@@ -35,7 +35,7 @@ interface Schema {
 }
 /** What the generators know: the fixture's IDs (by the field names that carry them) and the document's named schemas. */
 interface World { ids: number[]; named: Record<string, number | undefined>; schemas: Record<string, Schema> }
-interface Operation { method: string; path: string; params: string[]; body?: Schema; example?: Record<string, unknown> }
+interface Operation { method: string; path: string; params: string[]; query: string[]; body?: Schema; example?: Record<string, unknown> }
 interface Tally { requests: number; fivexx: number; malformed: number; ms: number; statuses: Map<number, number>; failures: string[] }
 
 /** What is wrong with an answer, or undefined: no 5xx, and every error has the documented body. */
@@ -146,6 +146,34 @@ function bodyFor(op: Operation, w: World): fc.Arbitrary<unknown> {
   );
 }
 
+/** Percent-encoding that, like a careless client, also writes a lone surrogate (as the three bytes no decoder accepts). */
+function encodeLoosely(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0xd800 || c > 0xdfff) { out += encodeURIComponent(ch); continue; }
+    for (const byte of [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)]) out += `%${byte.toString(16).toUpperCase()}`;
+  }
+  return out;
+}
+
+/**
+ * A query string: the operation's own parameters (and unknown ones), repeated, in other
+ * letter cases, with odd values. `wait` never asks to wait (that would only make the run slow).
+ */
+function queryFor(op: Operation): fc.Arbitrary<string> {
+  const names = [...op.query, ...op.query.map((n) => n.toUpperCase()), ...op.query.map((n) => `${n}[]`), 'x'];
+  const value = fc.oneof(
+    fc.integer({ min: -3, max: 60 }).map(String),
+    fc.constantFrom(...pathValues, '9007199254740992', '1e20', '', '1 2'),
+    fc.constantFrom(...oddScalars).map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).map(encodeLoosely),
+    fc.string({ unit: 'binary', maxLength: 12 }).map(encodeLoosely),
+  );
+  const waits = (v: string) => { try { return Number(decodeURIComponent(v)) > 0; } catch { return false; } };
+  return fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 4 })
+    .map((pairs) => pairs.map(([n, v]) => `${n}=${n === 'wait' && waits(v) ? '0' : v}`).join('&'));
+}
+
 const rawBodies = ['{', '{"a":', '[1,2]', '"text"', '123', 'null', 'a=1&a=2&b[]=x&c[0]=y', '%%%', '\u0000', '{"OrganisationID": 1e999}', `{"Name":"${'x'.repeat(300_000)}"}`];
 
 function formOf(body: unknown): string {
@@ -214,6 +242,7 @@ describe(`fuzz: every operation, malformed and boundary input, no 5xx (${engine}
         const media = content['application/json'] ?? Object.values(content)[0];
         operations.push({
           method: method.toUpperCase(), path, params: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
+          query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
           ...(media ? { body: media.schema } : {}), ...(media?.example ? { example: media.example } : {}),
         });
       }
@@ -246,6 +275,7 @@ describe(`fuzz: every operation, malformed and boundary input, no 5xx (${engine}
         raw: fc.constantFrom(...rawBodies),
         contentType: fc.constantFrom<string | undefined>(undefined, 'application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/json; charset=latin1'),
         token: fc.constantFrom<'good' | 'quoted' | 'bad' | 'none' | 'huge'>('good', 'good', 'good', 'good', 'good', 'quoted', 'bad', 'none', 'huge'),
+        query: queryFor(op),
         trailingSlash: fc.boolean(),
         lowerCase: fc.boolean(),
       });
@@ -255,6 +285,7 @@ describe(`fuzz: every operation, malformed and boundary input, no 5xx (${engine}
         op.params.forEach((name, i) => { url = url.replace(`{${name}}`, r.params[i] as string); });
         if (r.lowerCase) url = url.toLowerCase();
         if (r.trailingSlash) url += '/';
+        if (r.query) url += `?${r.query}`;
         const headers: Record<string, string> = {};
         if (r.token === 'good') headers['x-tokenid'] = session;
         if (r.token === 'quoted') headers['x-tokenid'] = `"${session}"`;
