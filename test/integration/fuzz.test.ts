@@ -1,7 +1,8 @@
 /**
  * The project's own property-based fuzz suite. For every operation in the live OpenAPI
- * document it generates malformed and boundary paths, bodies (JSON, forms, and neither) and
- * headers, and checks that no answer is a 5xx, that every error has the documented body,
+ * document it generates malformed and boundary paths, query strings, bodies (JSON, forms,
+ * and neither; generated from the body's schema or near-valid from its documented example)
+ * and headers, and checks that no answer is a 5xx, that every error has the documented body,
  * and that the server still answers afterwards.
  *
  * CI runs a small fixed budget with a fixed seed (reproducible). Run it long with
