@@ -16,7 +16,7 @@ export type ChangeEvent = Static<typeof ChangeEvent>;
 export const MAX_EVENT_WAIT_SECONDS = 60;
 
 export const EventFeedQuery = Type.Object({
-  after: Type.Integer({ minimum: 0, default: 0, examples: [0], description: 'Answer events with a greater Sequence (the last one you saw; 0 for the start)' }),
+  after: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, examples: [0], description: 'Answer events with a greater Sequence (the last one you saw; 0 for the start)' }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, examples: [100], description: 'At most this many events' }),
   wait: Type.Integer({
     minimum: 0, maximum: MAX_EVENT_WAIT_SECONDS, default: 0, examples: [0],

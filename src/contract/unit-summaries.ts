@@ -5,7 +5,7 @@ export const UnitSummarySearchFilter = Type.Object({
   UserID: Type.Optional(Id('The learner')),
   LearningAimID: Type.Optional(Id()),
   UnitID: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  Status: Type.Optional(Type.Integer()),
+  Status: Type.Optional(Type.Integer({ minimum: 0, maximum: 32767, description: 'A unit summary status (a status outside this range is never stored)' })),
 }, { title: 'UnitSummarySearchFilter', examples: [{ UserID: 6 }] });
 export type UnitSummarySearchFilter = Static<typeof UnitSummarySearchFilter>;
 

@@ -288,18 +288,31 @@ export function normaliseBody(body: unknown, schema: JsonSchema): Record<string,
   return out;
 }
 
+/** Path and query values arrive as text: numbers that are not finite are made invalid, text made storable. */
+function guardScalars(values: Record<string, unknown>, properties: Record<string, JsonSchema>): void {
+  for (const [name, prop] of Object.entries(properties)) {
+    const value = values[name];
+    if (typeof value !== 'string') continue;
+    const type = typeOf(prop);
+    if (type === 'integer' || type === 'number') {
+      if (!Number.isFinite(Number(value))) values[name] = 'not-a-number';
+    } else if (type === 'string') {
+      values[name] = storableText(value);
+    }
+  }
+}
+
 export function registerBodyNormaliser(app: ApiApp): void {
   app.addHook('preValidation', async (request: FastifyRequest) => {
-    // Path IDs and page numbers: "Infinity" or "1e400" would pass the validator's coercion.
+    // Path IDs, page numbers and query numbers: "Infinity" or "1e400" would pass the
+    // validator's coercion. Path text (unit IDs) follows the body's rule for what the
+    // database cannot store (a %00 in the path would otherwise reach a query).
     const params = request.params as Record<string, unknown> | undefined;
     const paramSchema = (request.routeOptions.schema?.params as JsonSchema | undefined)?.properties ?? {};
-    for (const [name, prop] of Object.entries(paramSchema)) {
-      const type = typeOf(prop);
-      if (params && (type === 'integer' || type === 'number') && typeof params[name] === 'string') {
-        const n = Number(params[name]);
-        if (!Number.isFinite(n)) params[name] = 'not-a-number';
-      }
-    }
+    if (params) guardScalars(params, paramSchema);
+    const query = request.query as Record<string, unknown> | undefined;
+    const querySchema = (request.routeOptions.schema?.querystring as JsonSchema | undefined)?.properties ?? {};
+    if (query && typeof query === 'object') guardScalars(query, querySchema);
     const schema = request.routeOptions.schema?.body as JsonSchema | undefined;
     if (schema && typeOf(schema) === 'object') request.body = normaliseBody(request.body, schema);
     else request.body = undefined; // a body on a route that takes none is ignored

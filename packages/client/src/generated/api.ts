@@ -1825,6 +1825,7 @@ export interface components {
             UserID?: number;
             LearningAimID?: number;
             UnitID?: string;
+            /** @description A unit summary status (a status outside this range is never stored) */
             Status?: number;
         };
         /** UpdateClassroomBody */
