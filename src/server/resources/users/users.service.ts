@@ -14,7 +14,7 @@ import { actorLabel, type Actor } from '../authentication/auth.service.js';
 import { checkProviderReference } from '../providers/providers.service.js';
 import { requireOrganisation } from '../organisations/organisations.service.js';
 import type { Paging, Searcher } from '../../domain/search.service.js';
-import { hashPassword, newPassword, newToken, tokenHash } from '../../domain/secrets.js';
+import { generatedPassword, newToken, tokenHash } from '../../domain/secrets.js';
 import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from '../../domain/uk-data.js';
 
 /** Fields only a learner carries; for other roles they are ignored like unknown keys. */
@@ -72,9 +72,8 @@ export class UsersService {
     const org = await requireOrganisation(db, actor, body.OrganisationID, issues);
     const values = forRole(body.Role, body as Values);
     const warnings = ilrWarnings(values as never);
-    // Hash before the transaction: scrypt is slow on purpose, and PGlite serves one transaction at a time.
-    const password = org && !org.KeychainCreationForNewUserActive ? newPassword() : undefined;
-    const passwordHash = password ? await hashPassword(password) : undefined;
+    // A generated password has a fast hash of its own (secrets.ts): creates are not held to scrypt's pace.
+    const login = org && !org.KeychainCreationForNewUserActive ? generatedPassword() : undefined;
 
     const outcome = await db.transaction(async (tx) => {
       if (typeof body.Role === 'number' && !RoleValues.includes(body.Role) && !issues.some((i) => i.field === 'Role')) {
@@ -85,7 +84,7 @@ export class UsersService {
       if (issues.length > 0 || !org) throw AppError.invalid(issues);
       return org.KeychainCreationForNewUserActive
         ? this.createOnKeychain(tx, actor, org, values)
-        : this.createWithLogin(tx, actor, values, password!, passwordHash!);
+        : this.createWithLogin(tx, actor, values, login!.password, login!.hash);
     });
     if (outcome.kind === 'keychain' && outcome.link) this.deps.mailQueued();
     return outcome.kind === 'keychain' ? { kind: 'keychain', id: outcome.id, warnings } : { ...outcome, warnings };
