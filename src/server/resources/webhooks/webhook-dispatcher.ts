@@ -96,17 +96,28 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * One claim first: every committed write wakes a pass, and usually nothing is due, so that
+   * costs one statement; the other workers start only when there is something to deliver.
+   */
   private async pass(): Promise<void> {
-    await Promise.all(Array.from({ length: this.opts.concurrency }, () => this.work()));
+    const first = await this.claim();
+    if (!first) return;
+    await Promise.all([
+      this.deliver(first.sub, first.token).then(() => this.work()),
+      ...Array.from({ length: this.opts.concurrency - 1 }, () => this.work()),
+    ]);
+  }
+
+  private async claim(): Promise<{ sub: SubscriptionRow; token: string } | undefined> {
+    if (this.stopped) return undefined;
+    const token = randomUUID();
+    const sub = await claimDue(this.db, this.clock(), this.leaseMs, token);
+    return sub && { sub, token };
   }
 
   private async work(): Promise<void> {
-    while (!this.stopped) {
-      const token = randomUUID();
-      const sub = await claimDue(this.db, this.clock(), this.leaseMs, token);
-      if (!sub) return;
-      await this.deliver(sub, token);
-    }
+    for (let next = await this.claim(); next; next = await this.claim()) await this.deliver(next.sub, next.token);
   }
 
   private async deliver(sub: SubscriptionRow, token: string): Promise<void> {
