@@ -42,7 +42,22 @@ export async function insertSubscription(db: Queryable, s: NewSubscription, now:
     `INSERT INTO webhook_subscriptions (customer_id, url, event_types, secret, cursor_seq, next_attempt_at, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
     [s.customerId, s.url, s.eventTypes, s.secret, s.cursor, now]);
+  await notifySubscriptionsChanged(db);
   return rows[0]!.id;
+}
+
+/** Whether any subscription is active (the deliverer rests while none is). */
+export async function anyActiveSubscription(db: Queryable): Promise<boolean> {
+  return (await db.query(`SELECT 1 FROM webhook_subscriptions WHERE status = 'active' LIMIT 1`)).length > 0;
+}
+
+/**
+ * Wakes the deliverers of every process (delivered at commit). The payload is no customer's
+ * ID, so listeners read it as "anything may have changed" (event-signal.ts), and a deliverer
+ * resting for want of subscriptions looks again.
+ */
+async function notifySubscriptionsChanged(db: Queryable): Promise<void> {
+  await db.query(`SELECT pg_notify('${EVENTS_CHANNEL}', 'webhooks')`);
 }
 
 export async function findSubscription(db: Queryable, id: number): Promise<SubscriptionRow | undefined> {
@@ -90,7 +105,7 @@ export async function deleteSubscription(db: Queryable, id: number): Promise<boo
 async function changed(db: Queryable, sql: string, params: unknown[]): Promise<boolean> {
   const rows = await db.query<{ customer_id: number }>(sql, params);
   if (rows.length === 0) return false;
-  await db.query(`SELECT pg_notify('${EVENTS_CHANNEL}', $1::text)`, [rows[0]!.customer_id]);
+  await notifySubscriptionsChanged(db);
   return true;
 }
 
