@@ -1,6 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engine, harness, newOrganisation, tenantWithCentre, type Harness } from '../helpers.js';
+import { verifyPassword } from '../../src/server/domain/secrets.js';
 
 type Centre = Awaited<ReturnType<typeof tenantWithCentre>>;
 
@@ -38,16 +39,18 @@ describe(`creating users (${engine})`, () => {
     }
   });
 
-  test('only a scrypt hash of the password is stored, and reading the user never shows it', async () => {
+  test('only a salted hash of the generated password is stored, it verifies, and reading the user never shows it', async () => {
     const res = await t.client.post('/User', person(t, 5));
     const { ID, Password } = res.json<{ ID: number; Password: string }>();
     const [row] = await h.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [ID]);
-    assert.match(row!.password_hash, /^scrypt\$/);
+    assert.match(row!.password_hash, /^hmac-sha256\$/);
     assert.ok(!row!.password_hash.includes(Password));
+    assert.ok(await verifyPassword(Password, row!.password_hash));
+    assert.ok(!(await verifyPassword(`${Password}x`, row!.password_hash)));
     const read = await t.client.get(`/User/${ID}`);
     assert.equal(read.statusCode, 200);
     assert.ok(!('Password' in read.json()));
-    assert.ok(!read.body.includes(Password) && !read.body.includes('scrypt'));
+    assert.ok(!read.body.includes(Password) && !read.body.includes('hmac-sha256'));
   });
 
   test('two people with the same name get different usernames', async () => {

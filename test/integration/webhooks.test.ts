@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../src/server/app.js';
 import { openDatabase } from '../../src/server/db/client.js';
 import { engine, harness, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
-import { markDelivered } from '../../src/server/resources/webhooks/webhooks.repository.js';
+import { insertSubscription, markDelivered } from '../../src/server/resources/webhooks/webhooks.repository.js';
+import { newWebhookSecret } from '../../src/server/resources/webhooks/webhook-signature.js';
 import { WebhookDispatcher } from '../../src/server/resources/webhooks/webhook-dispatcher.js';
 
 const OPERATOR_KEY = 'operator-key-for-the-webhook-tests-0123456789';
@@ -228,6 +229,22 @@ describe(`webhooks (${engine})`, () => {
     const after = await view(sub.id);
     assert.deepEqual([after.cursor, after.status], [3, 'active'], 'the acknowledged position stands');
     await other.stop();
+  });
+
+  test('with no subscription the deliverer rests; one added by another process (no kick here, only its NOTIFY) gets the next write', async () => {
+    const t = await tenantWithCentre(h);
+    await addUser(t);
+    await run();
+    // As the CLI of another process adds it on PostgreSQL: straight into the table, no kick of this deliverer.
+    receiver.secret = newWebhookSecret();
+    const [{ last }] = await h.db.query<{ last: number }>('SELECT last_seq::int AS last FROM event_counters WHERE customer_id = $1', [t.customerId]) as [{ last: number }];
+    await h.db.transaction((tx) => insertSubscription(tx, {
+      customerId: t.customerId, url, eventTypes: ['user.*'], secret: receiver.secret, cursor: last,
+    }, new Date(now)));
+    const b = await addUser(t);
+    await receiver.arrived(1);
+    await dispatcher.idle();
+    assert.deepEqual(receiver.accepted().map((e) => [e.Type, e.RecordID]), [['user.created', b]]);
   });
 
   test('two API processes on one PostgreSQL database deliver each event once, in order', { skip: engine !== 'postgres' }, async () => {

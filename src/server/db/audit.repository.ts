@@ -1,27 +1,25 @@
 import type { Queryable } from './client.js';
 import type { AuditEntity } from '../../contract/audit.js';
-import { queueEvent } from '../resources/events/events.repository.js';
+import { queueChange } from '../resources/events/events.repository.js';
 
 export type Changes = Record<string, { old: unknown; new: unknown }>;
 
 /**
- * Writes the audit record of a change and queues its change event, both in the caller's
- * transaction: every audited entity has events, with nothing to register. The event's
- * organisation is `organisationId` when given, else the record itself for an organisation,
- * else the OrganisationID among the changes, else none (customer-wide records: keychains).
+ * Records a change: its audit row and its change event, both in the caller's transaction
+ * (written together just before COMMIT; see queueChange): every audited entity has events,
+ * with nothing to register. The event's organisation is `organisationId` when given, else the
+ * record itself for an organisation, else the OrganisationID among the changes, else none
+ * (customer-wide records: keychains).
  */
 export async function insertAudit(
   db: Queryable, customerId: number, actor: string, entity: AuditEntity, entityId: number, action: string, changes: Changes,
   organisationId?: number | null,
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [customerId, actor, entity, entityId, action, JSON.stringify(changes)]);
   const fromChanges = changes.OrganisationID?.new ?? changes.OrganisationID?.old;
   const organisation = organisationId !== undefined ? organisationId
     : entity === 'organisation' ? entityId
       : typeof fromChanges === 'number' ? fromChanges : null;
-  await queueEvent(db, { customerId, actor, entity, entityId, action, organisationId: organisation, fields: Object.keys(changes) });
+  await queueChange(db, { customerId, actor, entity, entityId, action, organisationId: organisation, fields: Object.keys(changes), changes });
 }
 
 export interface AuditFilter {

@@ -27,7 +27,8 @@ const organisationOf = (row: Record<string, unknown>): number | undefined =>
 
 const comparable = (v: unknown): string => JSON.stringify(v instanceof Date ? v.toISOString() : v ?? null);
 
-function writable(spec: RecordSpec, values: Record<string, unknown>): [string, string, unknown][] {
+/** The given fields the generic writer may write: [API field, column, value]. */
+export function writable(spec: RecordSpec, values: Record<string, unknown>): [string, string, unknown][] {
   return Object.entries(values)
     .filter(([field, value]) => value !== undefined && field !== 'ID' && spec.fields[field] && !spec.readOnly?.includes(field))
     .map(([field, value]) => [field, spec.fields[field]!, value]);
@@ -52,21 +53,31 @@ export async function insertRecord<T>(
     `INSERT INTO ${spec.table} (${columns.join(', ')}) VALUES (${params.map((_, i) => `$${i + 1}`).join(', ')})
      RETURNING ${selectList(spec)}`, params);
   const row = rows[0]!;
+  await auditCreate(db, spec, customerId, actor, row, cols);
+  return row;
+}
+
+/** The audit row of a created record: each written field's value as stored. */
+export async function auditCreate(
+  db: Queryable, spec: RecordSpec, customerId: number, actor: string, row: { ID: number }, cols: [string, string, unknown][],
+): Promise<void> {
   const changes: Changes = {};
   for (const [field] of cols) changes[field] = { old: null, new: (row as Record<string, unknown>)[field] };
   await insertAudit(db, customerId, actor, spec.entity, row.ID, 'create', changes, organisationOf(row));
-  return row;
 }
 
 /**
  * Changes only the fields given, and only if they differ; records old and new values.
  * Answers the row as it now is, or undefined when there is no such row for this customer.
+ * `before` is the row as the caller already read it with `findRecord(..., lock = true)` in
+ * this transaction, so that it is not read twice.
  */
 export async function updateRecord<T>(
   db: Queryable, spec: RecordSpec, customerId: number, id: number, values: Record<string, unknown>, actor: string,
-  action = 'update',
+  opts: { action?: string; before?: Record<string, unknown> } = {},
 ): Promise<T | undefined> {
-  const before = await findRecord<Record<string, unknown>>(db, spec, customerId, id, true);
+  const action = opts.action ?? 'update';
+  const before = opts.before ?? await findRecord<Record<string, unknown>>(db, spec, customerId, id, true);
   if (!before) return undefined;
   const changed = writable(spec, values).filter(([field, , value]) => comparable(before[field]) !== comparable(value));
   if (changed.length === 0) return before as T;

@@ -9,7 +9,7 @@ import { assignUsername, users } from '../resources/users/users.repository.js';
 import { upsertKeychain } from '../resources/keychain/keychain.repository.js';
 import { Roles } from '../../contract/users.js';
 import { seedJourney } from './demo-journey.js';
-import { hashPassword, newPassword, tokenHash } from '../domain/secrets.js';
+import { generatedPassword, tokenHash } from '../domain/secrets.js';
 
 /**
  * The demo customer's token is public on purpose: it is printed at every start so that a
@@ -91,7 +91,7 @@ async function seedPeople(tx: Queryable, customerId: number, org: DemoOrganisati
     }
     const keychainId = keychain ? (await upsertKeychain(tx, customerId, email)).id : undefined;
     const user = await insertRecord<{ ID: number; FirstName: string; LastName: string }>(tx, users, customerId, values, 'seed', keychainId ? { keychain_id: keychainId } : {});
-    if (!keychain) await assignUsername(tx, user.ID, `${first[0]}${last}`.toLowerCase(), await hashPassword(newPassword()));
+    if (!keychain) await assignUsername(tx, user.ID, `${first[0]}${last}`.toLowerCase(), generatedPassword().hash);
     org.users[key] = user.ID;
   }
 }

@@ -1,5 +1,32 @@
 import type { Queryable } from '../../db/client.js';
 import type { Assignment } from '../../../contract/assignments.js';
+import type { Slot } from '../learning-aims/learning-aims.repository.js';
+
+/**
+ * A level 3 assignment's reads, in one statement and in the order every programme write takes
+ * its locks (learning-aims.repository.ts lockLearner): the learner's row FOR NO KEY UPDATE,
+ * then the learner's aim for the standard FOR UPDATE; and whether the standard is the
+ * customer's at all.
+ */
+export async function lockLearnerAim(db: Queryable, customerId: number, learnerId: number, standardId: number): Promise<{
+  standard: boolean; aim: { id: number; assessor_id: number | null; iqa_id: number | null } | undefined;
+}> {
+  const rows = await db.query<{ standard: boolean; id: number | null; assessor_id: number | null; iqa_id: number | null }>(
+    `SELECT EXISTS (SELECT 1 FROM standards WHERE customer_id = $1 AND id = $3) AS standard, a.id, a.assessor_id, a.iqa_id
+       FROM (SELECT id FROM users WHERE customer_id = $1 AND id = $2 FOR NO KEY UPDATE) l
+       LEFT JOIN LATERAL (
+         SELECT id, assessor_id, iqa_id FROM learning_aims WHERE customer_id = $1 AND user_id = l.id AND standard_id = $3 FOR UPDATE) a ON true`,
+    [customerId, learnerId, standardId]);
+  const row = rows[0];
+  return { standard: row?.standard ?? false, aim: row?.id == null ? undefined : { id: row.id, assessor_id: row.assessor_id, iqa_id: row.iqa_id } };
+}
+
+/** Puts a staff member in (or takes them out of) an aim's slot, and moves its learner's LastModified, in one statement. */
+export async function setAimSlotTouchingLearner(db: Queryable, customerId: number, aimId: number, slot: Slot, userId: number | null): Promise<void> {
+  await db.query(
+    `WITH aim AS (UPDATE learning_aims SET ${slot} = $3, updated_at = now() WHERE customer_id = $1 AND id = $2 RETURNING user_id)
+     UPDATE users SET updated_at = now() WHERE customer_id = $1 AND id IN (SELECT user_id FROM aim)`, [customerId, aimId, userId]);
+}
 
 /** Whether the staff member joined the learner's additional staff because of this call. */
 export async function addAdditional(db: Queryable, customerId: number, learnerId: number, staffId: number): Promise<boolean> {

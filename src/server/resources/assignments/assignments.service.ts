@@ -3,7 +3,6 @@ import { insertAudit } from '../../db/audit.repository.js';
 import * as repo from './assignments.repository.js';
 import * as aims from '../learning-aims/learning-aims.repository.js';
 import * as summaries from '../unit-summaries/unit-summaries.repository.js';
-import { standardExists } from '../standards/standards.repository.js';
 import { findUnit } from '../units/units.repository.js';
 import { pathBoolean } from '../framework-templates/framework-templates.service.js';
 import type { AssignBody, Assignment } from '../../../contract/assignments.js';
@@ -61,7 +60,6 @@ export class AssignmentsService {
       if (issues.length > 0) throw AppError.invalid(issues);
       if (learner.archived) throw new AppError('USER_ARCHIVED', `Learner ${learner.id} is archived; unarchive them before changing their assignments.`);
 
-      await aims.lockLearner(tx, actor.customerId, learner.id);
       const label = actorLabel(actor);
       const slot: aims.Slot = staff.role === Roles.IQA ? 'iqa_id' : 'assessor_id';
       const field = staff.role === Roles.IQA ? 'IQAID' : 'AssessorID';
@@ -69,19 +67,20 @@ export class AssignmentsService {
       let changed = false;
 
       if (level === 3) {
+        // The learner locked (as lockLearner does), the standard checked and the aim locked, in one statement.
         const standardId = body.StandardID!;
-        if (!(await standardExists(tx, actor.customerId, standardId))) {
-          throw AppError.invalid([issue('StandardID', `${standardId} is not a standard of this customer`, 'STANDARD_NOT_FOUND')]);
-        }
-        const aim = await aims.findAim(tx, actor.customerId, learner.id, standardId, true);
+        const { standard, aim } = await repo.lockLearnerAim(tx, actor.customerId, learner.id, standardId);
+        if (!standard) throw AppError.invalid([issue('StandardID', `${standardId} is not a standard of this customer`, 'STANDARD_NOT_FOUND')]);
         if (!aim) throw AppError.invalid([issue('StandardID', `learner ${learner.id} has no learning aim for standard ${standardId}`, 'LEARNING_AIM_MISSING')]);
         const holder = aim[slot];
         if (unassign ? holder === staff.id : holder !== staff.id) {
-          await aims.setAimSlot(tx, aim.id, slot, target);
+          await repo.setAimSlotTouchingLearner(tx, actor.customerId, aim.id, slot, target);
           await insertAudit(tx, actor.customerId, label, 'learning_aim', aim.id, 'update', { [field]: { old: holder, new: target } });
-          changed = true;
         }
-      } else if (level === 2) {
+        return;
+      }
+      await aims.lockLearner(tx, actor.customerId, learner.id);
+      if (level === 2) {
         const unitId = body.UnitID!;
         if (!(await findUnit(tx, actor.customerId, unitId))) {
           throw AppError.invalid([issue('UnitID', `${unitId} is not a unit of this customer`, 'UNIT_NOT_FOUND')]);

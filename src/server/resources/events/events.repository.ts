@@ -27,52 +27,67 @@ export interface EventRow {
   Fields?: string[];
 }
 
-const pending = new WeakMap<Queryable, NewEvent[]>();
+/** An audited change: its audit row (with the changed values) and its event (names only). */
+export interface AuditedChange extends NewEvent {
+  changes: Record<string, unknown>;
+}
+
+const pending = new WeakMap<Queryable, AuditedChange[]>();
 
 /**
- * Records the event of an audited change. Inside a transaction it is written just before
- * COMMIT, so the customer's counter row (which orders commits) is locked only for the
- * insert and the commit, and never before a lock the transaction takes later (no deadlock).
- * Outside a transaction it is written at once, by one statement.
+ * Records an audited change. Inside a transaction its audit row and event are written just
+ * before COMMIT, together with the transaction's other changes, in one statement: the
+ * customer's counter row (which orders commits) is locked only for that statement and the
+ * commit, and never before a lock the transaction takes later (no deadlock). Outside a
+ * transaction they are written at once, by one statement.
  */
-export async function queueEvent(db: Queryable, event: NewEvent): Promise<void> {
+export async function queueChange(db: Queryable, change: AuditedChange): Promise<void> {
   if (!db.beforeCommit) {
-    await insertEvents(db, [event]);
+    await insertChanges(db, [change]);
     return;
   }
   let list = pending.get(db);
   if (!list) {
-    const fresh: NewEvent[] = [];
+    const fresh: AuditedChange[] = [];
     pending.set(db, fresh);
     list = fresh;
     db.beforeCommit(async () => {
       pending.delete(db);
       // One customer at a time, lowest first: two transactions never wait on each other's counters.
       const customers = [...new Set(fresh.map((e) => e.customerId))].sort((a, b) => a - b);
-      for (const customerId of customers) await insertEvents(db, fresh.filter((e) => e.customerId === customerId));
+      for (const customerId of customers) await insertChanges(db, fresh.filter((e) => e.customerId === customerId));
     });
   }
-  list.push(event);
+  list.push(change);
 }
 
-/** Takes the next sequence numbers of one customer and writes the events, in one statement. */
-async function insertEvents(db: Queryable, events: NewEvent[]): Promise<void> {
-  const customerId = events[0]!.customerId;
-  const rows = events.map((e, i) => ({
-    i: i + 1, type: eventType(e.entity, e.action), entity: recordType(e.entity), entity_id: e.entityId,
-    organisation_id: e.organisationId, actor: e.actor, fields: namesFields(e.action) ? e.fields : null,
+/**
+ * Writes one customer's audit rows (in the order of the changes) and takes the next sequence
+ * numbers for their events, in one statement.
+ */
+async function insertChanges(db: Queryable, changes: AuditedChange[]): Promise<void> {
+  const customerId = changes[0]!.customerId;
+  const rows = changes.map((e, i) => ({
+    i: i + 1, actor: e.actor, entity_id: e.entityId, audit_entity: e.entity, action: e.action, changes: e.changes,
+    type: eventType(e.entity, e.action), entity: recordType(e.entity), organisation_id: e.organisationId,
+    fields: namesFields(e.action) ? e.fields : null,
   }));
   await db.query(
-    `WITH counter AS (
+    `WITH change AS (
+       SELECT * FROM jsonb_to_recordset($3::jsonb) AS e(i int, actor text, entity_id bigint, audit_entity text, action text,
+         changes jsonb, type text, entity text, organisation_id int, fields jsonb)),
+     audit AS (
+       INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes)
+       SELECT $1, actor, audit_entity, entity_id, action, changes FROM change ORDER BY i),
+     counter AS (
        INSERT INTO event_counters AS c (customer_id, last_seq) VALUES ($1, $2)
        ON CONFLICT (customer_id) DO UPDATE SET last_seq = c.last_seq + $2
        RETURNING last_seq)
      INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
      SELECT $1, counter.last_seq - $2 + e.i, e.type, e.entity, e.entity_id, e.organisation_id, e.actor, e.fields
-       FROM counter, jsonb_to_recordset($3::jsonb)
-         AS e(i int, type text, entity text, entity_id bigint, organisation_id int, actor text, fields jsonb)
+       FROM counter, change e
      RETURNING pg_notify('${EVENTS_CHANNEL}', customer_id::text)`,
-    [customerId, events.length, JSON.stringify(rows)]);
+    [customerId, changes.length, JSON.stringify(rows)]);
 }
 
 const COLUMNS = `seq AS "Sequence", type AS "Type", at AS "Time", entity AS "RecordType", entity_id AS "RecordID",

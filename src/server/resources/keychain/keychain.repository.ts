@@ -14,12 +14,6 @@ export async function upsertKeychain(db: Queryable, customerId: number, email: s
   return rows[0]!;
 }
 
-export async function insertVerification(db: Queryable, customerId: number, keychainId: number, userId: number, hash: Buffer, days: number): Promise<void> {
-  await db.query(
-    `INSERT INTO keychain_verifications (customer_id, keychain_id, user_id, token_hash, expires_at)
-     VALUES ($1, $2, $3, $4, now() + make_interval(days => $5))`, [customerId, keychainId, userId, hash, days]);
-}
-
 export interface VerificationRow {
   id: number; customer_id: number; keychain_id: number; expired: boolean; used: boolean; keychain_verified: boolean; email: string;
 }

@@ -78,11 +78,23 @@ export type OperatorOrganisation = ReturnType<typeof operatorView>;
 export async function requireOrganisation(
   db: Queryable, actor: Actor, organisationId: unknown, issues: FieldIssue[],
 ): Promise<repo.OrganisationRow | undefined> {
-  const unknown = () => new AppError('ORGANISATION_NOT_FOUND', `Organisation ${String(organisationId)} does not exist.`);
-  // Beyond the ID range the schema flags it as malformed, but to the client it is simply unknown.
-  if (typeof organisationId === 'number' && Number.isInteger(organisationId) && organisationId > MAX_ID) throw unknown();
-  if (typeof organisationId !== 'number' || issues.some((i) => i.field === 'OrganisationID')) return undefined;
-  const org = await repo.findOrganisation(db, actor.customerId, organisationId);
-  if (!org) throw unknown();
+  const id = organisationToRead(organisationId, issues);
+  if (id === undefined) return undefined;
+  const org = await repo.findOrganisation(db, actor.customerId, id);
+  if (!org) throw unknownOrganisation(id);
   return org;
 }
+
+/**
+ * The organisation ID of a body that is worth looking up, for a caller that reads the row
+ * together with other things (undefined: not given, or malformed and already reported).
+ * An ID beyond the ID range is malformed to the schema, but to the client simply unknown.
+ */
+export function organisationToRead(organisationId: unknown, issues: FieldIssue[]): number | undefined {
+  if (typeof organisationId === 'number' && Number.isInteger(organisationId) && organisationId > MAX_ID) throw unknownOrganisation(organisationId);
+  if (typeof organisationId !== 'number' || issues.some((i) => i.field === 'OrganisationID')) return undefined;
+  return organisationId;
+}
+
+export const unknownOrganisation = (organisationId: unknown): AppError =>
+  new AppError('ORGANISATION_NOT_FOUND', `Organisation ${String(organisationId)} does not exist.`);

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../../db/client.js';
+import type { Database } from '../../db/client.js';
 import { findRecord, insertRecord, updateRecord } from '../../db/records.js';
 import * as repo from './providers.repository.js';
 import { MAX_ID } from '../../../contract/common.js';
@@ -41,15 +41,20 @@ export class ProvidersService {
  * A learner's ProviderID must name one of the customer's providers when a write sets or
  * changes it. A value already stored (learners loaded before providers existed may carry
  * IDs of another system) is left alone, and re-sending it unchanged is accepted, so an MIS
- * sync that sends every field keeps working.
+ * sync that sends every field keeps working. Answers the ID to look up (undefined: nothing
+ * to check); `providerProblem` then reports the answer.
  */
-export async function checkProviderReference(
-  db: Queryable, customerId: number, values: Record<string, unknown>, current: unknown, issues: FieldIssue[],
-): Promise<void> {
+export function providerToCheck(values: Record<string, unknown>, current: unknown, issues: FieldIssue[]): number | undefined {
   const id = values.ProviderID;
-  if (typeof id !== 'number' || issues.some((i) => i.field === 'ProviderID')) return;
-  if (current !== undefined && current !== null && Number(current) === id) return;
-  if (id < 1 || id > MAX_ID || !(await repo.providerExists(db, customerId, id))) {
-    issues.push(issue('ProviderID', `${id} is not one of this customer's training providers`, 'PROVIDER_NOT_FOUND'));
-  }
+  if (typeof id !== 'number' || issues.some((i) => i.field === 'ProviderID')) return undefined;
+  if (current !== undefined && current !== null && Number(current) === id) return undefined;
+  return id;
+}
+
+/** Whether an ID could name a provider at all (outside this range there is nothing to look up). */
+export const providerInRange = (id: number): boolean => id >= 1 && id <= MAX_ID;
+
+/** Adds the issue of a ProviderID that is not one of the customer's providers. */
+export function providerProblem(id: number | undefined, exists: boolean, issues: FieldIssue[]): void {
+  if (id !== undefined && !exists) issues.push(issue('ProviderID', `${id} is not one of this customer's training providers`, 'PROVIDER_NOT_FOUND'));
 }

@@ -1,5 +1,8 @@
 import type { Queryable } from '../../db/client.js';
-import type { RecordSpec } from '../../db/records.js';
+import { insertAudit } from '../../db/audit.repository.js';
+import { selectList, writable, type RecordSpec } from '../../db/records.js';
+import { ORGANISATION_COLUMNS, type OrganisationRow } from '../organisations/organisations.repository.js';
+import type { User } from '../../../contract/users.js';
 import { Filters, type Listing } from '../../db/search.js';
 
 export const users: RecordSpec = {
@@ -24,27 +27,115 @@ export const users: RecordSpec = {
 
 export interface UserRef { id: number; organisation_id: number; role: number; archived: boolean }
 
-/**
- * The users a create or update refers to, by id, limited to the caller's customer. The rows
- * are locked against deletion (KEY SHARE) until the write commits: a concurrent delete of a
- * referenced user then either waits and sees the new reference (-111), or wins and the
- * write finds no such user (-104), never a foreign-key failure.
- */
-export async function findUserRefs(db: Queryable, customerId: number, ids: number[]): Promise<Map<number, UserRef>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db.query<UserRef>(
-    `SELECT id, organisation_id, role, archived_at IS NOT NULL AS archived FROM users
-      WHERE customer_id = $1 AND id = ANY($2::int[]) ORDER BY id FOR KEY SHARE`,
-    [customerId, ids]);
-  return new Map(rows.map((r) => [r.id, r]));
+/** What a create or update needs to look up about the records its body names. */
+export interface ReferenceQuery {
+  /** The organisation the classroom, placement and learner status must belong to. */
+  organisationId?: number | undefined;
+  /** Read the organisation's row as well (a create names it in the body). */
+  readOrganisation?: boolean;
+  classroomId?: number | undefined;
+  placementId?: number | undefined;
+  learnerStatusId?: number | undefined;
+  /** Default assessor and employer. */
+  staffIds: number[];
+  providerId?: number | undefined;
 }
 
-/** Whether a classroom, placement or learner status of that id belongs to that organisation. */
-export async function inOrganisation(
-  db: Queryable, table: 'classrooms' | 'placements' | 'learner_statuses', customerId: number, organisationId: number, id: number,
-): Promise<boolean> {
-  const rows = await db.query(`SELECT 1 FROM ${table} WHERE customer_id = $1 AND organisation_id = $2 AND id = $3`, [customerId, organisationId, id]);
-  return rows.length > 0;
+/** The answers: null where nothing was asked. */
+export interface ReferenceFacts {
+  organisation: OrganisationRow | null;
+  classroom: boolean | null;
+  placement: boolean | null;
+  learnerStatus: boolean | null;
+  staff: Map<number, UserRef>;
+  provider: boolean | null;
+}
+
+/**
+ * Everything a user write checks about the records it names, in one statement, limited to the
+ * caller's customer. The users and the provider named are locked against deletion (KEY SHARE)
+ * until the write commits: a concurrent delete of a referenced user then either waits and
+ * sees the new reference (-111), or wins and the write finds no such user (-104), never a
+ * foreign-key failure.
+ */
+export async function referenceFacts(db: Queryable, customerId: number, q: ReferenceQuery): Promise<ReferenceFacts> {
+  const owned = (table: string, param: string) =>
+    `CASE WHEN ${param}::int IS NOT NULL THEN EXISTS (SELECT 1 FROM ${table} WHERE customer_id = $1 AND organisation_id = $2 AND id = ${param}) END`;
+  const rows = await db.query<Omit<ReferenceFacts, 'staff'> & { staff: UserRef[] }>(
+    `WITH staff AS (
+       SELECT id, organisation_id, role, archived_at IS NOT NULL AS archived FROM users
+        WHERE customer_id = $1 AND id = ANY($7::int[]) ORDER BY id FOR KEY SHARE),
+     provider AS (SELECT id FROM providers WHERE customer_id = $1 AND id = $8::int FOR KEY SHARE)
+     SELECT CASE WHEN $3::boolean THEN (SELECT row_to_json(o) FROM (
+              SELECT ${ORGANISATION_COLUMNS} FROM organisations WHERE customer_id = $1 AND id = $2) o) END AS organisation,
+            ${owned('classrooms', '$4')} AS classroom,
+            ${owned('placements', '$5')} AS placement,
+            ${owned('learner_statuses', '$6')} AS "learnerStatus",
+            (SELECT coalesce(json_agg(s ORDER BY s.id), '[]'::json) FROM staff s) AS staff,
+            CASE WHEN $8::int IS NOT NULL THEN EXISTS (SELECT 1 FROM provider) END AS provider`,
+    [customerId, q.organisationId ?? null, q.readOrganisation ?? false, q.classroomId ?? null, q.placementId ?? null,
+      q.learnerStatusId ?? null, q.staffIds, q.providerId ?? null]);
+  const row = rows[0]!;
+  return { ...row, staff: new Map(row.staff.map((r) => [r.id, r])) };
+}
+
+/**
+ * Inserts a user with a login: the username is the name's letters and the new ID, so the ID
+ * is drawn first and the whole row written by one statement. Answers the row as stored and
+ * the columns written (for the audit row).
+ */
+export async function insertLoginUser(
+  db: Queryable, customerId: number, values: Record<string, unknown>, usernameBase: string, passwordHash: string,
+): Promise<{ row: User; cols: [string, string, unknown][] }> {
+  const cols = writable(users, values);
+  const params = [customerId, usernameBase, passwordHash, ...cols.map(([, , v]) => v)];
+  const rows = await db.query<User>(
+    `WITH n AS (SELECT nextval(pg_get_serial_sequence('users', 'id'))::int AS id)
+     INSERT INTO users (id, username, password_hash, customer_id${cols.map(([, c]) => `, ${c}`).join('')})
+     SELECT n.id, $2 || n.id::text, $3, $1${cols.map((_, i) => `, $${i + 4}`).join('')} FROM n
+     RETURNING ${selectList(users)}`, params);
+  return { row: rows[0]!, cols };
+}
+
+export interface KeychainSignUp {
+  email: string;
+  /** The verification email, when the organisation sends one. */
+  verification?: { tokenHash: Buffer; days: number; subject: string; text: string; html: string | null; secret: string } | undefined;
+}
+
+/**
+ * Inserts a user on the Keychain of their email (made if the customer has none for it), and
+ * the verification token and email when one is sent, in one statement. The Keychain upsert is
+ * one statement so that concurrent creates with the same new email all land on one Keychain
+ * (keychain.repository.ts upsertKeychain does the same alone); the outbox row is the one
+ * mail/outbox.repository.ts enqueueMail writes.
+ */
+export async function insertKeychainUser(
+  db: Queryable, customerId: number, values: Record<string, unknown>, signUp: KeychainSignUp,
+): Promise<{ row: User; cols: [string, string, unknown][]; keychainId: number; keychainCreated: boolean }> {
+  const cols = writable(users, values);
+  const v = signUp.verification;
+  const params = [customerId, signUp.email, signUp.email.trim().toLowerCase(), v !== undefined, v?.tokenHash ?? null, v?.days ?? null,
+    v?.subject ?? null, v?.text ?? null, v?.html ?? null, v?.secret ?? null, ...cols.map(([, , value]) => value)];
+  const first = 11;
+  const rows = await db.query<User & { KeychainCreated?: boolean }>(
+    `WITH kc AS (
+       INSERT INTO keychains (customer_id, email, email_key) VALUES ($1, $2, $3)
+       ON CONFLICT (customer_id, email_key) DO UPDATE SET email_key = EXCLUDED.email_key
+       RETURNING id, (xmax = 0) AS created),
+     u AS (
+       INSERT INTO users (customer_id, keychain_id${cols.map(([, c]) => `, ${c}`).join('')})
+       SELECT $1, kc.id${cols.map((_, i) => `, $${i + first}`).join('')} FROM kc
+       RETURNING ${selectList(users)}),
+     verification AS (
+       INSERT INTO keychain_verifications (customer_id, keychain_id, user_id, token_hash, expires_at)
+       SELECT $1, kc.id, u."ID", $5, now() + make_interval(days => $6::int) FROM kc, u WHERE $4::boolean),
+     mail AS (
+       INSERT INTO mail_outbox (customer_id, user_id, to_address, subject, body_text, body_html, secret)
+       SELECT $1, u."ID", $2, $7, $8, $9, $10 FROM u WHERE $4::boolean)
+     SELECT u.*, kc.created AS "KeychainCreated" FROM u, kc`, params);
+  const { KeychainCreated, ...row } = rows[0]!;
+  return { row, cols, keychainId: row.KeychainID!, keychainCreated: KeychainCreated! };
 }
 
 /** Sets a login name that is unique by construction: letters from the name, then the unique user id. */

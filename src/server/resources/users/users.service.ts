@@ -1,20 +1,18 @@
 import type { Database, Queryable } from '../../db/client.js';
-import { deleteRecord, findRecord, insertRecord, updateRecord } from '../../db/records.js';
+import { auditCreate, deleteRecord, findRecord, updateRecord } from '../../db/records.js';
 import type { OrganisationRow } from '../organisations/organisations.repository.js';
 import * as repo from './users.repository.js';
 import { releaseStaff } from '../assignments/assignments.service.js';
 import { insertAudit } from '../../db/audit.repository.js';
-import { insertVerification, upsertKeychain } from '../keychain/keychain.repository.js';
 import { VERIFY_PATH } from '../keychain/keychain.service.js';
-import { enqueueMail } from '../../mail/outbox.repository.js';
 import { keychainVerificationMail } from '../../mail/templates.js';
 import { LearnerOnlyFields, Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
 import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
 import { actorLabel, type Actor } from '../authentication/auth.service.js';
-import { checkProviderReference } from '../providers/providers.service.js';
-import { requireOrganisation } from '../organisations/organisations.service.js';
+import { providerInRange, providerProblem, providerToCheck } from '../providers/providers.service.js';
+import { organisationToRead, unknownOrganisation } from '../organisations/organisations.service.js';
 import type { Paging, Searcher } from '../../domain/search.service.js';
-import { hashPassword, newPassword, newToken, tokenHash } from '../../domain/secrets.js';
+import { generatedPassword, newToken, tokenHash } from '../../domain/secrets.js';
 import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from '../../domain/uk-data.js';
 
 const PLACED_ROLES: number[] = [Roles.Learner, Roles.Employer, Roles.Observer];
@@ -63,53 +61,51 @@ export class UsersService {
   async create(actor: Actor, body: CreateUserBody, schemaIssues: FieldIssue[]): Promise<CreateOutcome> {
     const { db } = this.deps;
     const issues = [...schemaIssues];
-    const org = await requireOrganisation(db, actor, body.OrganisationID, issues);
+    const organisationId = organisationToRead(body.OrganisationID, issues);
     const values = forRole(body.Role, body as Values);
     const warnings = ilrWarnings(values as never);
-    // Hash before the transaction: scrypt is slow on purpose, and PGlite serves one transaction at a time.
-    const password = org && !org.KeychainCreationForNewUserActive ? newPassword() : undefined;
-    const passwordHash = password ? await hashPassword(password) : undefined;
-
     const outcome = await db.transaction(async (tx) => {
       if (typeof body.Role === 'number' && !RoleValues.includes(body.Role) && !issues.some((i) => i.field === 'Role')) {
         issues.push(issue('Role', 'must be one of 1, 4, 5, 10, 40, 45', 'INVALID_ROLE'));
       }
-      if (org) await checkValues(tx, actor, org.ID, body.Role, values, issues, true);
-      await checkProviderReference(tx, actor.customerId, values, undefined, issues);
+      // The organisation and everything the body names, read together.
+      const org = await checkValues(tx, actor, { organisationId, creating: true }, body.Role, values, issues);
       if (issues.length > 0 || !org) throw AppError.invalid(issues);
       return org.KeychainCreationForNewUserActive
         ? this.createOnKeychain(tx, actor, org, values)
-        : this.createWithLogin(tx, actor, values, password!, passwordHash!);
+        : this.createWithLogin(tx, actor, values);
     });
     if (outcome.kind === 'keychain' && outcome.link) this.deps.mailQueued();
     return outcome.kind === 'keychain' ? { kind: 'keychain', id: outcome.id, warnings } : { ...outcome, warnings };
   }
 
-  private async createWithLogin(tx: Queryable, actor: Actor, values: Values, password: string, passwordHash: string) {
-    const user = await insertRecord<User>(tx, repo.users, actor.customerId, values, actorLabel(actor));
-    const username = await repo.assignUsername(tx, user.ID, usernameBase(user.FirstName, user.LastName), passwordHash);
-    return { kind: 'credentials' as const, user: { ...user, Username: username, Password: password } };
+  private async createWithLogin(tx: Queryable, actor: Actor, values: Values) {
+    // A generated password has a fast hash of its own (secrets.ts): creates are not held to scrypt's pace.
+    const login = generatedPassword();
+    const base = usernameBase(String(values.FirstName ?? ''), String(values.LastName ?? ''));
+    const { row, cols } = await repo.insertLoginUser(tx, actor.customerId, values, base, login.hash);
+    await auditCreate(tx, repo.users, actor.customerId, actorLabel(actor), row, cols);
+    return { kind: 'credentials' as const, user: { ...row, Password: login.password } };
   }
 
   private async createOnKeychain(tx: Queryable, actor: Actor, org: OrganisationRow, values: Values) {
     const email = String(values.Email);
-    const keychain = await upsertKeychain(tx, actor.customerId, email);
-    if (keychain.created) {
-      await insertAudit(tx, actor.customerId, actorLabel(actor), 'keychain', keychain.id, 'create', { Email: { old: null, new: email } });
-    }
-    const user = await insertRecord<User>(tx, repo.users, actor.customerId, values, actorLabel(actor), { keychain_id: keychain.id });
     let link: string | undefined;
+    let verification: repo.KeychainSignUp['verification'];
     if (!org.KeychainEmailSuppression) {
       const token = newToken();
       link = `${this.deps.publicUrl()}${VERIFY_PATH}/${token}`;
-      await insertVerification(tx, actor.customerId, keychain.id, user.ID, tokenHash(token), VERIFICATION_DAYS);
-      const mail = keychainVerificationMail({
-        firstName: user.FirstName, organisation: org.Name, days: VERIFICATION_DAYS,
-        link,
-      });
-      await enqueueMail(tx, { customerId: actor.customerId, userId: user.ID, to: email, ...mail, secret: token });
+      const mail = keychainVerificationMail({ firstName: String(values.FirstName), organisation: org.Name, days: VERIFICATION_DAYS, link });
+      verification = { tokenHash: tokenHash(token), days: VERIFICATION_DAYS, subject: mail.subject, text: mail.text, html: mail.html ?? null, secret: token };
     }
-    return { kind: 'keychain' as const, id: user.ID, link };
+    // The Keychain, the user, the verification token and the email: one statement.
+    const created = await repo.insertKeychainUser(tx, actor.customerId, values, { email, verification });
+    const label = actorLabel(actor);
+    if (created.keychainCreated) {
+      await insertAudit(tx, actor.customerId, label, 'keychain', created.keychainId, 'create', { Email: { old: null, new: email } });
+    }
+    await auditCreate(tx, repo.users, actor.customerId, label, created.row, created.cols);
+    return { kind: 'keychain' as const, id: created.row.ID, link };
   }
 
   /** Changes only the fields given, with the same rules as create; answers the ILR warnings. */
@@ -120,10 +116,9 @@ export class UsersService {
       if (current.Archived) throw new AppError('USER_ARCHIVED', `User ${id} is archived; unarchive it before changing it.`);
       const issues = [...schemaIssues];
       const values = forRole(current.Role, body as Values);
-      await checkValues(tx, actor, current.OrganisationID, current.Role, values, issues, false);
-      await checkProviderReference(tx, actor.customerId, values, current.ProviderID, issues);
+      await checkValues(tx, actor, { organisationId: current.OrganisationID, creating: false, currentProviderId: current.ProviderID }, current.Role, values, issues);
       if (issues.length > 0) throw AppError.invalid(issues);
-      await updateRecord(tx, repo.users, actor.customerId, id, values, actorLabel(actor));
+      await updateRecord(tx, repo.users, actor.customerId, id, values, actorLabel(actor), { before: current as unknown as Values });
       return ilrWarnings(values as never);
     });
   }
@@ -168,56 +163,74 @@ const usernameBase = (first: string, last: string): string =>
 
 /**
  * Every rule beyond field shapes: role-mandatory fields, references within the organisation,
- * UK identifiers. Adds to `issues` (so all problems are reported together) and normalises
- * `values` in place (ULN and NINO without spaces; empty means not given).
+ * UK identifiers, the training provider. Adds to `issues` (so all problems are reported
+ * together) and normalises `values` in place (ULN and NINO without spaces; empty means not
+ * given). What the body names is looked up in one statement (repo.referenceFacts); a create
+ * reads its organisation there too and gets it back (an unknown one is -11 alone). Without an
+ * organisation (not given or malformed on create) only the provider is checked.
  */
 async function checkValues(
-  tx: Queryable, actor: Actor, organisationId: number, role: unknown, values: Values, issues: FieldIssue[], creating: boolean,
-): Promise<void> {
+  tx: Queryable, actor: Actor, at: { organisationId: number | undefined; creating: boolean; currentProviderId?: unknown },
+  role: unknown, values: Values, issues: FieldIssue[],
+): Promise<OrganisationRow | undefined> {
+  const { creating, organisationId } = at;
   const bad = (field: string) => issues.some((i) => i.field === field);
   const present = (field: string) => values[field] !== undefined && !bad(field);
+  const inOrganisation = organisationId !== undefined;
+  const ref = (field: string) => (inOrganisation && present(field) ? values[field] as number : undefined);
+  const staffFields = (['DefaultAssessorID', 'DefaultEmployerID'] as const).filter((f) => inOrganisation && present(f));
+  const providerId = providerToCheck(values, at.currentProviderId, issues);
+  const query: repo.ReferenceQuery = {
+    organisationId, readOrganisation: creating && inOrganisation,
+    classroomId: ref('ClassroomID'), placementId: ref('PlacementID'), learnerStatusId: ref('LearnerStatusID'),
+    staffIds: staffFields.map((f) => values[f]).filter((v): v is number => Number.isInteger(v)),
+    providerId: providerId !== undefined && providerInRange(providerId) ? providerId : undefined,
+  };
+  const asked = query.readOrganisation || query.classroomId !== undefined || query.placementId !== undefined
+    || query.learnerStatusId !== undefined || query.staffIds.length > 0 || query.providerId !== undefined;
+  const facts = asked ? await repo.referenceFacts(tx, actor.customerId, query) : undefined;
+  const org = facts?.organisation ?? undefined;
+  if (creating && inOrganisation && !org) throw unknownOrganisation(organisationId);
 
-  if (creating && role === Roles.Learner) {
-    for (const [field, error] of [['DefaultAssessorID', 'DEFAULT_ASSESSOR_INVALID'], ['ClassroomID', 'CLASSROOM_NOT_FOUND'], ['PlacementID', 'PLACEMENT_NOT_FOUND']] as const) {
-      if (values[field] === undefined && !bad(field)) issues.push(issue(field, 'is required for learners', error));
+  if (inOrganisation) {
+    if (creating && role === Roles.Learner) {
+      for (const [field, error] of [['DefaultAssessorID', 'DEFAULT_ASSESSOR_INVALID'], ['ClassroomID', 'CLASSROOM_NOT_FOUND'], ['PlacementID', 'PLACEMENT_NOT_FOUND']] as const) {
+        if (values[field] === undefined && !bad(field)) issues.push(issue(field, 'is required for learners', error));
+      }
+    }
+    if (creating && (role === Roles.Employer || role === Roles.Observer) && values.PlacementID === undefined && !bad('PlacementID')) {
+      issues.push(issue('PlacementID', 'is required for employers and observers', 'PLACEMENT_NOT_FOUND'));
+    }
+    if (present('Email') && !looksLikeEmail(String(values.Email).trim())) issues.push(issue('Email', 'must be an email address'));
+
+    const owned = (field: string, found: boolean | null | undefined, error: 'CLASSROOM_NOT_FOUND' | 'PLACEMENT_NOT_FOUND' | 'LEARNER_STATUS_NOT_FOUND', what: string) => {
+      if (present(field) && !found) issues.push(issue(field, `${values[field]} is not ${what} of this organisation`, error));
+    };
+    owned('ClassroomID', facts?.classroom, 'CLASSROOM_NOT_FOUND', 'a class');
+    owned('PlacementID', facts?.placement, 'PLACEMENT_NOT_FOUND', 'a placement');
+    owned('LearnerStatusID', facts?.learnerStatus, 'LEARNER_STATUS_NOT_FOUND', 'a learner status');
+
+    const staffCheck = (field: string, roles: number[], error: 'DEFAULT_ASSESSOR_INVALID' | 'DEFAULT_EMPLOYER_INVALID', what: string) => {
+      if (!present(field)) return;
+      const ref = facts?.staff.get(values[field] as number);
+      if (!ref || ref.organisation_id !== organisationId) issues.push(issue(field, `${values[field]} is not a user of this organisation`, error));
+      else if (!roles.includes(ref.role)) issues.push(issue(field, `${values[field]} is not ${what}`, error));
+      else if (ref.archived) issues.push(issue(field, `${values[field]} is archived`, error));
+    };
+    staffCheck('DefaultAssessorID', ASSESSOR_ROLES, 'DEFAULT_ASSESSOR_INVALID', 'an Assessor/Tutor or Trainee Assessor');
+    staffCheck('DefaultEmployerID', [Roles.Employer], 'DEFAULT_EMPLOYER_INVALID', 'an Employer');
+
+    if (typeof values.ULN === 'string' && !bad('ULN')) {
+      const problem = values.ULN.trim() === '' ? null : ulnProblem(values.ULN);
+      if (problem) issues.push(issue('ULN', problem, 'ULN_INVALID'));
+      else values.ULN = values.ULN.trim() === '' ? null : normaliseUln(values.ULN);
+    }
+    if (typeof values.NINO === 'string' && !bad('NINO')) {
+      const problem = values.NINO.trim() === '' ? null : ninoProblem(values.NINO);
+      if (problem) issues.push(issue('NINO', problem, 'NINO_INVALID'));
+      else values.NINO = values.NINO.trim() === '' ? null : normaliseNino(values.NINO);
     }
   }
-  if (creating && (role === Roles.Employer || role === Roles.Observer) && values.PlacementID === undefined && !bad('PlacementID')) {
-    issues.push(issue('PlacementID', 'is required for employers and observers', 'PLACEMENT_NOT_FOUND'));
-  }
-  if (present('Email') && !looksLikeEmail(String(values.Email).trim())) issues.push(issue('Email', 'must be an email address'));
-
-  const owned = async (field: string, table: 'classrooms' | 'placements' | 'learner_statuses', error: 'CLASSROOM_NOT_FOUND' | 'PLACEMENT_NOT_FOUND' | 'LEARNER_STATUS_NOT_FOUND', what: string) => {
-    if (present(field) && !(await repo.inOrganisation(tx, table, actor.customerId, organisationId, values[field] as number))) {
-      issues.push(issue(field, `${values[field]} is not ${what} of this organisation`, error));
-    }
-  };
-  await owned('ClassroomID', 'classrooms', 'CLASSROOM_NOT_FOUND', 'a class');
-  await owned('PlacementID', 'placements', 'PLACEMENT_NOT_FOUND', 'a placement');
-  await owned('LearnerStatusID', 'learner_statuses', 'LEARNER_STATUS_NOT_FOUND', 'a learner status');
-
-  const staff = await repo.findUserRefs(tx, actor.customerId,
-    (['DefaultAssessorID', 'DefaultEmployerID'] as const).filter(present).map((f) => values[f])
-      .filter((v): v is number => Number.isInteger(v)));
-  const staffCheck = (field: string, roles: number[], error: 'DEFAULT_ASSESSOR_INVALID' | 'DEFAULT_EMPLOYER_INVALID', what: string) => {
-    if (!present(field)) return;
-    const ref = staff.get(values[field] as number);
-    if (!ref || ref.organisation_id !== organisationId) issues.push(issue(field, `${values[field]} is not a user of this organisation`, error));
-    else if (!roles.includes(ref.role)) issues.push(issue(field, `${values[field]} is not ${what}`, error));
-    else if (ref.archived) issues.push(issue(field, `${values[field]} is archived`, error));
-  };
-  staffCheck('DefaultAssessorID', ASSESSOR_ROLES, 'DEFAULT_ASSESSOR_INVALID', 'an Assessor/Tutor or Trainee Assessor');
-  staffCheck('DefaultEmployerID', [Roles.Employer], 'DEFAULT_EMPLOYER_INVALID', 'an Employer');
-
-  if (typeof values.ULN === 'string' && !bad('ULN')) {
-    const problem = values.ULN.trim() === '' ? null : ulnProblem(values.ULN);
-    if (problem) issues.push(issue('ULN', problem, 'ULN_INVALID'));
-    else values.ULN = values.ULN.trim() === '' ? null : normaliseUln(values.ULN);
-  }
-  if (typeof values.NINO === 'string' && !bad('NINO')) {
-    const problem = values.NINO.trim() === '' ? null : ninoProblem(values.NINO);
-    if (problem) issues.push(issue('NINO', problem, 'NINO_INVALID'));
-    else values.NINO = values.NINO.trim() === '' ? null : normaliseNino(values.NINO);
-  }
+  providerProblem(providerId, query.providerId !== undefined && facts?.provider === true, issues);
+  return org;
 }
-

@@ -5,7 +5,7 @@ import { matchesAny } from '../events/event-types.js';
 import type { EventSignal } from '../events/event-signal.js';
 import { listEvents } from '../events/events.repository.js';
 import { sign } from './webhook-signature.js';
-import { claimDue, markDelivered, markFailed, type SubscriptionRow } from './webhooks.repository.js';
+import { anyActiveSubscription, claimDue, markDelivered, markFailed, type SubscriptionRow } from './webhooks.repository.js';
 
 export interface DispatcherOptions {
   /** How often to look for retries that have come due (new events wake it at once). */
@@ -43,6 +43,13 @@ export class WebhookDispatcher {
   private held = 0;
   private off: (() => void) | undefined;
   private readonly leaseMs: number;
+  /**
+   * The last pass found no active subscription at all, so a commit cannot make anything due
+   * and does not wake a pass (a write would otherwise cost every process a claim). A change
+   * to subscriptions (kick(), or their NOTIFY from any process: a signal with no customer)
+   * and the poll timer look again.
+   */
+  private noSubscriptions = false;
 
   constructor(
     private readonly db: Database,
@@ -57,7 +64,9 @@ export class WebhookDispatcher {
 
   start(signal: EventSignal): void {
     this.stopped = false;
-    this.off = signal.on(() => this.kick());
+    this.off = signal.on((customerId) => {
+      if (customerId === undefined || !this.noSubscriptions) this.kick();
+    });
     this.timer = setInterval(() => this.kick(), this.opts.pollMs);
     this.timer.unref();
     this.kick();
@@ -66,6 +75,7 @@ export class WebhookDispatcher {
   /** Runs a pass now (or right after the one under way). */
   kick(): void {
     if (this.stopped) return;
+    this.noSubscriptions = false;
     if (this.running || this.held > 0) { this.again = true; return; }
     this.running = this.pass()
       .catch((err: unknown) => this.log.error({ err }, 'webhooks: pass failed'))
@@ -96,17 +106,32 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * One claim first: every committed write wakes a pass, and usually nothing is due, so that
+   * costs one statement; the other workers start only when there is something to deliver.
+   */
   private async pass(): Promise<void> {
-    await Promise.all(Array.from({ length: this.opts.concurrency }, () => this.work()));
+    const first = await this.claim();
+    if (!first) {
+      // A kick during the check (a new subscription) clears the flag again and runs another pass.
+      this.noSubscriptions = !(await anyActiveSubscription(this.db));
+      return;
+    }
+    await Promise.all([
+      this.deliver(first.sub, first.token).then(() => this.work()),
+      ...Array.from({ length: this.opts.concurrency - 1 }, () => this.work()),
+    ]);
+  }
+
+  private async claim(): Promise<{ sub: SubscriptionRow; token: string } | undefined> {
+    if (this.stopped) return undefined;
+    const token = randomUUID();
+    const sub = await claimDue(this.db, this.clock(), this.leaseMs, token);
+    return sub && { sub, token };
   }
 
   private async work(): Promise<void> {
-    while (!this.stopped) {
-      const token = randomUUID();
-      const sub = await claimDue(this.db, this.clock(), this.leaseMs, token);
-      if (!sub) return;
-      await this.deliver(sub, token);
-    }
+    for (let next = await this.claim(); next; next = await this.claim()) await this.deliver(next.sub, next.token);
   }
 
   private async deliver(sub: SubscriptionRow, token: string): Promise<void> {

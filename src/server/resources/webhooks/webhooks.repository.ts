@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../../db/client.js';
+import type { Queryable } from '../../db/client.js';
 import { EVENTS_CHANNEL } from '../events/events.repository.js';
 import type { WebhookStatus } from '../../../contract/webhooks.js';
 
@@ -42,7 +42,22 @@ export async function insertSubscription(db: Queryable, s: NewSubscription, now:
     `INSERT INTO webhook_subscriptions (customer_id, url, event_types, secret, cursor_seq, next_attempt_at, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
     [s.customerId, s.url, s.eventTypes, s.secret, s.cursor, now]);
+  await notifySubscriptionsChanged(db);
   return rows[0]!.id;
+}
+
+/** Whether any subscription is active (the deliverer rests while none is). */
+export async function anyActiveSubscription(db: Queryable): Promise<boolean> {
+  return (await db.query(`SELECT 1 FROM webhook_subscriptions WHERE status = 'active' LIMIT 1`)).length > 0;
+}
+
+/**
+ * Wakes the deliverers of every process (delivered at commit). The payload is no customer's
+ * ID, so listeners read it as "anything may have changed" (event-signal.ts), and a deliverer
+ * resting for want of subscriptions looks again.
+ */
+async function notifySubscriptionsChanged(db: Queryable): Promise<void> {
+  await db.query(`SELECT pg_notify('${EVENTS_CHANNEL}', 'webhooks')`);
 }
 
 export async function findSubscription(db: Queryable, id: number): Promise<SubscriptionRow | undefined> {
@@ -90,28 +105,27 @@ export async function deleteSubscription(db: Queryable, id: number): Promise<boo
 async function changed(db: Queryable, sql: string, params: unknown[]): Promise<boolean> {
   const rows = await db.query<{ customer_id: number }>(sql, params);
   if (rows.length === 0) return false;
-  await db.query(`SELECT pg_notify('${EVENTS_CHANNEL}', $1::text)`, [rows[0]!.customer_id]);
+  await notifySubscriptionsChanged(db);
   return true;
 }
 
 /**
- * Leases one active subscription that is due and has events past its cursor. SKIP LOCKED
+ * Leases one active subscription that is due and has events past its cursor, in one
+ * statement (a write that wakes every process must not cost each a transaction). SKIP LOCKED
  * lets several processes claim at once without waiting on each other; the lease (not a
  * held transaction) covers the HTTP call, so no connection or lock is held while it runs.
  */
-export async function claimDue(db: Database, now: Date, leaseMs: number, token: string): Promise<SubscriptionRow | undefined> {
-  return db.transaction(async (tx) => {
-    const due = await tx.query<{ id: number }>(
-      `SELECT s.id FROM webhook_subscriptions s
-        WHERE s.status = 'active' AND s.next_attempt_at <= $1 AND (s.lease_until IS NULL OR s.lease_until <= $1)
-          AND EXISTS (SELECT 1 FROM events e WHERE e.customer_id = s.customer_id AND e.seq > s.cursor_seq)
-        ORDER BY s.next_attempt_at, s.id LIMIT 1 FOR UPDATE OF s SKIP LOCKED`, [now]);
-    if (due.length === 0) return undefined;
-    await tx.query(
-      `UPDATE webhook_subscriptions SET lease_token = $2, lease_until = $3, last_attempt_at = $1 WHERE id = $4`,
-      [now, token, new Date(now.getTime() + leaseMs), due[0]!.id]);
-    return findSubscription(tx, due[0]!.id);
-  });
+export async function claimDue(db: Queryable, now: Date, leaseMs: number, token: string): Promise<SubscriptionRow | undefined> {
+  const rows = await db.query<SubscriptionRow>(
+    `UPDATE webhook_subscriptions s SET lease_token = $2, lease_until = $3, last_attempt_at = $1
+      WHERE s.id = (
+        SELECT d.id FROM webhook_subscriptions d
+         WHERE d.status = 'active' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+           AND EXISTS (SELECT 1 FROM events e WHERE e.customer_id = d.customer_id AND e.seq > d.cursor_seq)
+         ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED)
+     RETURNING ${COLUMNS}`,
+    [now, token, new Date(now.getTime() + leaseMs)]);
+  return rows[0] && numbers(rows[0]);
 }
 
 /**
