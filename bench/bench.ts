@@ -113,7 +113,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
     // The baseline's pool for its Fastify routes has our server's default size (10).
     const [s, b] = await Promise.allSettled([
       startServer(rt, tmp, p.serverEnv, o.logLevel),
-      startBaseline(rt, tmp, { cmd: 'init', ...p.baseline, fixture: p.fixture, poolSize: 10 } as never),
+      startBaseline(rt, tmp, { cmd: 'init', ...p.baseline, fixture: p.fixture, poolSize: 10 }),
     ]);
     if (s.status === 'fulfilled') server = s.value;
     if (b.status === 'fulfilled') baseline = b.value;
@@ -140,7 +140,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
           }
           say(`round ${round + 1}/${o.rounds} ${s.id} ${v}: ${fmtRate(sample.rate)} ${unitOf(s)}, p50 ${sample.p50.toFixed(2)} ms, p99 ${sample.p99.toFixed(2)} ms` +
             `${sample.peakRssMiB ? `, RSS ${sample.peakRssMiB.toFixed(0)} MiB` : ''}${sample.errors ? `, ${sample.errors} errors` : ''}`);
-          if (sample.count === 0) problems.push(`${s.id} (${v}, round ${round + 1}): no expected answer within ${o.duration} s`);
+          if (sample.count === 0) problems.push(`${s.id} (${v}, round ${round + 1}): no expected answer within ${o.duration} s (does one request take longer than --duration?)`);
           if (sample.errors > 0) problems.push(`${s.id} (${v}, round ${round + 1}): ${sample.errors} unexpected answers or errors; first: ${sample.firstError ?? '?'}`);
         }
       }

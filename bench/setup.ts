@@ -10,7 +10,8 @@
  *   centre, which is far faster than any API and is not what is being measured.
  */
 import pg from 'pg';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -108,7 +109,7 @@ export async function prepare(o: { databaseUrl: string | undefined; scale: numbe
               (SELECT count(*) FROM audit_log) AS audit`);
     const c = counts[0]!;
     const version = String((await db.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]?.v ?? '?');
-    const engineVersion = o.databaseUrl ? `PostgreSQL ${version}` : `PGlite ${await pgliteVersion()} (PostgreSQL ${version}, WebAssembly)`;
+    const engineVersion = o.databaseUrl ? `PostgreSQL ${version}` : `PGlite ${pgliteVersion()} (PostgreSQL ${version}, WebAssembly)`;
     await db.close();
     const facts: LoadFacts = {
       users: Number(c.users), learners: Number(c.learners), staff: Number(c.users) - Number(c.learners),
@@ -136,12 +137,9 @@ export async function prepare(o: { databaseUrl: string | undefined; scale: numbe
   }
 }
 
-async function pgliteVersion(): Promise<string> {
-  const { createRequire } = await import('node:module');
-  const require = createRequire(import.meta.url);
+function pgliteVersion(): string {
   try {
-    const { readFileSync } = await import('node:fs');
-    const main = require.resolve('@electric-sql/pglite');
+    const main = createRequire(import.meta.url).resolve('@electric-sql/pglite');
     // The package's own package.json sits above its dist/ folder.
     const dir = main.slice(0, main.lastIndexOf('/dist/'));
     return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
