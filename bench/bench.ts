@@ -88,6 +88,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
   const t0 = performance.now();
   const say = o.say ?? ((m: string) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${m}`));
   const startedAt = new Date();
+  const host = machine();
   const scenarios = selectScenarios(o.only);
   const rt = runtime(o.runtime);
   say(`server runs as: ${rt.describe}`);
@@ -111,17 +112,17 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
     const p = prepared;
     say(`loaded in ${(p.load.ms / 1000).toFixed(1)} s (${p.load.users.toLocaleString('en-GB')} users); starting the server and the baseline`);
     // The baseline's pool for its Fastify routes has our server's default size (10).
-    const [s, b] = await Promise.allSettled([
+    const [srv, bl] = await Promise.allSettled([
       startServer(rt, tmp, p.serverEnv, o.logLevel),
       startBaseline(rt, tmp, { cmd: 'init', ...p.baseline, fixture: p.fixture, poolSize: 10 }),
     ]);
-    if (s.status === 'fulfilled') server = s.value;
-    if (b.status === 'fulfilled') baseline = b.value;
-    if (s.status === 'rejected') throw s.reason;
-    if (b.status === 'rejected') throw b.reason;
+    if (srv.status === 'fulfilled') server = srv.value;
+    if (bl.status === 'fulfilled') baseline = bl.value;
+    if (srv.status === 'rejected') throw srv.reason;
+    if (bl.status === 'rejected') throw bl.reason;
     if (!server || !baseline) throw new Error('unreachable');
     const token = await signIn(server.origin, p.fixture.customerToken);
-    const ctx: Ctx = { o, f: p.fixture, server, baseline, token, say, problems };
+    const ctx: Ctx = { o, f: p.fixture, server, baseline, token };
 
     const samples = new Map<string, Record<Variant, Sample[]>>();
     const rows = new Map<string, Record<Variant, number>>();
@@ -170,7 +171,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
     const out: Results = {
       format: 1, engine: p.engine, engineVersion: p.engineVersion,
       startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: Math.round((performance.now() - t0) / 100) / 10,
-      quick: o.quick, machine: machine(),
+      quick: o.quick, machine: host,
       options: { scale: o.scale, rounds: o.rounds, duration: o.duration, warmup: o.warmup, connections: o.connections, only: o.only ?? null, logLevel: o.logLevel },
       server: { command: rt.describe, startMs: Math.round(server.startMs), peakRssMiB: serverHwm, database: p.where },
       baseline: {
@@ -195,8 +196,6 @@ interface Ctx {
   server: ServerChild;
   baseline: BaselineChild;
   token: string;
-  say: (m: string) => void;
-  problems: string[];
 }
 
 const unitOf = (s: Scenario) => (s.kind === 'load' ? 'req/s' : 'rows/s') as 'req/s' | 'rows/s';
