@@ -130,6 +130,7 @@ async function startFastify(db: Db, f: Fixture): Promise<{ port: number; close()
     const res = await sql.selectUser(q, f.customerId, id(req.params));
     return res.rows[0] ?? reply.code(404).send();
   });
+  app.get('/ready', async () => (await q('SELECT 1 AS ok')).rows[0]);
   app.get('/customer', async () => (await sql.selectCustomer(q, f.customerId)).rows[0]);
   app.post('/users/:id/assign', async (req, reply) => {
     const b = req.body as { LearnerID: number; StandardID: number };

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepare, type EngineKind, type LoadFacts, type Prepared } from './setup.js';
-import { procStatus, runtime, startBaseline, startServer, watchRss, type BaselineChild, type ServerChild } from './children.js';
+import { procStatus, runtime, settle, startBaseline, startServer, watchRss, type BaselineChild, type ServerChild } from './children.js';
 import { closeAgent, loadRun, pagedDownload, signIn, streamDownload } from './load.js';
 import { reduce, type Sample, type Summary } from './stats.js';
 import { DOWNLOAD_PAGE_SIZE, selectScenarios, type Fixture, type Scenario } from './scenarios.js';
@@ -204,6 +204,8 @@ const fmtRate = (n: number) => (n >= 100 ? n.toFixed(0) : n.toPrecision(3));
 /** One variant of one scenario, once, with the serving process's RSS watched throughout. */
 async function measure(c: Ctx, s: Scenario, v: Variant, firstRound: boolean): Promise<Sample> {
   const pid = v === 'ours' ? c.server.pid : c.baseline.pid;
+  const settled = () => Promise.all([settle(c.server.origin, c.server.pid, c.o.quick), settle(c.baseline.origin, c.baseline.pid, c.o.quick)]);
+  await settled();
   const ms = c.o.duration * 1000;
   const ours = { origin: c.server.origin, headers: { 'x-tokenid': c.token } };
   const bare = { origin: c.baseline.origin, headers: {} };
@@ -213,7 +215,10 @@ async function measure(c: Ctx, s: Scenario, v: Variant, firstRound: boolean): Pr
     // A smoke run counts requests rather than time, so that even a slow machine answers some.
     const amount = c.o.quick ? Math.max(connections, QUICK_REQUESTS) : undefined;
     const run = (secs: number) => (v === 'raw' ? c.baseline.raw(s.id, connections, secs * 1000, amount) : loadRun(target, connections, secs, amount));
-    if (firstRound && c.o.warmup > 0) await run(c.o.warmup);
+    if (firstRound && c.o.warmup > 0) {
+      await run(c.o.warmup);
+      await settled();
+    }
     const rss = watchRss(pid);
     const sample = await run(c.o.duration);
     return { ...sample, peakRssMiB: rss.stop() ?? undefined };

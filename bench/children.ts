@@ -207,6 +207,37 @@ export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number | unde
   }
 }
 
+/** CPU time a process has used (user + system), in clock ticks; undefined off Linux. */
+function cpuTicks(pid: number): number | undefined {
+  try {
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until a server has finished what the last measurement left under way: autocannon
+ * stops on time and drops its connections, but requests already sent still run (PGlite
+ * serves them one at a time), and would slow the next measurement. First one call through
+ * the server to its database (/ready queues behind them), then, unless `quick`, until the
+ * process has used under 10% of a core for 150 ms (giving up after 15 s).
+ */
+export async function settle(origin: string, pid: number, quick: boolean): Promise<void> {
+  await fetch(`${origin}/ready`).then((r) => r.arrayBuffer(), () => undefined);
+  if (quick) return;
+  const deadline = performance.now() + 15_000;
+  let before = cpuTicks(pid);
+  while (before !== undefined && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 150));
+    const now = cpuTicks(pid);
+    if (now === undefined || now - before <= 1) return;
+    before = now;
+  }
+}
+
 /** Samples a process's RSS every 50 ms between start and stop; answers the highest seen. */
 export function watchRss(pid: number): { stop(): number | undefined } {
   let peak = procStatus(pid, 'VmRSS');
