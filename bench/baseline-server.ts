@@ -101,9 +101,10 @@ async function walks(q: Query, customerId: number, size: number, latencyPer: 'pa
     let last = 0;
     let walked = 0;
     for (;;) {
+      const pageStarted = performance.now();
       const page = await sql.after(q, customerId, last, size);
       walked += page.rows.length;
-      if (latencyPer === 'page') latencies.push(performance.now() - t);
+      if (latencyPer === 'page') latencies.push(performance.now() - pageStarted);
       if (page.rows.length < size) break;
       last = page.rows[page.rows.length - 1]!.ID as number;
     }
