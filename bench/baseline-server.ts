@@ -24,11 +24,15 @@ export type Command =
   | { cmd: 'init'; engine: 'postgres'; databaseUrl: string; fixture: Fixture; poolSize: number }
   | { cmd: 'raw'; id: number; scenario: string; connections: number; durationMs: number; amount?: number | undefined }
   | { cmd: 'rawWalk'; id: number; scenario: 'paged-download' | 'stream'; durationMs: number }
+  /** The highest user ID now; then, after a create measurement, delete every user above it (see `tidy` in bench.ts). */
+  | { cmd: 'lastUser'; id: number }
+  | { cmd: 'deleteUsersAfter'; id: number; after: number }
   | { cmd: 'close' };
 
 export type Reply =
   | { type: 'ready'; port: number }
   | { type: 'done'; id: number; sample: Sample }
+  | { type: 'value'; id: number; value: number }
   | { type: 'failed'; id?: number; error: string };
 
 interface Db {
@@ -203,6 +207,15 @@ async function main(): Promise<void> {
             ? await walks(db.query, fixture.customerId, DOWNLOAD_PAGE_SIZE, 'page', c.durationMs)
             : await walks(db.query, fixture.customerId, STREAM_BATCH, 'walk', c.durationMs);
           send({ type: 'done', id: c.id, sample });
+        } else if (c.cmd === 'lastUser') {
+          if (!db || !fixture) throw new Error('not initialised');
+          const rows = (await db.query('SELECT coalesce(max(id), 0) AS id FROM users WHERE customer_id = $1', [fixture.customerId])).rows;
+          send({ type: 'value', id: c.id, value: Number(rows[0]!.id) });
+        } else if (c.cmd === 'deleteUsersAfter') {
+          if (!db || !fixture) throw new Error('not initialised');
+          const gone = await db.query('DELETE FROM users WHERE customer_id = $1 AND id > $2 RETURNING id', [fixture.customerId, c.after]);
+          await db.query('VACUUM (ANALYZE) users');
+          send({ type: 'value', id: c.id, value: gone.rows.length });
         } else if (c.cmd === 'close') {
           await server?.close();
           await db?.close();

@@ -150,6 +150,9 @@ export interface BaselineChild {
   origin: string;
   raw(scenario: string, connections: number, durationMs: number, amount?: number): Promise<Sample>;
   rawWalk(scenario: 'paged-download' | 'stream', durationMs: number): Promise<Sample>;
+  lastUser(): Promise<number>;
+  /** Deletes the baseline's users above `after` (and vacuums): answers how many. */
+  deleteUsersAfter(after: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -185,6 +188,14 @@ export async function startBaseline(rt: Runtime, cwd: string, init: Extract<Comm
     async rawWalk(scenario, durationMs) {
       const id = nextId++;
       return (await ask<Extract<Reply, { type: 'done' }>>(id, { cmd: 'rawWalk', id, scenario, durationMs })).sample;
+    },
+    async lastUser() {
+      const id = nextId++;
+      return (await ask<Extract<Reply, { type: 'value' }>>(id, { cmd: 'lastUser', id })).value;
+    },
+    async deleteUsersAfter(after) {
+      const id = nextId++;
+      return (await ask<Extract<Reply, { type: 'value' }>>(id, { cmd: 'deleteUsersAfter', id, after })).value;
     },
     async stop() {
       if (child.connected) child.send({ cmd: 'close' } satisfies Command);

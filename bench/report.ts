@@ -68,6 +68,10 @@ export function markdown(r: Results): string {
     '|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...r.scenarios.map(row),
     '',
+    ...r.scenarios.filter((s) => s.rowsPerWalk).map((s) =>
+      `Rows in one whole ${s.id}: ours ${s.rowsPerWalk!.ours.toLocaleString('en-GB')}, Fastify ${s.rowsPerWalk!.fastify.toLocaleString('en-GB')}, raw ${s.rowsPerWalk!.raw.toLocaleString('en-GB')}` +
+      ' (the loaded users and those our creates added; the baselines\' creates are deleted after each create measurement).'),
+    '',
     `Baselines: ${r.baseline.pool}. The raw driver runs, per scenario:`,
     '',
     ...r.scenarios.map((s) => `- ${s.id}: ${s.rawSql}`),
