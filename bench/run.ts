@@ -37,11 +37,11 @@ usage: npm run bench -- [options]
   -h, --help           this text
 
 examples:
-  npm run build && npm run bench                          PGlite, ${DEFAULTS.scale.toLocaleString('en-GB')} users, about 6 minutes
+  npm run build && npm run bench                          PGlite, ${DEFAULTS.scale.toLocaleString('en-GB')} users, 8-9 minutes
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench -- --scale 100000
   npm run bench -- --only get-user,search --rounds 5      just the reads
   npm run bench -- --scale 1000000 --duration 10          the spec's scale (loads in a few minutes)
-  npm run bench -- --quick                                does everything work? (a few seconds)
+  npm run bench -- --quick                                does everything work? (under a minute)
 `;
 
 function parse(argv: string[]): BenchOptions | undefined {
