@@ -1,125 +1,162 @@
 /**
- * Measuring tools for the benchmark: a bare Fastify baseline, a bounded autocannon run,
- * a single timed request, and a streamed download watched for rows/s and RSS growth.
- * Every target is a loopback address of this process.
+ * Driving HTTP: autocannon for the load scenarios (a fresh random request each time, every
+ * latency kept to a fraction of a millisecond), and one sequential client for the walks
+ * (a full paged download, an unpaged stream). Both run in the bench process; the servers
+ * are child processes.
  */
 import autocannon from 'autocannon';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { Worker } from 'node:worker_threads';
-import { origin } from './setup.js';
+import { Agent, request } from 'node:http';
+import { summarise, type Sample } from './stats.js';
+import type { Req } from './scenarios.js';
 
-/** A bare Fastify server answering a constant small JSON: the ceiling the app is compared with. */
-export async function startBaseline(): Promise<{ app: FastifyInstance; url: string }> {
-  const app = Fastify({ logger: false });
-  app.get('/', async () => ({ ID: 1, Name: 'Baseline' }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, url: `${origin(app)}/` };
-}
-
-export interface LoadOptions { connections: number; duration: number }
-
-export interface Load {
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  /** Responses that were not the expected status, plus connection errors and timeouts. */
-  bad: number;
-  statuses: string;
-}
-
-export interface Target {
-  url: string;
-  method?: 'GET' | 'POST';
-  headers?: Record<string, string>;
-  body?: unknown;
-  expect?: number;
+export interface LoadTarget {
+  origin: string;
+  headers: Record<string, string>;
+  next: () => Req;
+  expect: number;
 }
 
 /**
- * A fixed-length autocannon run against one request, after a one-second warm-up. The load
- * generator runs in a worker thread so that it does not share the server's event loop.
+ * autocannon for `durationSec` at `connections` (or, given `amount`, for that many requests
+ * whatever the time); counts only answers with the expected status.
  */
-export async function load(t: Target, o: LoadOptions): Promise<Load> {
-  const headers: Record<string, string> = { ...t.headers };
-  if (t.body !== undefined) headers['content-type'] = 'application/json';
-  const result = await autocannon({
-    url: t.url,
-    method: t.method ?? 'GET',
-    headers,
-    ...(t.body === undefined ? {} : { body: JSON.stringify(t.body) }),
-    connections: o.connections,
-    duration: o.duration,
-    workers: 1,
-    timeout: 30,
-    warmup: { connections: o.connections, duration: 1 },
-  });
-  const expect = t.expect ?? 200;
-  const counts = Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [Number(code), s.count] as const);
-  const wrong = counts.filter(([code]) => code !== expect).reduce((sum, [, n]) => sum + n, 0);
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests: result.requests.total,
-    bad: wrong + result.errors + result.timeouts,
-    statuses: counts.map(([code, n]) => `${code}x${n}`).join(' ') + (result.errors ? ` errors x${result.errors}` : ''),
-  };
-}
-
-export interface Answer { status: number; ms: number; body: string; headers: Headers }
-
-/** One request, timed from sending to the last byte of the body. */
-export async function timed(t: Target): Promise<Answer> {
+export async function loadRun(t: LoadTarget, connections: number, durationSec: number, amount?: number): Promise<Sample> {
+  const latencies: number[] = [];
+  let bad = 0;
+  let firstError: string | undefined;
   const started = performance.now();
-  const res = await fetch(t.url, {
-    method: t.method ?? 'GET',
-    headers: { ...t.headers, ...(t.body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(t.body === undefined ? {} : { body: JSON.stringify(t.body) }),
+  const instance = autocannon({
+    url: t.origin,
+    connections,
+    duration: durationSec,
+    ...(amount === undefined ? {} : { amount }),
+    // autocannon ends a run on its sampling tick (1 s by default): a tenth keeps short runs short.
+    sampleInt: 100,
+    timeout: 60,
+    requests: [{
+      setupRequest: (req) => {
+        const r = t.next();
+        const headers: Record<string, string> = { ...t.headers };
+        if (r.body !== undefined) headers['content-type'] = 'application/json';
+        return { ...req, method: r.method, path: r.path, headers, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }) };
+      },
+      onResponse: (status, body) => {
+        if (status !== t.expect && firstError === undefined) firstError = `HTTP ${status}: ${body.slice(0, 300)}`;
+      },
+    }],
   });
-  const body = await res.text();
-  return { status: res.status, ms: performance.now() - started, body, headers: res.headers };
+  let lastAnswer = started;
+  instance.on('response', (_client, status, _bytes, ms) => {
+    lastAnswer = performance.now();
+    if (status === t.expect) latencies.push(ms);
+    else bad++;
+  });
+  instance.on('reqError', (err) => {
+    bad++;
+    firstError ??= err instanceof Error ? err.message : String(err);
+  });
+  const result = await instance;
+  // Up to the last answer: not the wait for autocannon's closing tick.
+  const elapsed = lastAnswer - started;
+  bad += result.timeouts;
+  return summarise(latencies, latencies.length, elapsed, bad, firstError);
 }
 
-export interface Stream {
-  status: number;
-  rows: number;
-  bytes: number;
-  firstByteMs: number;
-  ms: number;
-  rssBeforeMiB: number;
-  rssPeakMiB: number;
-}
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-/**
- * Downloads a whole unpaged search in a worker thread, which counts the rows as they
- * arrive and samples the process's RSS every 50 ms. A worker, because PGlite runs its
- * queries on the main thread and can keep that thread's timers and sockets waiting.
- */
-export function stream(t: Target): Promise<Stream> {
-  const worker = startWorker(new URL(`./stream-client${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url), t);
-  return new Promise<Stream>((resolve, reject) => {
-    let answered = false;
-    worker.once('message', (m: { ok: true; result: Stream } | { ok: false; error: string }) => {
-      answered = true;
-      if (m.ok) resolve(m.result); else reject(new Error(m.error));
+interface Answer { status: number; body: string; rows: number }
+
+/** One request; the rows are counted as the body arrives (a marker per row), never parsed, so memory stays flat. */
+function call(origin: string, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: unknown, keep: boolean): Promise<Answer> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(`${origin}${path}`, {
+      method, agent,
+      headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }) },
+    }, (res) => {
+      let rows = 0;
+      let carry = '';
+      let kept = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const text = carry + chunk;
+        for (let i = text.indexOf('{"ID":'); i >= 0; i = text.indexOf('{"ID":', i + 6)) rows++;
+        carry = text.slice(-5);
+        if (keep || res.statusCode! >= 300) kept += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: kept, rows }));
+      res.on('error', reject);
     });
-    worker.once('error', reject);
-    worker.once('exit', (code) => { if (!answered) reject(new Error(`the stream client stopped with exit code ${code}`)); });
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 
+export interface WalkTarget {
+  origin: string;
+  headers: Record<string, string>;
+  /** Our server: page numbers; the bare Fastify baseline: the key after the last row. */
+  style: 'ours' | 'fastify';
+}
+
 /**
- * Compiled, a worker loads its .js file directly. Under tsx the worker thread does not get
- * tsx's loader, so a small bootstrap loads the .ts file through tsx's own API.
+ * A full paged download, one page after another, repeated until the time is up (at least once).
+ * Answers rows/s, and latency per page.
  */
-function startWorker(entry: URL, data: unknown): Worker {
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
-  const bootstrap = `
-    const { workerData } = require('node:worker_threads');
-    import(workerData.tsx).then(({ tsImport }) => tsImport(workerData.entry, workerData.entry));`;
-  return new Worker(bootstrap, {
-    eval: true,
-    workerData: { ...(data as object), tsx: import.meta.resolve('tsx/esm/api'), entry: entry.href },
-  });
+export async function pagedDownload(t: WalkTarget, size: number, durationMs: number): Promise<Sample> {
+  const latencies: number[] = [];
+  let rows = 0;
+  let rowsPerWalk = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  do {
+    let walked = 0;
+    let last = 0;
+    for (let page = 1; ; page++) {
+      const t0 = performance.now();
+      const path = t.style === 'ours' ? `/api/v2.1/User/Search/${page}/${size}` : `/walk/${last}/${size}`;
+      // Both sides' pages are parsed, as a client would (the baseline needs the last key from it).
+      const a = await call(t.origin, 'POST', path, t.headers, {}, true);
+      if (a.status === 204) break;
+      if (a.status !== 200) { errors++; firstError ??= `page ${page}: HTTP ${a.status}: ${a.body.slice(0, 300)}`; break; }
+      latencies.push(performance.now() - t0);
+      walked += a.rows;
+      last = (JSON.parse(a.body) as { ID: number }[]).at(-1)!.ID;
+      if (a.rows < size) break;
+    }
+    rows += walked;
+    rowsPerWalk = walked;
+  } while (performance.now() - started < durationMs && errors === 0);
+  return { ...summarise(latencies, rows, performance.now() - started, errors, firstError), rowsPerWalk };
+}
+
+/** The unpaged search, streamed, repeated until the time is up (at least once). Latency: one whole stream. */
+export async function streamDownload(t: WalkTarget, durationMs: number): Promise<Sample> {
+  const latencies: number[] = [];
+  let rows = 0;
+  let rowsPerWalk = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  do {
+    const t0 = performance.now();
+    const a = await call(t.origin, 'POST', t.style === 'ours' ? '/api/v2.1/User/Search' : '/search', t.headers, {}, false);
+    if (a.status !== 200) { errors++; firstError ??= `HTTP ${a.status}: ${a.body.slice(0, 300)}`; break; }
+    latencies.push(performance.now() - t0);
+    rows += a.rows;
+    rowsPerWalk = a.rows;
+  } while (performance.now() - started < durationMs);
+  return { ...summarise(latencies, rows, performance.now() - started, errors, firstError), rowsPerWalk };
+}
+
+export function closeAgent(): void {
+  agent.destroy();
+}
+
+/** POST /Authentication with the customer token: the session token our calls carry. */
+export async function signIn(origin: string, customerToken: string): Promise<string> {
+  const a = await call(origin, 'POST', '/api/v2.1/Authentication', { 'x-customertoken': customerToken }, undefined, true);
+  if (a.status !== 200) throw new Error(`authentication answered ${a.status}: ${a.body}`);
+  return a.body.trim();
 }
