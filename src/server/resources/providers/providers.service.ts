@@ -46,10 +46,19 @@ export class ProvidersService {
 export async function checkProviderReference(
   db: Queryable, customerId: number, values: Record<string, unknown>, current: unknown, issues: FieldIssue[],
 ): Promise<void> {
+  const id = providerToCheck(values, current, issues);
+  if (id !== undefined) checkProvider(id, id >= 1 && id <= MAX_ID && (await repo.providerExists(db, customerId, id)), issues);
+}
+
+/** The ProviderID a write must check: a new or different value, not already flagged. */
+export function providerToCheck(values: Record<string, unknown>, current: unknown, issues: FieldIssue[]): number | undefined {
   const id = values.ProviderID;
-  if (typeof id !== 'number' || issues.some((i) => i.field === 'ProviderID')) return;
-  if (current !== undefined && current !== null && Number(current) === id) return;
-  if (id < 1 || id > MAX_ID || !(await repo.providerExists(db, customerId, id))) {
-    issues.push(issue('ProviderID', `${id} is not one of this customer's training providers`, 'PROVIDER_NOT_FOUND'));
-  }
+  if (typeof id !== 'number' || issues.some((i) => i.field === 'ProviderID')) return undefined;
+  if (current !== undefined && current !== null && Number(current) === id) return undefined;
+  return id;
+}
+
+/** The rule, given whether the customer has that provider (bulk imports look them up for many rows at once). */
+export function checkProvider(id: number, exists: boolean, issues: FieldIssue[]): void {
+  if (id < 1 || id > MAX_ID || !exists) issues.push(issue('ProviderID', `${id} is not one of this customer's training providers`, 'PROVIDER_NOT_FOUND'));
 }

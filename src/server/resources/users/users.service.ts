@@ -8,37 +8,17 @@ import { insertVerification, upsertKeychain } from '../keychain/keychain.reposit
 import { VERIFY_PATH } from '../keychain/keychain.service.js';
 import { enqueueMail } from '../../mail/outbox.repository.js';
 import { keychainVerificationMail } from '../../mail/templates.js';
-import { Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
-import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
+import { type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
+import { AppError, type FieldIssue } from '../../domain/app-error.js';
 import { actorLabel, type Actor } from '../authentication/auth.service.js';
 import { checkProviderReference } from '../providers/providers.service.js';
 import { requireOrganisation } from '../organisations/organisations.service.js';
 import type { Paging, Searcher } from '../../domain/search.service.js';
 import { hashPassword, newPassword, newToken, tokenHash } from '../../domain/secrets.js';
-import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from '../../domain/uk-data.js';
+import { ilrWarnings } from '../../domain/uk-data.js';
+import { checkRole, checkUserValues, forRole, referencesToCheck, usernameBase, type Values } from './users.rules.js';
 
-/** Fields only a learner carries; for other roles they are ignored like unknown keys. */
-const LEARNER_ONLY = [
-  'DefaultAssessorID', 'ClassroomID', 'CompanyName', 'ProviderID', 'DefaultEmployerID', 'ULN', 'NINO', 'EpisodeName',
-  'CentreRegister', 'StartOn', 'PlannedEndDate', 'L12', 'L13', 'L14', 'L15', 'L16', 'PrimaryLLDDCode',
-  'SecondaryLLDDCodes', 'SupportFunding', 'LearnerStatusID', 'ContractedHours',
-] as const;
-const PLACED_ROLES: number[] = [Roles.Learner, Roles.Employer, Roles.Observer];
-const ASSESSOR_ROLES: number[] = [Roles.Assessor, Roles.TraineeAssessor];
-/**
- * `x@y.z`: one @, no white space, a dot inside the domain. Written without a regular
- * expression: the pattern this replaces backtracked quadratically, so one long value could
- * hold the event loop (and every other request) for seconds. Linear in the length.
- */
-export function looksLikeEmail(text: string): boolean {
-  const at = text.indexOf('@');
-  if (at < 1 || at !== text.lastIndexOf('@') || /\s/.test(text)) return false;
-  // A dot with something before and after it, as /^[^\s@]+@[^\s@]+\.[^\s@]+$/ meant.
-  return text.slice(at + 2, -1).includes('.');
-}
 export const VERIFICATION_DAYS = 7;
-
-type Values = Record<string, unknown>;
 
 export type CreateOutcome =
   | { kind: 'credentials'; user: User & { Password: string }; warnings: string[] }
@@ -77,9 +57,7 @@ export class UsersService {
     const passwordHash = password ? await hashPassword(password) : undefined;
 
     const outcome = await db.transaction(async (tx) => {
-      if (typeof body.Role === 'number' && !RoleValues.includes(body.Role) && !issues.some((i) => i.field === 'Role')) {
-        issues.push(issue('Role', 'must be one of 1, 4, 5, 10, 40, 45', 'INVALID_ROLE'));
-      }
+      checkRole(body.Role, issues);
       if (org) await checkValues(tx, actor, org.ID, body.Role, values, issues, true);
       await checkProviderReference(tx, actor.customerId, values, undefined, issues);
       if (issues.length > 0 || !org) throw AppError.invalid(issues);
@@ -161,69 +139,19 @@ export class UsersService {
   }
 }
 
-/** The body's fields that this role carries. */
-function forRole(role: unknown, body: Values): Values {
-  const values: Values = { ...body };
-  if (role !== Roles.Learner) for (const f of LEARNER_ONLY) delete values[f];
-  if (!PLACED_ROLES.includes(role as number)) delete values.PlacementID;
-  return values;
-}
-
-const usernameBase = (first: string, last: string): string =>
-  `${first.slice(0, 1)}${last}`.normalize('NFKD').toLowerCase().replace(/[^a-z]/g, '').slice(0, 20) || 'user';
-
 /**
- * Every rule beyond field shapes: role-mandatory fields, references within the organisation,
- * UK identifiers. Adds to `issues` (so all problems are reported together) and normalises
- * `values` in place (ULN and NINO without spaces; empty means not given).
+ * Every rule beyond field shapes (users.rules.ts), with the facts it needs read here: the
+ * referenced class, placement and learner status, and the referenced staff, held against
+ * deletion until the write commits (findUserRefs).
  */
 async function checkValues(
   tx: Queryable, actor: Actor, organisationId: number, role: unknown, values: Values, issues: FieldIssue[], creating: boolean,
 ): Promise<void> {
-  const bad = (field: string) => issues.some((i) => i.field === field);
-  const present = (field: string) => values[field] !== undefined && !bad(field);
-
-  if (creating && role === Roles.Learner) {
-    for (const [field, error] of [['DefaultAssessorID', 'DEFAULT_ASSESSOR_INVALID'], ['ClassroomID', 'CLASSROOM_NOT_FOUND'], ['PlacementID', 'PLACEMENT_NOT_FOUND']] as const) {
-      if (values[field] === undefined && !bad(field)) issues.push(issue(field, 'is required for learners', error));
-    }
+  const refs = referencesToCheck(values, issues);
+  const owned = new Set<string>();
+  for (const { table, id } of refs.owned) {
+    if (await repo.inOrganisation(tx, table, actor.customerId, organisationId, id)) owned.add(`${table}:${id}`);
   }
-  if (creating && (role === Roles.Employer || role === Roles.Observer) && values.PlacementID === undefined && !bad('PlacementID')) {
-    issues.push(issue('PlacementID', 'is required for employers and observers', 'PLACEMENT_NOT_FOUND'));
-  }
-  if (present('Email') && !looksLikeEmail(String(values.Email).trim())) issues.push(issue('Email', 'must be an email address'));
-
-  const owned = async (field: string, table: 'classrooms' | 'placements' | 'learner_statuses', error: 'CLASSROOM_NOT_FOUND' | 'PLACEMENT_NOT_FOUND' | 'LEARNER_STATUS_NOT_FOUND', what: string) => {
-    if (present(field) && !(await repo.inOrganisation(tx, table, actor.customerId, organisationId, values[field] as number))) {
-      issues.push(issue(field, `${values[field]} is not ${what} of this organisation`, error));
-    }
-  };
-  await owned('ClassroomID', 'classrooms', 'CLASSROOM_NOT_FOUND', 'a class');
-  await owned('PlacementID', 'placements', 'PLACEMENT_NOT_FOUND', 'a placement');
-  await owned('LearnerStatusID', 'learner_statuses', 'LEARNER_STATUS_NOT_FOUND', 'a learner status');
-
-  const staff = await repo.findUserRefs(tx, actor.customerId,
-    (['DefaultAssessorID', 'DefaultEmployerID'] as const).filter(present).map((f) => values[f])
-      .filter((v): v is number => Number.isInteger(v)));
-  const staffCheck = (field: string, roles: number[], error: 'DEFAULT_ASSESSOR_INVALID' | 'DEFAULT_EMPLOYER_INVALID', what: string) => {
-    if (!present(field)) return;
-    const ref = staff.get(values[field] as number);
-    if (!ref || ref.organisation_id !== organisationId) issues.push(issue(field, `${values[field]} is not a user of this organisation`, error));
-    else if (!roles.includes(ref.role)) issues.push(issue(field, `${values[field]} is not ${what}`, error));
-    else if (ref.archived) issues.push(issue(field, `${values[field]} is archived`, error));
-  };
-  staffCheck('DefaultAssessorID', ASSESSOR_ROLES, 'DEFAULT_ASSESSOR_INVALID', 'an Assessor/Tutor or Trainee Assessor');
-  staffCheck('DefaultEmployerID', [Roles.Employer], 'DEFAULT_EMPLOYER_INVALID', 'an Employer');
-
-  if (typeof values.ULN === 'string' && !bad('ULN')) {
-    const problem = values.ULN.trim() === '' ? null : ulnProblem(values.ULN);
-    if (problem) issues.push(issue('ULN', problem, 'ULN_INVALID'));
-    else values.ULN = values.ULN.trim() === '' ? null : normaliseUln(values.ULN);
-  }
-  if (typeof values.NINO === 'string' && !bad('NINO')) {
-    const problem = values.NINO.trim() === '' ? null : ninoProblem(values.NINO);
-    if (problem) issues.push(issue('NINO', problem, 'NINO_INVALID'));
-    else values.NINO = values.NINO.trim() === '' ? null : normaliseNino(values.NINO);
-  }
+  const staff = await repo.findUserRefs(tx, actor.customerId, refs.staffIds);
+  checkUserValues(organisationId, role, values, issues, creating, { owns: (table, id) => owned.has(`${table}:${id}`), staff });
 }
-
