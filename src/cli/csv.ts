@@ -1,5 +1,6 @@
 /** Reading and writing CSV for the import and export commands. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CliError } from './args.js';
 
@@ -30,3 +31,24 @@ export function csvField(value: unknown): string {
 }
 
 export const csvLine = (values: readonly unknown[]): string => `${values.map(csvField).join(',')}\n`;
+
+export interface RowFailure { line: number; code?: number | undefined; message: string }
+
+/**
+ * The rows that failed, as they were in the file (same header), with the line, the error
+ * code and the message added: fix them there and run the same command on it again.
+ * Answers the file written.
+ */
+export function writeErrorReport(file: string, headers: string[], rows: readonly CsvRow[], failures: readonly RowFailure[]): string {
+  const byLine = new Map(rows.map((r) => [r.line, r]));
+  let out = csvLine([...headers, 'ErrorLine', 'ErrorCode', 'ErrorMessage']);
+  for (const f of [...failures].sort((a, b) => a.line - b.line)) {
+    const row = byLine.get(f.line);
+    out += csvLine([...headers.map((h) => row?.cells[h] ?? ''), f.line, f.code ?? '', f.message]);
+  }
+  writeFileSync(file, out);
+  return file;
+}
+
+/** `<file>.errors.csv` beside the working directory, or the path given. */
+export const errorFileFor = (file: string, given?: string): string => given ?? `${basename(file).replace(/\.csv$/i, '')}.errors.csv`;

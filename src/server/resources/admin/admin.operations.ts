@@ -11,6 +11,7 @@ import { ajvLikeIssues } from './admin.input.js';
 import type { Services } from '../registry.js';
 import { CreateWebhookBody } from '../../../contract/webhooks.js';
 import { catalogueOperations } from '../catalogue/catalogue.operations.js';
+import { bulkUserOperations } from '../users/users.bulk.operations.js';
 
 export interface Operation<I extends TSchema = TSchema, R = unknown> {
   summary: string;
@@ -101,6 +102,7 @@ export const operations = {
   'demo.seed': op('Load the demo customer (force: replace an existing one and everything it holds)',
     Type.Object({ force: Type.Boolean({ default: false }) }), (s, i) => s.demo.seed(i.force)),
   ...catalogueOperations,
+  ...bulkUserOperations,
 };
 
 export type OperationName = keyof typeof operations;
