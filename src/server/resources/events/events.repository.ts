@@ -62,16 +62,19 @@ async function insertEvents(db: Queryable, events: NewEvent[]): Promise<void> {
     i: i + 1, type: eventType(e.entity, e.action), entity: recordType(e.entity), entity_id: e.entityId,
     organisation_id: e.organisationId, actor: e.actor, fields: namesFields(e.action) ? e.fields : null,
   }));
+  // One notification for the statement, not one per event: a bulk write queues thousands.
   await db.query(
     `WITH counter AS (
        INSERT INTO event_counters AS c (customer_id, last_seq) VALUES ($1, $2)
        ON CONFLICT (customer_id) DO UPDATE SET last_seq = c.last_seq + $2
-       RETURNING last_seq)
-     INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
-     SELECT $1, counter.last_seq - $2 + e.i, e.type, e.entity, e.entity_id, e.organisation_id, e.actor, e.fields
-       FROM counter, jsonb_to_recordset($3::jsonb)
-         AS e(i int, type text, entity text, entity_id bigint, organisation_id int, actor text, fields jsonb)
-     RETURNING pg_notify('${EVENTS_CHANNEL}', customer_id::text)`,
+       RETURNING last_seq),
+     inserted AS (
+       INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
+       SELECT $1, counter.last_seq - $2 + e.i, e.type, e.entity, e.entity_id, e.organisation_id, e.actor, e.fields
+         FROM counter, jsonb_to_recordset($3::jsonb)
+           AS e(i int, type text, entity text, entity_id bigint, organisation_id int, actor text, fields jsonb)
+       RETURNING 1)
+     SELECT pg_notify('${EVENTS_CHANNEL}', $1::text) WHERE EXISTS (SELECT 1 FROM inserted)`,
     [customerId, events.length, JSON.stringify(rows)]);
 }
 
