@@ -14,7 +14,7 @@ import { errorFileFor, readCsv, writeErrorReport, type CsvRow, type RowFailure }
 import { mapHeaders, parseRole, readMapping } from './import.js';
 import { withOperator } from './operate.js';
 import { examples, note, print, setExitStatus } from './output.js';
-import { progress } from './remote.js';
+import { parseConcurrency, pool, progress } from './remote.js';
 
 export interface BulkOptions {
   organisation: number;
@@ -25,6 +25,8 @@ export interface BulkOptions {
   /** commander's --no-mail */
   mail?: boolean;
   chunkSize?: number;
+  /** Chunks in flight at once (default 2). */
+  concurrency?: number;
   quiet?: boolean;
 }
 
@@ -77,41 +79,53 @@ export async function bulkImportFile(run: BulkRun, file: string, opts: BulkOptio
     repeated.push({ line: row.line, message: `MISID ${misid} already appears on line ${first}` });
     return false;
   });
-  // Staff before learners, so learners may name assessors and employers from the same file.
-  const ordered = [...prepared.filter((p) => p.cells.Role !== '1'), ...prepared.filter((p) => p.cells.Role === '1')];
-
+  type Prepared = (typeof prepared)[number];
   const limit = opts.chunkSize ?? 5000;
-  const chunks: (typeof ordered)[] = [];
-  let current: typeof ordered = [];
-  let bytes = 0;
-  for (const p of ordered) {
-    const size = JSON.stringify(p.cells).length + 1;
-    if (current.length > 0 && (current.length >= limit || bytes + size > MAX_CHUNK_BYTES)) { chunks.push(current); current = []; bytes = 0; }
-    current.push(p);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
+  const chunked = (list: Prepared[]): Prepared[][] => {
+    const out: Prepared[][] = [];
+    let current: Prepared[] = [];
+    let bytes = 0;
+    for (const p of list) {
+      // About the JSON size of the row in bytes (quotes, colons, commas), without writing it.
+      let size = 2;
+      for (const key in p.cells) size += key.length + Buffer.byteLength(p.cells[key]!) + 6;
+      if (current.length > 0 && (current.length >= limit || bytes + size > MAX_CHUNK_BYTES)) { out.push(current); current = []; bytes = 0; }
+      current.push(p);
+      bytes += size;
+    }
+    if (current.length > 0) out.push(current);
+    return out;
+  };
+  // Staff before learners, so learners may name assessors and employers from the same file:
+  // every staff chunk is in before the first learner chunk is sent.
+  const staffChunks = chunked(prepared.filter((p) => p.cells.Role !== '1'));
+  const learnerChunks = chunked(prepared.filter((p) => p.cells.Role === '1'));
+  const chunks = [...staffChunks, ...learnerChunks];
 
   const summary: BulkSummary = { rows: rows.length, created: 0, existing: 0, invalid: [...repeated], warnings: [], keychains: { created: 0, linked: 0 }, mails: 0, chunks: chunks.length };
   const planned: NonNullable<Input['plannedStaff']> = [];
-  const bar = progress(opts.dryRun ? 'bulk-import (dry run)' : 'bulk-import', ordered.length, { quiet: opts.quiet });
+  const bar = progress(opts.dryRun ? 'bulk-import (dry run)' : 'bulk-import', prepared.length, { quiet: opts.quiet });
+  const send = async (chunk: (typeof chunks)[number]) => {
+    const result = await run({
+      organisationId: opts.organisation, rows: chunk.map((p) => p.cells), dryRun: !!opts.dryRun, mail: opts.mail !== false,
+      actor: 'operator:cli', ...(opts.dryRun && planned.length > 0 ? { plannedStaff: planned } : {}),
+    });
+    const lineOf = (index: number) => chunk[index]!.row.line;
+    summary.created += result.created;
+    summary.existing += result.existing.length;
+    summary.invalid.push(...result.invalid.map((p) => ({ line: lineOf(p.index), code: p.code, message: p.errors.map((e) => `${e.field} ${e.message}`).join('; ') || p.message })));
+    summary.warnings.push(...result.warnings.map((w) => ({ line: lineOf(w.index), misid: w.misid, message: w.message })));
+    summary.keychains.created += result.keychains.created;
+    summary.keychains.linked += result.keychains.linked;
+    summary.mails += result.mails;
+    if (opts.dryRun) planned.push(...result.staff);
+    bar.tick(chunk.length);
+  };
   try {
-    for (const chunk of chunks) {
-      const result = await run({
-        organisationId: opts.organisation, rows: chunk.map((p) => p.cells), dryRun: !!opts.dryRun, mail: opts.mail !== false,
-        actor: 'operator:cli', ...(opts.dryRun && planned.length > 0 ? { plannedStaff: planned } : {}),
-      });
-      const lineOf = (index: number) => chunk[index]!.row.line;
-      summary.created += result.created;
-      summary.existing += result.existing.length;
-      summary.invalid.push(...result.invalid.map((p) => ({ line: lineOf(p.index), code: p.code, message: p.errors.map((e) => `${e.field} ${e.message}`).join('; ') || p.message })));
-      summary.warnings.push(...result.warnings.map((w) => ({ line: lineOf(w.index), misid: w.misid, message: w.message })));
-      summary.keychains.created += result.keychains.created;
-      summary.keychains.linked += result.keychains.linked;
-      summary.mails += result.mails;
-      if (opts.dryRun) planned.push(...result.staff);
-      bar.tick(chunk.length);
-    }
+    // Within each group a few chunks are in flight at once, so that on PostgreSQL one is
+    // written while the next is checked.
+    await pool(staffChunks, opts.concurrency ?? 2, send);
+    await pool(learnerChunks, opts.concurrency ?? 2, send);
   } finally {
     bar.done();
   }
@@ -139,6 +153,7 @@ export function registerBulkImport(program: Command): void {
       if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 5000) throw new CliError('--chunk-size must be a whole number from 1 to 5000');
       return Number(v);
     }).default(5000))
+    .addOption(new Option('--concurrency <n>', 'chunks in flight at once (PostgreSQL writes one while the next is checked; the embedded database takes them in turn)').argParser(parseConcurrency).default(2))
     .option('--quiet', 'no progress output')
     .addHelpText('after', `
 Every row is checked as POST /User checks a body: the same schema, role rules, references,

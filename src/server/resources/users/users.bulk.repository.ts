@@ -32,11 +32,11 @@ export async function namedRows(
   return db.query<NamedRow>(
     `SELECT id, ${misid} AS mis_id, name FROM ${table}
       WHERE customer_id = $1 AND organisation_id = $2
-        AND (id = ANY($3::int[]) OR lower(name) = ANY($4::text[])${table === 'learner_statuses' ? '' : ' OR lower(mis_id) = ANY($4::text[])'})`,
+        AND (id = ANY($3::int[]) OR lower(name) IN (SELECT lower(k) FROM unnest($4::text[]) AS k)${table === 'learner_statuses' ? '' : ' OR lower(mis_id) IN (SELECT lower(k) FROM unnest($4::text[]) AS k)'})`,
     [customerId, organisationId, ids, keys]);
 }
 
-export interface StaffRow extends UserRef { mis_id: string | null; email_key: string }
+export interface StaffRow extends UserRef { mis_id: string | null; email: string }
 
 /**
  * Users a chunk names as default assessor or employer: by ID anywhere in the customer (the
@@ -48,9 +48,9 @@ export async function staffRows(
 ): Promise<StaffRow[]> {
   if (ids.length === 0 && misids.length === 0 && emails.length === 0) return [];
   return db.query<StaffRow>(
-    `SELECT id, organisation_id, role, archived_at IS NOT NULL AS archived, mis_id, lower(email) AS email_key FROM users
+    `SELECT id, organisation_id, role, archived_at IS NOT NULL AS archived, mis_id, email FROM users
       WHERE customer_id = $1
-        AND (id = ANY($3::int[]) OR (organisation_id = $2 AND (mis_id = ANY($4::text[]) OR lower(email) = ANY($5::text[]))))
+        AND (id = ANY($3::int[]) OR (organisation_id = $2 AND (mis_id = ANY($4::text[]) OR lower(email) = ANY(SELECT lower(e) FROM unnest($5::text[]) AS e))))
       ORDER BY id FOR KEY SHARE`,
     [customerId, organisationId, ids, misids, emails]);
 }
@@ -71,26 +71,36 @@ export async function allocateUserIds(db: Queryable, n: number): Promise<number[
 }
 
 /**
- * The customer's Keychain for each email, made where missing; one statement for the chunk.
- * `emails` holds one spelling per email key (the first seen), as upsertKeychain stores it.
+ * The customer's Keychain for each email, made where missing, with the audit record of each
+ * one made; one statement for the chunk. `emails` holds one spelling per key (the first seen)
+ * and `keys` the keys, computed as upsertKeychain computes them (trimmed, lower case).
  */
-export async function upsertKeychains(db: Queryable, customerId: number, emails: string[]): Promise<{ id: number; email: string; email_key: string; created: boolean }[]> {
+export async function upsertKeychainsAudited(
+  db: Queryable, customerId: number, actor: string, emails: string[], keys: string[],
+): Promise<{ id: number; email_key: string; created: boolean }[]> {
   if (emails.length === 0) return [];
   return db.query(
-    `INSERT INTO keychains (customer_id, email, email_key)
-     SELECT $1, e, lower(trim(e)) FROM unnest($2::text[]) AS e
-     ON CONFLICT (customer_id, email_key) DO UPDATE SET email_key = EXCLUDED.email_key
-     RETURNING id, email, email_key, (xmax = 0) AS created`,
-    [customerId, emails]);
+    `WITH k AS (
+       INSERT INTO keychains (customer_id, email, email_key)
+       SELECT $1, x.e, x.k FROM unnest($2::text[], $3::text[]) AS x(e, k)
+       ON CONFLICT (customer_id, email_key) DO UPDATE SET email_key = EXCLUDED.email_key
+       RETURNING id, email, email_key, (xmax = 0) AS created
+     ), a AS (
+       INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes)
+       SELECT $1, $4, 'keychain', k.id, 'create', jsonb_build_object('Email', jsonb_build_object('old', NULL, 'new', k.email)) FROM k WHERE k.created
+     )
+     SELECT id, email_key, created FROM k`,
+    [customerId, emails, keys, actor]);
 }
 
-// The SQL type of each column a bulk insert writes (text where not named).
+// The SQL type of each column a bulk insert writes (text where not named). Dates are read as
+// text first: their canonical form is what the audit record keeps, as POST /User's does.
 const COLUMN_TYPES: Record<string, string> = {
   id: 'int', organisation_id: 'int', role: 'smallint', default_assessor_id: 'int', default_employer_id: 'int',
   classroom_id: 'int', placement_id: 'int', learner_status_id: 'int', keychain_id: 'int', provider_id: 'bigint',
-  created_on: 'timestamptz', dob: 'timestamptz', start_on: 'timestamptz', planned_end_date: 'timestamptz',
   secondary_lldd_codes: 'text[]', support_funding: 'boolean', contracted_hours: 'float8',
 };
+const DATE_COLUMNS = new Set(['created_on', 'dob', 'start_on', 'planned_end_date']);
 
 /** The columns of `users` an API field is written to (the writable fields of the record spec). */
 export const WRITABLE_FIELDS = Object.entries(users.fields)
@@ -105,23 +115,38 @@ export interface NewUserRow {
 }
 
 /**
- * Inserts the rows in one statement from one JSON document. IDs come from allocateUserIds,
- * so a learner may name a default assessor inserted by the same statement (foreign keys are
- * checked at its end). `password_hash` stays empty: see users.bulk.service.ts.
+ * Inserts the users and their audit records in one statement from one JSON document: each
+ * value travels once, and the audit record of each user is built from the row's own values
+ * (`{"Field": {"old": null, "new": value}}` for every field given, as db/records.ts writes a
+ * create; to_json writes each value as JSON.stringify does). IDs come from allocateUserIds, so a learner may name a default assessor inserted
+ * by the same statement (foreign keys are checked at its end). `password_hash` stays empty:
+ * see users.bulk.service.ts. The events are the caller's to queue.
  */
-export async function insertUsers(db: Queryable, customerId: number, rows: NewUserRow[]): Promise<void> {
+export async function insertUsersAudited(db: Queryable, customerId: number, actor: string, rows: NewUserRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const columns = ['id', ...WRITABLE_FIELDS.map((f) => f.column), 'keychain_id', 'username'];
+  // Only the fields some row gives: the audit record is built from these.
+  const given = WRITABLE_FIELDS.filter(({ field }) => rows.some((r) => r.values[field] !== undefined));
+  const columns = ['id', 'keychain_id', 'username', ...given.map((f) => f.column)];
   const payload = rows.map((r) => {
     const o: Record<string, unknown> = { id: r.id, keychain_id: r.keychainId, username: r.username };
-    for (const { field, column } of WRITABLE_FIELDS) if (r.values[field] !== undefined) o[column] = r.values[field];
+    for (const { field, column } of given) if (r.values[field] !== undefined) o[column] = r.values[field];
     return o;
   });
+  const typeOf = (c: string) => COLUMN_TYPES[c] ?? 'text';
+  // Written as JSON text and read once as jsonb: measured cheaper than building it with
+  // jsonb_build_object. Field names are identifiers from the record spec, never input.
+  const changes = given.map(({ field, column }) =>
+    `CASE WHEN r.${column} IS NOT NULL THEN '"${field}":{"old":null,"new":' || to_json(r.${column})::text || '}' END`).join(', ');
   await db.query(
-    `INSERT INTO users (customer_id, ${columns.join(', ')})
-     SELECT $1, ${columns.map((c) => `r.${c}`).join(', ')}
-       FROM jsonb_to_recordset($2::jsonb) AS r(${columns.map((c) => `${c} ${COLUMN_TYPES[c] ?? 'text'}`).join(', ')})`,
-    [customerId, JSON.stringify(payload)]);
+    `WITH r AS MATERIALIZED (
+       SELECT * FROM json_to_recordset($2::json) AS r(${columns.map((c) => `${c} ${typeOf(c)}`).join(', ')})
+     ), u AS (
+       INSERT INTO users (customer_id, ${columns.join(', ')})
+       SELECT $1, ${columns.map((c) => (DATE_COLUMNS.has(c) ? `r.${c}::timestamptz` : `r.${c}`)).join(', ')} FROM r
+     )
+     INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes)
+     SELECT $1, $3, 'user', r.id, 'create', ('{' || concat_ws(',', ${changes}) || '}')::jsonb FROM r`,
+    [customerId, JSON.stringify(payload), actor]);
 }
 
 /** Verification tokens (hashes) for new Keychain accounts, one statement. */

@@ -19,7 +19,7 @@
  *   ever see.
  */
 import type { Database, Queryable } from '../../db/client.js';
-import { insertAudits, type AuditEntry, type Changes } from '../../db/audit.repository.js';
+import { queueEvent } from '../events/events.repository.js';
 import { CreateUserBody, Roles } from '../../../contract/users.js';
 import { ErrorCodes } from '../../../contract/errors.js';
 import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
@@ -30,7 +30,7 @@ import { keychainVerificationMail } from '../../mail/templates.js';
 import { VERIFY_PATH } from '../keychain/keychain.service.js';
 import { checkProvider, providerToCheck } from '../providers/providers.service.js';
 import * as repo from './users.bulk.repository.js';
-import { ASSESSOR_ROLES, checkRole, checkUserValues, forRole, referencesToCheck, usernameBase, type OwnedTable, type UserRef, type Values } from './users.rules.js';
+import { ASSESSOR_ROLES, carries, checkRole, checkUserValues, forRole, referencesToCheck, usernameBase, type OwnedTable, type UserRef, type Values } from './users.rules.js';
 import { VERIFICATION_DAYS } from './users.service.js';
 
 export const BULK_MAX_ROWS = 5000;
@@ -104,10 +104,12 @@ export class UsersBulkService {
 
   async import(input: BulkImportInput): Promise<BulkImportResult> {
     if (input.rows.length > BULK_MAX_ROWS) throw AppError.invalid([issue('rows', `must hold at most ${BULK_MAX_ROWS} rows; send a large file in chunks`)]);
-    const org = await repo.organisationWithCustomer(this.deps.db, input.organisationId);
-    if (!org) throw AppError.notFound(`No organisation with ID ${input.organisationId} (see: learnfile organisation list).`);
-    const rows = input.rows.map((cells, index) => prepare(cells, index, org.ID));
+    // Checked against the schema before the transaction: it is the chunk's main work in
+    // JavaScript, and another chunk's statements may run meanwhile.
+    const rows = input.rows.map((cells, index) => prepare(cells, index, input.organisationId));
     const result = await this.deps.db.transaction(async (tx) => {
+      const org = await repo.organisationWithCustomer(tx, input.organisationId);
+      if (!org) throw AppError.notFound(`No organisation with ID ${input.organisationId} (see: learnfile organisation list).`);
       const chunk = new Chunk(tx, org, rows, input);
       await chunk.readFacts();
       const staff = rows.filter((r) => r.role !== Roles.Learner);
@@ -124,20 +126,37 @@ export class UsersBulkService {
 }
 
 /** A row's cells as a body checked against the contract's schema, and its reference columns aside. */
+/** What a column of the rows is: a reference column (by name, or an ID column), a list field, or a plain field. */
+interface ColumnKind { ref: RefColumn | undefined; byNameOnly: boolean; list: boolean }
+const columnKinds = new Map<string, ColumnKind>();
+function kindOf(key: string): ColumnKind {
+  let kind = columnKinds.get(key);
+  if (!kind) {
+    const k = key.trim().toLowerCase();
+    const ref = REF_BY_KEY.get(k);
+    kind = { ref, byNameOnly: ref !== undefined && k === ref.toLowerCase(), list: LIST_FIELDS.has(k) };
+    // The keys are a file's column names: few, and the same in every row.
+    if (columnKinds.size < 1000) columnKinds.set(key, kind);
+  }
+  return kind;
+}
+
 function prepare(cells: Record<string, string>, index: number, organisationId: number): Row {
   const body: Record<string, unknown> = {};
   const refs: Row['refs'] = {};
-  for (const [key, raw] of Object.entries(cells)) {
+  for (const key in cells) {
+    const raw = cells[key];
     if (typeof raw !== 'string' || raw.trim() === '') continue; // an empty cell is "not given"
-    const ref = REF_BY_KEY.get(key.trim().toLowerCase());
+    const kind = kindOf(key);
     // ClassroomID and friends take an ID; a value that is not a number names the record instead.
-    if (ref && (key.trim().toLowerCase() === ref.toLowerCase() || !/^\s*\d+\s*$/.test(raw))) refs[ref] = raw.trim();
+    if (kind.ref && (kind.byNameOnly || !/^\s*\d+\s*$/.test(raw))) refs[kind.ref] = raw.trim();
     // A list in one cell is written "4;5" (as exports write it), or "4|5".
-    else if (LIST_FIELDS.has(key.trim().toLowerCase())) body[key] = raw.split(/[;|]/).map((v) => v.trim()).filter(Boolean);
+    else if (kind.list) body[key] = raw.split(/[;|]/).map((v) => v.trim()).filter(Boolean);
     else body[key] = raw;
   }
   checkBody ??= bodyChecker(CreateUserBody);
-  const checked = checkBody({ ...body, OrganisationID: organisationId });
+  body.OrganisationID = organisationId;
+  const checked = checkBody(body);
   const values = checked.value as Values;
   const misid = typeof values.MISID === 'string' ? values.MISID : '';
   return { index, misid, values, refs, issues: checked.issues, role: typeof values.Role === 'number' ? values.Role : undefined };
@@ -148,7 +167,8 @@ interface Admitted { row: Row; values: Values; id: number; warnings: string[] }
 /** One chunk's work inside its transaction. */
 class Chunk {
   private readonly byMisid = new Map<string, { id: number; archived: boolean }>();
-  private named = new Map<OwnedTable, repo.NamedRow[]>();
+  /** Per table: the organisation's rows a chunk may name, by lower-case MISID and by lower-case name. */
+  private readonly named = new Map<OwnedTable, { byMisid: Map<string, number[]>; byName: Map<string, number[]> }>();
   private readonly ownedIds = new Set<string>();
   /** Staff rows may name: read from the database, planned by a dry run's earlier chunks, or made by this chunk. */
   private readonly staff = new Map<number, repo.StaffRow>();
@@ -181,17 +201,23 @@ class Chunk {
     for (const [column, o] of Object.entries(OWNED) as [RefColumn, NonNullable<(typeof OWNED)[RefColumn]>][]) {
       const field = REFERENCE_COLUMNS[column];
       const ids = rows.map((r) => r.values[field]).filter((v): v is number => Number.isInteger(v));
-      const keys = rows.map((r) => r.refs[column]?.toLowerCase()).filter((v): v is string => v !== undefined);
+      const keys = rows.map((r) => r.refs[column]).filter((v): v is string => v !== undefined);
       const found = await repo.namedRows(tx, o.table, customerId, organisationId, unique(ids), unique(keys));
-      this.named.set(o.table, found);
-      for (const n of found) this.ownedIds.add(`${o.table}:${n.id}`);
+      const byMisid = new Map<string, number[]>();
+      const byName = new Map<string, number[]>();
+      for (const n of found) {
+        this.ownedIds.add(`${o.table}:${n.id}`);
+        if (n.mis_id !== null) push(byMisid, n.mis_id.toLowerCase(), n.id);
+        push(byName, n.name.toLowerCase(), n.id);
+      }
+      this.named.set(o.table, { byMisid, byName });
     }
     const staffIds = rows.flatMap((r) => referencesToCheck(r.values, r.issues).staffIds);
     const people = rows.flatMap((r) => [r.refs.DefaultAssessor, r.refs.DefaultEmployer]).filter((v): v is string => v !== undefined);
-    const emails = people.filter((p) => p.includes('@')).map((p) => p.toLowerCase());
+    const emails = people.filter((p) => p.includes('@'));
     for (const s of await repo.staffRows(tx, customerId, organisationId, unique(staffIds), unique(people), unique(emails))) this.addStaff(s);
     for (const p of this.input.plannedStaff ?? []) {
-      this.addStaff({ id: this.nextPlaceholder(), organisation_id: organisationId, role: p.role, archived: false, mis_id: p.misid ?? null, email_key: (p.email ?? '').toLowerCase() });
+      this.addStaff({ id: this.nextPlaceholder(), organisation_id: organisationId, role: p.role, archived: false, mis_id: p.misid ?? null, email: p.email ?? '' });
     }
     const providerIds = rows.map((r) => r.values.ProviderID).filter((v): v is number => typeof v === 'number');
     this.providers = await repo.existingProviders(tx, customerId, unique(providerIds));
@@ -202,11 +228,8 @@ class Chunk {
   private addStaff(s: repo.StaffRow): void {
     this.staff.set(s.id, s);
     if (s.organisation_id !== this.org.ID) return; // named by ID only
-    for (const key of [s.mis_id === null ? undefined : `misid:${s.mis_id}`, s.email_key ? `email:${s.email_key}` : undefined]) {
-      if (key === undefined) continue;
-      const list = this.staffByKey.get(key);
-      if (list) list.push(s); else this.staffByKey.set(key, [s]);
-    }
+    if (s.mis_id !== null) push(this.staffByKey, `misid:${s.mis_id}`, s);
+    if (s.email) push(this.staffByKey, `email:${emailKey(s.email)}`, s);
   }
 
   /** Judges the rows; the good ones get their IDs (placeholders in a dry run) and join the staff others may name. */
@@ -220,7 +243,7 @@ class Chunk {
     good.forEach((a, i) => {
       a.id = ids[i]!;
       if (a.row.role !== Roles.Learner) {
-        this.addStaff({ id: a.id, organisation_id: this.org.ID, role: a.row.role!, archived: false, mis_id: a.row.misid, email_key: String(a.values.Email).trim().toLowerCase() });
+        this.addStaff({ id: a.id, organisation_id: this.org.ID, role: a.row.role!, archived: false, mis_id: a.row.misid, email: String(a.values.Email) });
       }
     });
     this.admitted.push(...good);
@@ -232,8 +255,8 @@ class Chunk {
       this.existing.push({ index: row.index, misid: row.misid, id: found.id, archived: found.archived });
       return undefined;
     }
-    const issues = [...row.issues];
-    const values: Values = { ...row.values };
+    const issues = row.issues;
+    const values = row.values;
     if (!row.misid && !issues.some((i) => i.field === 'MISID')) {
       issues.push(issue('MISID', 'is required: it is what lets a re-run skip the users already imported'));
     }
@@ -242,7 +265,7 @@ class Chunk {
     else if (row.misid) this.seenMisid.set(row.misid, row.index);
     for (const [column, text] of Object.entries(row.refs) as [RefColumn, string][]) {
       // A field the role does not carry is ignored, as POST /User ignores it, so it is not looked up either.
-      if (Object.hasOwn(forRole(values.Role, { [REFERENCE_COLUMNS[column]]: 1 }), REFERENCE_COLUMNS[column])) this.resolve(column, text, values, issues);
+      if (carries(values.Role, REFERENCE_COLUMNS[column])) this.resolve(column, text, values, issues);
     }
     checkRole(values.Role, issues);
     const own = forRole(values.Role, values);
@@ -270,17 +293,16 @@ class Chunk {
     let what: string;
     let error: FieldIssue['error'];
     if (owned) {
-      const rows = this.named.get(owned.table) ?? [];
+      const rows = this.named.get(owned.table)!;
       // The MISID first, then the name, as import users picks them.
-      const byMisid = rows.filter((r) => (r.mis_id ?? '').toLowerCase() === key);
-      matches = (byMisid.length > 0 ? byMisid : rows.filter((r) => r.name.toLowerCase() === key)).map((r) => r.id);
+      matches = rows.byMisid.get(key) ?? rows.byName.get(key) ?? [];
       what = `no ${owned.what} of the organisation by MISID or name`;
       error = owned.error;
     } else {
       const people = PEOPLE[column]!;
       const fit = (k: string) => (this.staffByKey.get(k) ?? []).filter((s) => people.roles.includes(s.role));
       const byMisid = fit(`misid:${text}`);
-      matches = (byMisid.length > 0 ? byMisid : text.includes('@') ? fit(`email:${key}`) : []).map((s) => s.id);
+      matches = (byMisid.length > 0 ? byMisid : text.includes('@') ? fit(`email:${emailKey(text)}`) : []).map((s) => s.id);
       what = `no ${people.what} of the organisation by MISID or email`;
       error = people.error;
     }
@@ -293,20 +315,19 @@ class Chunk {
   async write(publicUrl: string): Promise<void> {
     const { tx, customerId, org } = this;
     const actor = this.input.actor ?? 'operator';
-    const audits: AuditEntry[] = [];
     const keychainOf = new Map<string, number>();
     if (org.KeychainCreationForNewUserActive && this.admitted.length > 0) {
       const spelling = new Map<string, string>();
       for (const a of this.admitted) {
         const email = String(a.values.Email);
-        const key = email.trim().toLowerCase();
+        const key = emailKey(email);
         if (!spelling.has(key)) spelling.set(key, email);
       }
-      for (const k of await repo.upsertKeychains(tx, customerId, [...spelling.values()])) {
+      for (const k of await repo.upsertKeychainsAudited(tx, customerId, actor, [...spelling.values()], [...spelling.keys()])) {
         keychainOf.set(k.email_key, k.id);
         if (k.created) {
           this.keychains.created++;
-          audits.push({ entity: 'keychain', entityId: k.id, action: 'create', changes: { Email: { old: null, new: k.email } } });
+          await queueEvent(tx, { customerId, actor, entity: 'keychain', entityId: k.id, action: 'create', organisationId: null, fields: [] });
         }
       }
       this.keychains.linked = this.admitted.length;
@@ -314,16 +335,13 @@ class Chunk {
     const newRows: repo.NewUserRow[] = this.admitted.map((a) => ({
       id: a.id,
       values: a.values,
-      keychainId: org.KeychainCreationForNewUserActive ? keychainOf.get(String(a.values.Email).trim().toLowerCase())! : null,
+      keychainId: org.KeychainCreationForNewUserActive ? keychainOf.get(emailKey(String(a.values.Email)))! : null,
       username: org.KeychainCreationForNewUserActive ? null : `${usernameBase(String(a.values.FirstName), String(a.values.LastName))}${a.id}`,
     }));
-    await repo.insertUsers(tx, customerId, newRows);
+    await repo.insertUsersAudited(tx, customerId, actor, newRows);
     for (const a of this.admitted) {
-      const changes: Changes = {};
-      for (const { field } of repo.WRITABLE_FIELDS) if (a.values[field] !== undefined) changes[field] = { old: null, new: a.values[field] };
-      audits.push({ entity: 'user', entityId: a.id, action: 'create', changes, organisationId: org.ID });
+      await queueEvent(tx, { customerId, actor, entity: 'user', entityId: a.id, action: 'create', organisationId: org.ID, fields: [] });
     }
-    await insertAudits(tx, customerId, actor, audits);
 
     if (org.KeychainCreationForNewUserActive && !org.KeychainEmailSuppression && this.input.mail !== false) {
       const verifications: { keychainId: number; userId: number; hash: Buffer }[] = [];
@@ -356,3 +374,11 @@ class Chunk {
 }
 
 const unique = <T>(values: T[]): T[] => [...new Set(values)];
+
+/** A Keychain's key for an email, as upsertKeychain computes it. */
+const emailKey = (email: string): string => email.trim().toLowerCase();
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value); else map.set(key, [value]);
+}

@@ -33,11 +33,18 @@ export function looksLikeEmail(text: string): boolean {
   return text.slice(at + 2, -1).includes('.');
 }
 
+const LEARNER_ONLY_SET: ReadonlySet<string> = new Set(LEARNER_ONLY);
+
+/** Whether a user of this role carries the field (others are ignored like unknown keys). */
+export function carries(role: unknown, field: string): boolean {
+  if (role !== Roles.Learner && LEARNER_ONLY_SET.has(field)) return false;
+  return field !== 'PlacementID' || PLACED_ROLES.includes(role as number);
+}
+
 /** The body's fields that this role carries. */
 export function forRole(role: unknown, body: Values): Values {
-  const values: Values = { ...body };
-  if (role !== Roles.Learner) for (const f of LEARNER_ONLY) delete values[f];
-  if (!PLACED_ROLES.includes(role as number)) delete values.PlacementID;
+  const values: Values = {};
+  for (const [field, value] of Object.entries(body)) if (carries(role, field)) values[field] = value;
   return values;
 }
 
