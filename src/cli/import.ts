@@ -12,6 +12,7 @@ import { ninoProblem, ulnProblem } from '../server/domain/uk-data.js';
 import { CliError } from './args.js';
 import { errorFileFor, readCsv, writeErrorReport, type CsvRow } from './csv.js';
 import { examples, note, print, setExitStatus } from './output.js';
+import { registerImportProgramme } from './import-programme.js';
 import { addRemoteOptions, changedFields, parseConcurrency, pool, progress, remoteClient, type RemoteOptions } from './remote.js';
 
 const ROLE_NAMES: Record<string, number> = {
@@ -348,10 +349,11 @@ export function summary(outcomes: Outcome[], dryRun: boolean): string {
 
 export function registerImport(program: Command): void {
   const group = program.command('import')
-    .description('Load data into a v2.1 server over its API (learnfile or any compatible server)')
+    .description('Load data into a v2.1 server over its API (learnfile or any compatible server): users, and learners\' programmes')
     .addHelpText('after', examples(
       'learnfile import users learners.csv --url https://eportfolio.example.ac.uk --token $TOKEN --organisation "Northgate College"',
       'LEARNFILE_URL=http://localhost:3000 LEARNFILE_TOKEN=... learnfile import users staff.csv --organisation 4 --dry-run',
+      'learnfile import programme enrolments.csv --url http://localhost:3000 --token $TOKEN --dry-run',
     ));
 
   addRemoteOptions(group.command('users'))
@@ -388,4 +390,6 @@ ${examples(
         setExitStatus(2);
       }
     });
+
+  registerImportProgramme(group);
 }
