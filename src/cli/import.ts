@@ -4,15 +4,15 @@
  * organisation's users are downloaded once, then each row is created, or updated with only
  * the fields that differ, or left alone. Invalid rows go to an error report and the run goes on.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ApiError, type ApiClient } from '../../packages/client/src/index.js';
 import { CreateUserBody, RoleLabels, Roles } from '../contract/users.js';
 import { ninoProblem, ulnProblem } from '../server/domain/uk-data.js';
 import { CliError } from './args.js';
-import { csvLine, readCsv, type CsvRow } from './csv.js';
-import { examples, note, print } from './output.js';
+import { errorFileFor, readCsv, writeErrorReport, type CsvRow } from './csv.js';
+import { examples, note, print, setExitStatus } from './output.js';
+import { registerImportProgramme } from './import-programme.js';
 import { addRemoteOptions, changedFields, parseConcurrency, pool, progress, remoteClient, type RemoteOptions } from './remote.js';
 
 /** A Role column may hold the number or a name: each role's label, without spaces, or a common alias. */
@@ -61,7 +61,7 @@ interface Person { ID: number; MISID?: string | null; Role?: number; Email?: str
 class RowProblem extends Error {}
 
 /** Maps each header to an API field or reference column, using the mapping file first. */
-function mapHeaders(headers: string[], mapping: Record<string, string>): { fieldOf: Map<string, string>; ignored: string[] } {
+export function mapHeaders(headers: string[], mapping: Record<string, string>): { fieldOf: Map<string, string>; ignored: string[] } {
   const known = new Map([...API_FIELDS, ...REFERENCE_FIELDS].map((f) => [f.toLowerCase(), f]));
   const mapped = new Map(Object.entries(mapping).map(([k, v]) => [k.trim().toLowerCase(), v.trim()]));
   const fieldOf = new Map<string, string>();
@@ -75,7 +75,7 @@ function mapHeaders(headers: string[], mapping: Record<string, string>): { field
   return { fieldOf, ignored };
 }
 
-function readMapping(file: string | undefined): Record<string, string> {
+export function readMapping(file: string | undefined): Record<string, string> {
   if (!file) return {};
   let parsed: unknown;
   try { parsed = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new CliError(`cannot read the mapping file ${file}: ${(err as Error).message}`); }
@@ -312,17 +312,8 @@ export async function importUsers(client: ApiClient, file: string, opts: ImportO
   outcomes.sort((a, b) => a.line - b.line);
 
   const invalid = outcomes.filter((o) => o.kind === 'invalid');
-  let errorFile: string | undefined;
-  if (invalid.length > 0) {
-    errorFile = opts.errors ?? `${basename(file).replace(/\.csv$/i, '')}.errors.csv`;
-    const byLine = new Map(rows.map((r) => [r.line, r]));
-    let out = csvLine([...headers, 'ErrorLine', 'ErrorCode', 'ErrorMessage']);
-    for (const o of invalid) {
-      const row = byLine.get(o.line)!;
-      out += csvLine([...headers.map((h) => row.cells[h] ?? ''), o.line, o.kind === 'invalid' ? o.code ?? '' : '', o.kind === 'invalid' ? o.reason : '']);
-    }
-    writeFileSync(errorFile, out);
-  }
+  const errorFile = invalid.length === 0 ? undefined
+    : writeErrorReport(errorFileFor(file, opts.errors), headers, rows, invalid.map((o) => ({ line: o.line, code: o.code, message: o.reason })));
   return { outcomes, ...(errorFile ? { errorFile } : {}) };
 }
 
@@ -359,10 +350,11 @@ export function summary(outcomes: Outcome[], dryRun: boolean): string {
 
 export function registerImport(program: Command): void {
   const group = program.command('import')
-    .description('Load data into a v2.1 server over its API (learnfile or any compatible server)')
+    .description('Load data into a v2.1 server over its API (learnfile or any compatible server): users, and learners\' programmes')
     .addHelpText('after', examples(
       'learnfile import users learners.csv --url https://eportfolio.example.ac.uk --token $TOKEN --organisation "Northgate College"',
       'LEARNFILE_URL=http://localhost:3000 LEARNFILE_TOKEN=... learnfile import users staff.csv --organisation 4 --dry-run',
+      'learnfile import programme enrolments.csv --url http://localhost:3000 --token $TOKEN --dry-run',
     ));
 
   addRemoteOptions(group.command('users'))
@@ -396,7 +388,9 @@ ${examples(
       print(summary(result.outcomes, !!opts.dryRun));
       if (result.errorFile) {
         print(`Rows that failed are in ${result.errorFile}; fix them and run the same command again (loaded rows are skipped).`);
-        process.exitCode = 2;
+        setExitStatus(2);
       }
     });
+
+  registerImportProgramme(group);
 }

@@ -12,7 +12,7 @@ import { CreatePlacementBody } from '../contract/placements.js';
 import { CreateUserBody } from '../contract/users.js';
 import { fakesFor } from './anonymise.js';
 import { CliError } from './args.js';
-import { examples, print } from './output.js';
+import { examples, print, setExitStatus } from './output.js';
 import { changedFields, parseConcurrency, pool, progress, progressNote, remoteClient } from './remote.js';
 
 export interface MirrorOptions {
@@ -254,6 +254,6 @@ ${examples(
         print(`${kind}: ${t.created} created, ${t.updated} updated, ${t.unchanged} unchanged, ${t.failed} failed`);
       }
       for (const p of report.problems) print(`failed: ${p}`);
-      if (report.problems.length > 0 || report.organisations.some((o) => !o.target)) process.exitCode = 2;
+      if (report.problems.length > 0 || report.organisations.some((o) => !o.target)) setExitStatus(2);
     });
 }

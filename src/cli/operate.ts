@@ -14,6 +14,18 @@ import { givenDatabase, note } from './output.js';
  * its private lock file); otherwise it runs here, on the services the server itself uses.
  */
 export async function operate<N extends OperationName>(cmd: Command, name: N, input: OperationInput<N>): Promise<OperationResult<N>> {
+  return withOperator(cmd, (run) => run(name, input));
+}
+
+/** Runs one operation (see withOperator). */
+export type RunOperation = <N extends OperationName>(name: N, input: OperationInput<N>) => Promise<OperationResult<N>>;
+
+/**
+ * Runs fn with a way to run operations on one open database (or one running server), for
+ * work sent as many calls, such as a bulk import in chunks: the database is opened once,
+ * not once per call.
+ */
+export async function withOperator<T>(cmd: Command, fn: (run: RunOperation) => Promise<T>): Promise<T> {
   const config = await cliConfig(cmd);
   if (!config.DATABASE_URL && !givenDatabase()) {
     const holder = lockHolder(resolve(config.DATA_DIR));
@@ -21,19 +33,24 @@ export async function operate<N extends OperationName>(cmd: Command, name: N, in
       if (!holder.url || !holder.operatorKey) {
         throw new CliError(`the embedded database in ${resolve(config.DATA_DIR)} is held by learnfile (pid ${holder.pid}), which is not listening yet; try again in a moment`);
       }
-      return remote(holder as Required<typeof holder>, name, input) as Promise<OperationResult<N>>;
+      let told = false;
+      return fn(async (name, input) => {
+        const result = await remote(holder as Required<typeof holder>, name, input) as never;
+        if (!told) { told = true; note(`(done by the running server, pid ${holder.pid})`); }
+        return result;
+      });
     }
   }
   const { runOperation } = await import('../server/resources/admin/admin.operations.js');
   const { AppError } = await import('../server/domain/app-error.js');
-  return withServices(cmd, async (services) => {
+  return withServices(cmd, (services) => fn(async (name, input) => {
     try {
-      return await runOperation(services, name, input) as OperationResult<N>;
+      return await runOperation(services, name, input) as never;
     } catch (err) {
       if (err instanceof AppError) throw new CliError(explain(err.message, err.issues));
       throw err;
     }
-  });
+  }));
 }
 
 /** The server's services on the configured database, for work that is not an operation (serving, migrating). */
@@ -59,7 +76,6 @@ async function remote(holder: { pid: number; url: string; operatorKey: string },
   }
   const body = await res.json().catch(() => undefined) as { result?: unknown; message?: string; errors?: { field: string; message: string }[] } | undefined;
   if (!res.ok) throw new CliError(explain(body?.message ?? `the server (pid ${holder.pid}) refused the request: HTTP ${res.status}`, body?.errors ?? []));
-  note(`(done by the running server, pid ${holder.pid})`);
   return body?.result;
 }
 

@@ -32,6 +32,14 @@ export async function withContext<T>(ctx: CliContext, fn: () => Promise<T>): Pro
   }
 }
 
+/**
+ * The exit status of a run that finished but not fully (some rows were refused): 2. runCli
+ * answers it, so the executable exits with it and a test running the CLI in-process reads it.
+ */
+let partialStatus = 0;
+export const setExitStatus = (code: number): void => { partialStatus = code; };
+export const takeExitStatus = (): number => { const code = partialStatus; partialStatus = 0; return code; };
+
 export const cliEnv = (): Record<string, string | undefined> => context.env;
 export const givenDatabase = (): Database | undefined => context.database;
 export const writeOut = (text: string): void => context.out(text);

@@ -15,7 +15,7 @@ import { registerLearnerStatuses } from './learner-statuses.js';
 import { registerMail } from './mail.js';
 import { registerMigrate } from './migrate.js';
 import { registerOrganisations } from './organisations.js';
-import { cliEnv, note, writeErr, writeOut, withContext, type CliContext } from './output.js';
+import { cliEnv, note, takeExitStatus, writeErr, writeOut, withContext, type CliContext } from './output.js';
 import { registerSeed } from './seed.js';
 import { registerServe } from './serve.js';
 import { registerTokens } from './tokens.js';
@@ -23,6 +23,7 @@ import { registerWebhooks } from './webhooks.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
 import { registerMirror } from './mirror.js';
+import { registerBulkImport } from './bulk-import.js';
 
 const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
 
@@ -66,6 +67,7 @@ Run \`learnfile <command> --help\` for a command's options.`);
   registerImport(program);
   registerExport(program);
   registerMirror(program);
+  registerBulkImport(program);
   // `help` as a subcommand is not inherited, and `--help` already covers it everywhere.
   const withoutHelpCommand = (cmd: Command): void => { cmd.helpCommand(false); cmd.commands.forEach(withoutHelpCommand); };
   withoutHelpCommand(program);
@@ -76,8 +78,9 @@ Run \`learnfile <command> --help\` for a command's options.`);
 export async function runCli(argv: string[], ctx?: CliContext): Promise<number> {
   const run = async (): Promise<number> => {
     try {
+      takeExitStatus();
       await buildProgram().parseAsync(argv, { from: 'user' });
-      return 0;
+      return takeExitStatus();
     } catch (err) {
       // commander has printed its own message (or the help) already.
       if (err instanceof CommanderError) return err.exitCode;

@@ -8,9 +8,10 @@ import { API_PREFIX } from './http/prefix.js';
 import { MailSender } from './mail/sender.js';
 import type { Database } from './db/client.js';
 import { registerAuth } from './http/auth.js';
-import { CANONICAL_DATE, PathMatcher, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
+import { PathMatcher, registerBodyNormaliser, registerBodyParsers } from './http/compat.js';
 import { frameworkError, registerErrorHandler, type UndeclaredErrorListener } from './http/errors.js';
 import { safeError } from './http/log.js';
+import { addLenientDate, VALIDATOR_OPTIONS } from './http/validator.js';
 import { docsCsp, registerSecurityHeaders } from './http/security.js';
 import { contractGuard, nameSchemas } from './http/contract.js';
 import { DEMO_TOKEN } from './demo/demo.js';
@@ -71,10 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // 2 MB is generous and bounds what one request makes the server parse.
     bodyLimit: 2 * 1024 * 1024,
     ajv: {
-      // strictNumbers: NaN and Infinity (and the strings that coerce to them) are not numbers.
-      customOptions: { allErrors: true, coerceTypes: true, removeAdditional: true, useDefaults: true, strictNumbers: true },
-      // The compat layer has already rewritten every readable date to this canonical form.
-      plugins: [((ajv: { addFormat(name: string, re: RegExp): unknown }) => ajv.addFormat('lenient-date', CANONICAL_DATE)) as never],
+      customOptions: { ...VALIDATOR_OPTIONS },
+      plugins: [addLenientDate as never],
     },
   };
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();

@@ -27,6 +27,7 @@ import { classrooms, placements } from './org-records/org-records.repository.js'
 import { OrganisationsService } from './organisations/organisations.service.js';
 import { organisationRoutes } from './organisations/organisations.routes.js';
 import { UsersService } from './users/users.service.js';
+import { UsersBulkService } from './users/users.bulk.service.js';
 import { userRoutes } from './users/users.routes.js';
 import { EventSignal } from './events/event-signal.js';
 import { EventsService } from './events/events.service.js';
@@ -100,6 +101,7 @@ export function createServices(core: Core) {
     classrooms: new OrgRecordsService<Record<string, unknown>>(db, searcher, classrooms, 'classrooms'),
     placements: new OrgRecordsService<Record<string, unknown>>(db, searcher, placements, 'placements'),
     users: new UsersService({ db, searcher, publicUrl: core.publicUrl, mailQueued: core.mailQueued }),
+    usersBulk: new UsersBulkService({ db, publicUrl: core.publicUrl, mailQueued: core.mailQueued }),
     keychain: new KeychainService(db),
     audit: new AuditService(db),
     mail: new MailService(db),

@@ -29,8 +29,12 @@ export interface EventRow {
 
 /** An audited change: its audit row (with the changed values) and its event (names only). */
 export interface AuditedChange extends NewEvent {
-  changes: Record<string, unknown>;
+  /** The changed values for the audit row; null when the caller wrote the audit row itself (bulk writes). */
+  changes: Record<string, unknown> | null;
 }
+
+/** The event of a change whose audit row is already written (set-based bulk writes). */
+export const queueEvent = (db: Queryable, event: NewEvent): Promise<void> => queueChange(db, { ...event, changes: null });
 
 const pending = new WeakMap<Queryable, AuditedChange[]>();
 
@@ -72,21 +76,24 @@ async function insertChanges(db: Queryable, changes: AuditedChange[]): Promise<v
     type: eventType(e.entity, e.action), entity: recordType(e.entity), organisation_id: e.organisationId,
     fields: namesFields(e.action) ? e.fields : null,
   }));
+  // One notification for the statement, not one per event: a bulk write queues thousands.
   await db.query(
     `WITH change AS (
        SELECT * FROM jsonb_to_recordset($3::jsonb) AS e(i int, actor text, entity_id bigint, audit_entity text, action text,
          changes jsonb, type text, entity text, organisation_id int, fields jsonb)),
      audit AS (
        INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes)
-       SELECT $1, actor, audit_entity, entity_id, action, changes FROM change ORDER BY i),
+       SELECT $1, actor, audit_entity, entity_id, action, changes FROM change WHERE changes IS NOT NULL ORDER BY i),
      counter AS (
        INSERT INTO event_counters AS c (customer_id, last_seq) VALUES ($1, $2)
        ON CONFLICT (customer_id) DO UPDATE SET last_seq = c.last_seq + $2
-       RETURNING last_seq)
-     INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
-     SELECT $1, counter.last_seq - $2 + e.i, e.type, e.entity, e.entity_id, e.organisation_id, e.actor, e.fields
-       FROM counter, change e
-     RETURNING pg_notify('${EVENTS_CHANNEL}', customer_id::text)`,
+       RETURNING last_seq),
+     inserted AS (
+       INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
+       SELECT $1, counter.last_seq - $2 + e.i, e.type, e.entity, e.entity_id, e.organisation_id, e.actor, e.fields
+         FROM counter, change e
+       RETURNING 1)
+     SELECT pg_notify('${EVENTS_CHANNEL}', $1::text) WHERE EXISTS (SELECT 1 FROM inserted)`,
     [customerId, changes.length, JSON.stringify(rows)]);
 }
 

@@ -58,3 +58,8 @@ export const providerInRange = (id: number): boolean => id >= 1 && id <= MAX_ID;
 export function providerProblem(id: number | undefined, exists: boolean, issues: FieldIssue[]): void {
   if (id !== undefined && !exists) issues.push(issue('ProviderID', `${id} is not one of this customer's training providers`, 'PROVIDER_NOT_FOUND'));
 }
+
+/** The rule, given whether the customer has that provider (bulk imports look them up for many rows at once). */
+export function checkProvider(id: number, exists: boolean, issues: FieldIssue[]): void {
+  if (id < 1 || id > MAX_ID || !exists) issues.push(issue('ProviderID', `${id} is not one of this customer's training providers`, 'PROVIDER_NOT_FOUND'));
+}

@@ -6,31 +6,17 @@ import { releaseStaff } from '../assignments/assignments.service.js';
 import { insertAudit } from '../../db/audit.repository.js';
 import { VERIFY_PATH } from '../keychain/keychain.service.js';
 import { keychainVerificationMail } from '../../mail/templates.js';
-import { LearnerOnlyFields, Roles, RoleValues, type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
-import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
+import { type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
+import { AppError, type FieldIssue } from '../../domain/app-error.js';
 import { actorLabel, type Actor } from '../authentication/auth.service.js';
 import { providerInRange, providerProblem, providerToCheck } from '../providers/providers.service.js';
 import { organisationToRead, unknownOrganisation } from '../organisations/organisations.service.js';
 import type { Paging, Searcher } from '../../domain/search.service.js';
 import { generatedPassword, newToken, tokenHash } from '../../domain/secrets.js';
-import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from '../../domain/uk-data.js';
+import { ilrWarnings } from '../../domain/uk-data.js';
+import { checkRole, checkUserValues, forRole, usernameBase, type OwnedTable, type Values } from './users.rules.js';
 
-const PLACED_ROLES: number[] = [Roles.Learner, Roles.Employer, Roles.Observer];
-const ASSESSOR_ROLES: number[] = [Roles.Assessor, Roles.TraineeAssessor];
-/**
- * `x@y.z`: one @, no white space, a dot inside the domain. Written without a regular
- * expression: the pattern this replaces backtracked quadratically, so one long value could
- * hold the event loop (and every other request) for seconds. Linear in the length.
- */
-export function looksLikeEmail(text: string): boolean {
-  const at = text.indexOf('@');
-  if (at < 1 || at !== text.lastIndexOf('@') || /\s/.test(text)) return false;
-  // A dot with something before and after it, as /^[^\s@]+@[^\s@]+\.[^\s@]+$/ meant.
-  return text.slice(at + 2, -1).includes('.');
-}
 export const VERIFICATION_DAYS = 7;
-
-type Values = Record<string, unknown>;
 
 export type CreateOutcome =
   | { kind: 'credentials'; user: User & { Password: string }; warnings: string[] }
@@ -65,9 +51,7 @@ export class UsersService {
     const values = forRole(body.Role, body as Values);
     const warnings = ilrWarnings(values as never);
     const outcome = await db.transaction(async (tx) => {
-      if (typeof body.Role === 'number' && !RoleValues.includes(body.Role) && !issues.some((i) => i.field === 'Role')) {
-        issues.push(issue('Role', 'must be one of 1, 4, 5, 10, 40, 45', 'INVALID_ROLE'));
-      }
+      checkRole(body.Role, issues);
       // The organisation and everything the body names, read together.
       const org = await checkValues(tx, actor, { organisationId, creating: true }, body.Role, values, issues);
       if (issues.length > 0 || !org) throw AppError.invalid(issues);
@@ -150,24 +134,12 @@ export class UsersService {
   }
 }
 
-/** The body's fields that this role carries. */
-function forRole(role: unknown, body: Values): Values {
-  const values: Values = { ...body };
-  if (role !== Roles.Learner) for (const f of LearnerOnlyFields) delete values[f];
-  if (!PLACED_ROLES.includes(role as number)) delete values.PlacementID;
-  return values;
-}
-
-const usernameBase = (first: string, last: string): string =>
-  `${first.slice(0, 1)}${last}`.normalize('NFKD').toLowerCase().replace(/[^a-z]/g, '').slice(0, 20) || 'user';
-
 /**
- * Every rule beyond field shapes: role-mandatory fields, references within the organisation,
- * UK identifiers, the training provider. Adds to `issues` (so all problems are reported
- * together) and normalises `values` in place (ULN and NINO without spaces; empty means not
- * given). What the body names is looked up in one statement (repo.referenceFacts); a create
- * reads its organisation there too and gets it back (an unknown one is -11 alone). Without an
- * organisation (not given or malformed on create) only the provider is checked.
+ * Every rule beyond field shapes (users.rules.ts, shared with the bulk import), with the facts
+ * it needs read in one statement (repo.referenceFacts): the referenced class, placement,
+ * learner status and staff, the training provider, and on create the organisation itself,
+ * which is answered (an unknown one is -11 alone). Without an organisation (not given or
+ * malformed on create) only the provider is checked.
  */
 async function checkValues(
   tx: Queryable, actor: Actor, at: { organisationId: number | undefined; creating: boolean; currentProviderId?: unknown },
@@ -193,43 +165,10 @@ async function checkValues(
   if (creating && inOrganisation && !org) throw unknownOrganisation(organisationId);
 
   if (inOrganisation) {
-    if (creating && role === Roles.Learner) {
-      for (const [field, error] of [['DefaultAssessorID', 'DEFAULT_ASSESSOR_INVALID'], ['ClassroomID', 'CLASSROOM_NOT_FOUND'], ['PlacementID', 'PLACEMENT_NOT_FOUND']] as const) {
-        if (values[field] === undefined && !bad(field)) issues.push(issue(field, 'is required for learners', error));
-      }
-    }
-    if (creating && (role === Roles.Employer || role === Roles.Observer) && values.PlacementID === undefined && !bad('PlacementID')) {
-      issues.push(issue('PlacementID', 'is required for employers and observers', 'PLACEMENT_NOT_FOUND'));
-    }
-    if (present('Email') && !looksLikeEmail(String(values.Email).trim())) issues.push(issue('Email', 'must be an email address'));
-
-    const owned = (field: string, found: boolean | null | undefined, error: 'CLASSROOM_NOT_FOUND' | 'PLACEMENT_NOT_FOUND' | 'LEARNER_STATUS_NOT_FOUND', what: string) => {
-      if (present(field) && !found) issues.push(issue(field, `${values[field]} is not ${what} of this organisation`, error));
+    const found: Record<OwnedTable, boolean> = {
+      classrooms: facts?.classroom === true, placements: facts?.placement === true, learner_statuses: facts?.learnerStatus === true,
     };
-    owned('ClassroomID', facts?.classroom, 'CLASSROOM_NOT_FOUND', 'a class');
-    owned('PlacementID', facts?.placement, 'PLACEMENT_NOT_FOUND', 'a placement');
-    owned('LearnerStatusID', facts?.learnerStatus, 'LEARNER_STATUS_NOT_FOUND', 'a learner status');
-
-    const staffCheck = (field: string, roles: number[], error: 'DEFAULT_ASSESSOR_INVALID' | 'DEFAULT_EMPLOYER_INVALID', what: string) => {
-      if (!present(field)) return;
-      const ref = facts?.staff.get(values[field] as number);
-      if (!ref || ref.organisation_id !== organisationId) issues.push(issue(field, `${values[field]} is not a user of this organisation`, error));
-      else if (!roles.includes(ref.role)) issues.push(issue(field, `${values[field]} is not ${what}`, error));
-      else if (ref.archived) issues.push(issue(field, `${values[field]} is archived`, error));
-    };
-    staffCheck('DefaultAssessorID', ASSESSOR_ROLES, 'DEFAULT_ASSESSOR_INVALID', 'an Assessor/Tutor or Trainee Assessor');
-    staffCheck('DefaultEmployerID', [Roles.Employer], 'DEFAULT_EMPLOYER_INVALID', 'an Employer');
-
-    if (typeof values.ULN === 'string' && !bad('ULN')) {
-      const problem = values.ULN.trim() === '' ? null : ulnProblem(values.ULN);
-      if (problem) issues.push(issue('ULN', problem, 'ULN_INVALID'));
-      else values.ULN = values.ULN.trim() === '' ? null : normaliseUln(values.ULN);
-    }
-    if (typeof values.NINO === 'string' && !bad('NINO')) {
-      const problem = values.NINO.trim() === '' ? null : ninoProblem(values.NINO);
-      if (problem) issues.push(issue('NINO', problem, 'NINO_INVALID'));
-      else values.NINO = values.NINO.trim() === '' ? null : normaliseNino(values.NINO);
-    }
+    checkUserValues(organisationId, role, values, issues, creating, { owns: (table) => found[table], staff: facts?.staff ?? new Map() });
   }
   providerProblem(providerId, query.providerId !== undefined && facts?.provider === true, issues);
   return org;
