@@ -131,22 +131,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   };
   const services = createServices(core);
-  const { limiter, authFailures, marks } = services;
+  const { limiter, authFailures, marks, sessions } = services;
   app.decorate('pageMarks', marks);
+  app.decorate('sessionCache', sessions);
   const { signal, dispatcher } = services;
   app.decorate('webhookDispatcher', dispatcher);
   // Background work that reads several tables waits while tests empty them (see whilePaused).
   app.decorate('whileBackgroundPaused', <T>(fn: () => Promise<T>) => dispatcher.whilePaused(fn));
-  app.addHook('onReady', async () => { await signal.start(); dispatcher.start(signal); });
+  app.addHook('onReady', async () => { await signal.start(); await sessions.start(db); dispatcher.start(signal); });
   // Before the server waits for open requests: long-polls of the feed answer at once.
   app.addHook('preClose', async () => { await signal.close(); });
-  app.addHook('onClose', async () => { await dispatcher.stop(); await signal.close(); });
+  app.addHook('onClose', async () => { await dispatcher.stop(); await signal.close(); await sessions.close(); });
   if (sender) {
     app.addHook('onReady', async () => sender.start());
     app.addHook('onClose', async () => sender.stop());
   }
   // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
-  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); authFailures.forget(); });
+  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); authFailures.forget(); sessions.forget(); });
 
   await app.register(async (api: ApiApp) => {
     registerAuth(api, services.auth);

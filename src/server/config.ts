@@ -29,6 +29,7 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
   MAX_PAGE_SIZE: Type.Integer({ minimum: 1, default: 1000 }),
   SESSION_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24 }),
+  SESSION_CACHE_SIZE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000, description: 'Sessions each process keeps in memory to authenticate calls without a database read; 0 reads every time' }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, 'x-secret': true, description: 'Bearer token GET /metrics requires; unset turns /metrics off' })),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: 'How long a stop waits for requests under way before closing their connections' }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }),
