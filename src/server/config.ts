@@ -28,6 +28,7 @@ export const ConfigSchema = Type.Object({
   MAIL_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 30000, description: 'First retry delay; doubles each time' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
   MAX_PAGE_SIZE: Type.Integer({ minimum: 1, default: 1000 }),
+  EXACT_COUNT_LIMIT: Type.Integer({ minimum: 0, maximum: 100_000_000, default: 10_000, description: "Up to this many matches a page's X-Total-Count is counted exactly; above it, it is the planner's estimate (X-Total-Count-Exact: false)" }),
   SESSION_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24 }),
   SESSION_CACHE_SIZE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000, description: 'Sessions each process keeps in memory to authenticate calls without a database read; 0 reads every time' }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, 'x-secret': true, description: 'Bearer token GET /metrics requires; unset turns /metrics off' })),

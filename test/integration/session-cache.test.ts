@@ -12,7 +12,10 @@ import { authenticate, engine, freshDatabaseUrl, newCustomer, resetDb, testConfi
 
 const OPERATOR_KEY = 'session-cache-test-operator-key';
 const cacheOf = (app: FastifyInstance) => (app as unknown as { sessionCache: SessionCache }).sessionCache;
-const forget = (app: FastifyInstance) => (app as unknown as { forgetCaches(): Promise<void> }).forgetCaches();
+const internals = (app: FastifyInstance) => app as unknown as {
+  forgetCaches(): Promise<void>;
+  whileBackgroundPaused<T>(fn: () => Promise<T>): Promise<T>;
+};
 
 /** A database handle that writes down every statement it is given (to see what a call costs). */
 function recording(db: Database): Database & { statements: string[] } {
@@ -44,9 +47,10 @@ async function twoProcesses(config = testConfig()) {
   return {
     db: dbs[0]!, a, appA, appB,
     async reset() {
-      await forget(appA);
-      await forget(appB);
-      await resetDb(dbs[0]!);
+      await internals(appA).forgetCaches();
+      await internals(appB).forgetCaches();
+      // Background work (webhook deliverers) of both processes waits while the tables empty.
+      await internals(appA).whileBackgroundPaused(() => internals(appB).whileBackgroundPaused(() => resetDb(dbs[0]!)));
     },
     async close() {
       await appA.close();

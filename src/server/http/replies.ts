@@ -39,6 +39,8 @@ async function* jsonArray<T>(first: T[], rest: AsyncIterator<T[]>): AsyncGenerat
 export async function sendSearch<T>(reply: FastifyReply, answer: SearchAnswer<T>) {
   if (answer.kind === 'page') {
     reply.header('X-Total-Count', String(answer.total));
+    // Above the exact-count limit X-Total-Count is an estimate, and says so (docs/decisions.md).
+    reply.header('X-Total-Count-Exact', answer.exact ? 'true' : 'false');
     return sendList(reply, answer.rows);
   }
   // Read one batch first: no match must be a 204, decided before any byte is sent.
@@ -71,7 +73,7 @@ export function searchRoutes<F extends TSchema>(app: ApiApp, base: string, o: Se
   }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never)));
   app.post(`${base}/Search/:page/:size`, {
     schema: {
-      operationId: `${o.operationId}Page`, tags: o.tags, summary: `${o.summary} (one page; X-Total-Count gives the number of matches)`,
+      operationId: `${o.operationId}Page`, tags: o.tags, summary: `${o.summary} (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true)`,
       body: o.filter, params: PageParams, response, ...(o.errors ? { errors: o.errors } : {}),
     },
   }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never, req.params as Paging)));

@@ -80,7 +80,7 @@ export interface Core {
 export function createServices(core: Core) {
   const { db, config } = core;
   const marks = new PageMarks(core.pageMarks);
-  const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
+  const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE, config.EXACT_COUNT_LIMIT);
   const millis = core.clock ? () => core.clock!().getTime() : Date.now;
   const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, millis);
   const authFailures = new AuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE, millis);
