@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -131,7 +131,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   };
   const services = createServices(core);
-  const { limiter, authFailures, marks, sessions } = services;
+  const { limiter, authFailures, marks, sessions, readAhead } = services;
+  app.decorate('readAhead', readAhead);
+  // Pages read ahead are not served across a write this process handles (it may change them):
+  // forgotten when a write starts and again when it ends. Reads are GETs and routes marked readOnly.
+  const writes = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD' && !request.routeOptions.config?.readOnly;
+  app.addHook('onRequest', async (request) => { if (writes(request)) readAhead.changed(); });
+  app.addHook('onResponse', async (request) => { if (writes(request)) readAhead.changed(); });
   app.decorate('pageMarks', marks);
   app.decorate('sessionCache', sessions);
   const { signal, dispatcher } = services;
@@ -147,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', async () => sender.stop());
   }
   // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
-  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); authFailures.forget(); sessions.forget(); });
+  app.decorate('forgetCaches', async () => { marks.clear(); readAhead.changed(); limiter.forget(); authFailures.forget(); sessions.forget(); });
 
   await app.register(async (api: ApiApp) => {
     registerAuth(api, services.auth);

@@ -429,6 +429,26 @@ describe(`X-Total-Count above EXACT_COUNT_LIMIT (${engine})`, () => {
     assert.ok(total > 10 && total <= 99, `between the limit and the page's position, got ${total}`);
   });
 
+  test('a walk through a large search gets its next page read ahead, never served across a write', async () => {
+    const c = await centreWithClasses(40);
+    const readAhead = (h.app as unknown as { readAhead: { served: number } }).readAhead;
+    const before = readAhead.served;
+    const page = async (p: number) => assertList<Summary>(await c.client.post(`/Classroom/Search/${p}/5`, {}));
+    assert.deepEqual(ids(await page(1)), c.all.slice(0, 5));
+    assert.deepEqual(ids(await page(2)), c.all.slice(5, 10));
+    assert.deepEqual(ids(await page(3)), c.all.slice(10, 15));
+    assert.equal(readAhead.served - before, 1, 'page 3 was read while the client looked at page 2');
+    // A write between two pages: what was read ahead for page 4 is not used.
+    const renamed = c.all[16]!;
+    assert.equal((await c.client.post(`/Classroom/${renamed}`, { Name: 'Renamed' })).statusCode, 200);
+    const fourth = await page(4);
+    assert.deepEqual(ids(fourth), c.all.slice(15, 20));
+    assert.equal(fourth.find((r) => r.ID === renamed)?.Name, 'Renamed');
+    assert.equal(readAhead.served - before, 1);
+    assert.deepEqual(ids(await page(5)), c.all.slice(20, 25));
+    assert.equal(readAhead.served - before, 2);
+  });
+
   test('string-keyed searches (units) above the limit estimate too', async () => {
     const t = await newCustomer(h.db);
     const client = await Client.for(h.app, t.token);

@@ -149,6 +149,55 @@ export class PageMarks {
 interface Mark { lastId: number | string; total: number; exact: boolean; at: number }
 
 /**
+ * The next page of a walk, read while the client is still busy with this one (a walk of a
+ * large search otherwise waits for the database on every page, where the unpaged download
+ * reads ahead). A page read ahead is served only if nothing may have changed since it was
+ * asked for: `changed()` (called when this process starts or ends a write, and when the
+ * database announces a commit with change events from any process) drops them all. At
+ * most `capacity` pages, each kept `ttlMs` at most.
+ */
+export class ReadAhead {
+  private readonly pages = new Map<string, { rows: Promise<unknown[]>; generation: number; at: number }>();
+  private generation = 0;
+  /** Pages served from what was read ahead (for tests and metrics). */
+  served = 0;
+
+  constructor(private readonly capacity = 16, private readonly ttlMs = 5_000) {}
+
+  changed(): void {
+    this.generation++;
+    this.pages.clear();
+  }
+
+  start(key: string, read: () => Promise<unknown[]>, now: number): void {
+    if (this.capacity === 0) return;
+    const rows = read();
+    rows.catch(() => {}); // a read-ahead nobody takes must not fail loudly
+    for (const [k, page] of this.pages) if (now - page.at > this.ttlMs) this.pages.delete(k);
+    this.pages.delete(key);
+    this.pages.set(key, { rows, generation: this.generation, at: now });
+    if (this.pages.size > this.capacity) this.pages.delete(this.pages.keys().next().value!);
+  }
+
+  /** The rows read ahead for this page, if still good; a failed read-ahead answers undefined. */
+  async take<T>(key: string, now: number): Promise<T[] | undefined> {
+    const page = this.pages.get(key);
+    if (!page) return undefined;
+    this.pages.delete(key);
+    if (page.generation !== this.generation || now - page.at > this.ttlMs) return undefined;
+    const rows = await page.rows.catch(() => undefined);
+    // A write may have begun while the read was under way.
+    if (!rows || page.generation !== this.generation) return undefined;
+    this.served++;
+    return rows as T[];
+  }
+
+  clear(): void {
+    this.pages.clear();
+  }
+}
+
+/**
  * One page and the number of matches. `exact` says whether `total` was counted by this answer
  * (docs/decisions.md, "Searches and paging"): up to `exactCountLimit` matches it is; above
  * that `total` is an estimate, kept within what the page itself proves.
@@ -162,6 +211,7 @@ type CountFacts = [number, number | string | null, number | string | null, numbe
 
 export async function page<T extends { ID: number | string }>(
   db: Queryable, l: Listing, pageNumber: number, pageSize: number, marks: PageMarks, exactCountLimit: number,
+  readAhead?: ReadAhead,
 ): Promise<Page<T>> {
   const k = keyOf(l);
   const search = [l.table, l.where, l.params, pageSize];
@@ -186,6 +236,7 @@ export async function page<T extends { ID: number | string }>(
   const param = (v: unknown) => { params.push(v); return `$${params.length}`; };
   const capParam = counting ? param(cap) : '';
   const extra = counting ? `, ${facts(capParam)} AS "${COUNT}"` : '';
+  const ahead = walking && !counting && readAhead ? await readAhead.take<T & { [COUNT]?: CountFacts }>(PageMarks.key(search, pageNumber), now) : undefined;
   let sql: string;
   if (walking) {
     sql = select(l, `${k.column} > ${param(walking.lastId)}`, `LIMIT ${param(pageSize)}`, extra);
@@ -198,7 +249,7 @@ export async function page<T extends { ID: number | string }>(
       `${k.column} >= (SELECT ${k.column} FROM ${l.table} WHERE ${where} ORDER BY ${k.column} OFFSET ${param(offset)} LIMIT 1)`,
       `LIMIT ${param(pageSize)}`, extra);
   }
-  const raw = await db.query<T & { [COUNT]?: CountFacts }>(sql, params);
+  const raw = ahead ?? await db.query<T & { [COUNT]?: CountFacts }>(sql, params);
   let counted = counting ? raw[0]?.[COUNT] : undefined;
   const rows: T[] = counting ? raw.map(({ [COUNT]: _, ...row }) => row as unknown as T) : raw;
   if (counting && !counted) {
@@ -221,6 +272,11 @@ export async function page<T extends { ID: number | string }>(
   }
   const last = rows[rows.length - 1];
   if (last) marks.set(PageMarks.key(search, pageNumber), { lastId: last.ID, total, exact, at: now });
+  // A client walking a search too large to count reads the next page next: start reading it.
+  if (last && walking && !exact && rows.length === pageSize && readAhead) {
+    const nextSql = select(l, `${k.column} > $${n + 1}`, `LIMIT $${n + 2}`);
+    readAhead.start(PageMarks.key(search, pageNumber + 1), () => db.query(nextSql, [...l.params, last.ID, pageSize]), now);
+  }
   return { rows, total, exact };
 }
 

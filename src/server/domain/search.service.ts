@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/client.js';
-import { batches, page, type Listing, type PageMarks } from '../db/search.js';
+import { batches, page, type Listing, type PageMarks, type ReadAhead } from '../db/search.js';
 import { AppError } from './app-error.js';
 
 export interface Paging { page: number; size: number }
@@ -14,6 +14,7 @@ export class Searcher {
     private readonly db: Queryable, private readonly marks: PageMarks, private readonly maxPageSize: number,
     /** Up to this many matches a page's X-Total-Count is counted exactly; above, it is an estimate. */
     private readonly exactCountLimit = 10_000,
+    private readonly readAhead?: ReadAhead,
   ) {}
 
   run<T extends { ID: number | string }>(listing: Listing, paging: Paging | undefined): Promise<SearchAnswer<T>> | SearchAnswer<T> {
@@ -21,6 +22,6 @@ export class Searcher {
     if (paging.page < 1 || paging.size < 1 || paging.size > this.maxPageSize) {
       throw new AppError('INVALID_PAGE', `pageNumber must be 1 or more and pageSize from 1 to ${this.maxPageSize}.`);
     }
-    return page<T>(this.db, listing, paging.page, paging.size, this.marks, this.exactCountLimit).then((p) => ({ kind: 'page' as const, ...p }));
+    return page<T>(this.db, listing, paging.page, paging.size, this.marks, this.exactCountLimit, this.readAhead).then((p) => ({ kind: 'page' as const, ...p }));
   }
 }

@@ -66,12 +66,14 @@ interface SearchRouteOptions<F extends TSchema> {
 export function searchRoutes<F extends TSchema>(app: ApiApp, base: string, o: SearchRouteOptions<F>): void {
   const response = { 200: Type.Array(o.item, { description: 'The matches, in ID order' }), 204: Type.Null({ description: 'No match' }), ...authErrors };
   app.post(`${base}/Search`, {
+    config: { readOnly: true },
     schema: {
       operationId: o.operationId, tags: o.tags, summary: `${o.summary} (every match, in ID order)`,
       body: o.filter, response, ...(o.errors ? { errors: o.errors } : {}),
     },
   }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never)));
   app.post(`${base}/Search/:page/:size`, {
+    config: { readOnly: true },
     schema: {
       operationId: `${o.operationId}Page`, tags: o.tags, summary: `${o.summary} (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true)`,
       body: o.filter, params: PageParams, response, ...(o.errors ? { errors: o.errors } : {}),

@@ -7,7 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { PageMarks } from '../db/search.js';
+import { PageMarks, ReadAhead } from '../db/search.js';
 import { AuthFailureLimiter, RateLimiter } from '../domain/rate-limiter.js';
 import { Searcher } from '../domain/search.service.js';
 import { MailService } from '../mail/mail.service.js';
@@ -80,7 +80,8 @@ export interface Core {
 export function createServices(core: Core) {
   const { db, config } = core;
   const marks = new PageMarks(core.pageMarks);
-  const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE, config.EXACT_COUNT_LIMIT);
+  const readAhead = new ReadAhead();
+  const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE, config.EXACT_COUNT_LIMIT, readAhead);
   const millis = core.clock ? () => core.clock!().getTime() : Date.now;
   const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, millis);
   const authFailures = new AuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE, millis);
@@ -89,6 +90,8 @@ export function createServices(core: Core) {
   const customers = new CustomersService(db, (tokenId) => sessions.dropToken(tokenId));
   const organisations = new OrganisationsService(db, searcher, customers);
   const signal = new EventSignal(db);
+  // A commit with change events, in any process, may change what a page read ahead holds.
+  signal.on(() => readAhead.changed());
   const dispatcher = new WebhookDispatcher(db, {
     pollMs: config.WEBHOOK_POLL_MS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, batchSize: config.WEBHOOK_BATCH_SIZE,
     retryBaseMs: config.WEBHOOK_RETRY_BASE_MS, retryMaxMs: config.WEBHOOK_RETRY_MAX_MS, retryHours: config.WEBHOOK_RETRY_HOURS,
@@ -96,7 +99,7 @@ export function createServices(core: Core) {
   }, core.log, core.clock);
   return {
     signal, dispatcher,
-    marks, searcher, limiter, authFailures, sessions,
+    marks, readAhead, searcher, limiter, authFailures, sessions,
     auth: new AuthService(db, limiter, authFailures, { sessionHours: config.SESSION_HOURS, clock: core.clock ?? (() => new Date()) }, sessions),
     customers,
     organisations,
