@@ -27,8 +27,9 @@ async function* jsonArray<T>(first: T[], rest: AsyncIterator<T[]>): AsyncGenerat
   let batch: T[] | undefined = first;
   let opened = false;
   while (batch) {
-    const parts = batch.map((row) => JSON.stringify(row));
-    yield (opened ? ',' : '[') + parts.join(',');
+    // One string per batch (the same text as joining each row's JSON): less garbage per row.
+    const text = JSON.stringify(batch);
+    yield (opened ? ',' : '[') + text.slice(1, -1);
     opened = true;
     const next = await rest.next();
     batch = next.done ? undefined : next.value;
