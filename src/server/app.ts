@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -130,22 +130,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   };
   const services = createServices(core);
-  const { limiter, authFailures, marks } = services;
+  const { limiter, authFailures, marks, sessions, readAhead } = services;
+  app.decorate('readAhead', readAhead);
+  // Pages read ahead are not served across a write this process handles (it may change them):
+  // forgotten when a write starts and again when it ends. Reads are GETs and routes marked readOnly.
+  const writes = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD' && !request.routeOptions.config?.readOnly;
+  app.addHook('onRequest', async (request) => { if (writes(request)) readAhead.changed(); });
+  app.addHook('onResponse', async (request) => { if (writes(request)) readAhead.changed(); });
   app.decorate('pageMarks', marks);
+  app.decorate('sessionCache', sessions);
   const { signal, dispatcher } = services;
   app.decorate('webhookDispatcher', dispatcher);
   // Background work that reads several tables waits while tests empty them (see whilePaused).
   app.decorate('whileBackgroundPaused', <T>(fn: () => Promise<T>) => dispatcher.whilePaused(fn));
-  app.addHook('onReady', async () => { await signal.start(); dispatcher.start(signal); });
+  app.addHook('onReady', async () => { await signal.start(); await sessions.start(db); dispatcher.start(signal); });
   // Before the server waits for open requests: long-polls of the feed answer at once.
   app.addHook('preClose', async () => { await signal.close(); });
-  app.addHook('onClose', async () => { await dispatcher.stop(); await signal.close(); });
+  app.addHook('onClose', async () => { await dispatcher.stop(); await signal.close(); await sessions.close(); });
   if (sender) {
     app.addHook('onReady', async () => sender.start());
     app.addHook('onClose', async () => sender.stop());
   }
   // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
-  app.decorate('forgetCaches', async () => { marks.clear(); limiter.forget(); authFailures.forget(); });
+  app.decorate('forgetCaches', async () => { marks.clear(); readAhead.changed(); limiter.forget(); authFailures.forget(); sessions.forget(); });
 
   await app.register(async (api: ApiApp) => {
     registerAuth(api, services.auth);

@@ -5,8 +5,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { Client, engine, harness, newCustomer, testConfig } from '../helpers.js';
 import { tokenHash } from '../../src/server/domain/secrets.js';
+import type { SessionCache } from '../../src/server/resources/authentication/session-cache.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
+
+const sessionCache = (h: H): SessionCache => (h.app as unknown as { sessionCache: SessionCache }).sessionCache;
+
+/**
+ * Resolves when the app has heard the database announce an early end of sessions. Changes
+ * made behind the app's back (SQL) reach its session cache this way; call before the change.
+ */
+function announced(h: H): Promise<string> {
+  return new Promise((resolve) => sessionCache(h).once('message', resolve));
+}
 
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -118,7 +129,10 @@ describe(`authentication (${engine})`, () => {
       const t = await newCustomer(h.db);
       const old = (await authenticate({ 'x-customertoken': t.token })).body;
       const fresh = (await authenticate({ 'x-customertoken': t.token })).body;
+      assert.equal((await getCustomer({ 'x-tokenid': old })).statusCode, 200, 'live, and now in the session cache');
+      const heard = announced(h);
       await h.db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [tokenHash(old)]);
+      assert.match(await heard, /^session:\d+$/);
       assertUnauthorised(await getCustomer({ 'x-tokenid': old }));
       assert.equal((await getCustomer({ 'x-tokenid': fresh })).statusCode, 200);
     });
@@ -138,7 +152,10 @@ describe(`authentication (${engine})`, () => {
       const session = (await authenticate({ 'x-customertoken': t.token })).body;
       const otherSession = (await authenticate({ 'x-customertoken': other.token })).body;
       assert.equal((await getCustomer({ 'x-tokenid': session })).statusCode, 200);
+      // Revoked behind the server's back (an operator's SQL): the database itself announces it.
+      const heard = announced(h);
       await h.db.query('UPDATE api_tokens SET revoked_at = now() WHERE customer_id = $1', [t.customerId]);
+      assert.match(await heard, /^token:\d+$/);
       assertUnauthorised(await getCustomer({ 'x-tokenid': session }));
       assertUnauthorised(await authenticate({ 'x-customertoken': t.token }));
       assert.equal((await getCustomer({ 'x-tokenid': otherSession })).statusCode, 200, 'another customer is unaffected');
@@ -233,17 +250,54 @@ describe(`rate limit (${engine})`, () => {
   });
 });
 
+describe(`session lifetime follows the server's clock (${engine})`, () => {
+  let h: H;
+  let offset = 0;
+  const HOUR = 3_600_000;
+  before(async () => { h = await harness(testConfig(), { clock: () => new Date(Date.now() + offset) }); });
+  after(async () => { await h.close(); });
+  beforeEach(async () => { offset = 0; await h.reset(); });
+
+  test('a session works until 24 hours have passed on the clock and is refused after, with no waiting', async () => {
+    const t = await newCustomer(h.db);
+    const client = await Client.for(h.app, t.token);
+    assert.equal((await client.get('/Customer')).statusCode, 200);
+    assert.equal(sessionCache(h).size, 1, 'the session is served from memory');
+    offset = 24 * HOUR - 60_000;
+    assert.equal((await client.get('/Customer')).statusCode, 200, 'a minute before the end');
+    offset = 24 * HOUR + 1_000;
+    assertUnauthorised(await client.get('/Customer'));
+    // Read from the database too, the session is over by the same clock.
+    sessionCache(h).forget();
+    assertUnauthorised(await client.get('/Customer'));
+    const fresh = await Client.for(h.app, t.token);
+    assert.equal((await fresh.get('/Customer')).statusCode, 200, 'a session issued at the new time is live');
+  });
+
+  test('a session issued when the clock says so is stored with that time and 24 hours on', async () => {
+    offset = 5 * HOUR;
+    const t = await newCustomer(h.db);
+    const session = (await h.app.inject({ method: 'POST', url: '/api/v2.1/Authentication', headers: { 'x-customertoken': t.token } })).body;
+    const [row] = await h.db.query<{ created_at: Date; expires_at: Date }>('SELECT created_at, expires_at FROM sessions WHERE token_hash = $1', [tokenHash(session)]);
+    assert.ok(Math.abs(row!.created_at.getTime() - (Date.now() + 5 * HOUR)) < 60_000, 'issued at the clock\'s time');
+    assert.equal(row!.expires_at.getTime() - row!.created_at.getTime(), 24 * HOUR);
+  });
+});
+
 describe(`session lifetime from configuration (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(testConfig({ SESSION_HOURS: '0.0003' })); });
+  let offset = 0;
+  before(async () => { h = await harness(testConfig({ SESSION_HOURS: '0.5' }), { clock: () => new Date(Date.now() + offset) }); });
   after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  beforeEach(async () => { offset = 0; await h.reset(); });
 
   test('a session lives SESSION_HOURS and is refused once that has passed', async () => {
     const t = await newCustomer(h.db);
     const client = await Client.for(h.app, t.token);
     assert.equal((await client.get('/Customer')).statusCode, 200);
-    await sleep(1_300);
+    offset = 29 * 60_000;
+    assert.equal((await client.get('/Customer')).statusCode, 200);
+    offset = 31 * 60_000;
     assertUnauthorised(await client.get('/Customer'));
   });
 });

@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { Client, engine, harness, newCustomer, newOrganisation } from '../helpers.js';
+import { Client, engine, harness, newCustomer, newOrganisation, testConfig } from '../helpers.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
 interface Summary { ID: number; Name: string; MISID: string | null }
@@ -346,5 +346,117 @@ describe(`searches and paging (${engine})`, () => {
       assert.equal(rows.length, 1000);
       assert.deepEqual(rows[999], { ID: 1000, Name: 'C1000', MISID: null });
     });
+  });
+});
+
+describe(`X-Total-Count above EXACT_COUNT_LIMIT (${engine})`, () => {
+  let h: H;
+  // Counted exactly up to 10 matches; above that an estimate, marked as one.
+  before(async () => { h = await harness(testConfig({ EXACT_COUNT_LIMIT: '10' })); });
+  after(async () => { await h.close(); });
+  beforeEach(async () => { await h.reset(); });
+
+  async function centreWithClasses(n: number) {
+    const t = await newCustomer(h.db);
+    const client = await Client.for(h.app, t.token);
+    const org = await newOrganisation(h.db, t.customerId);
+    await h.db.query(
+      `INSERT INTO classrooms (customer_id, organisation_id, name) SELECT $1, $2, 'C' || g FROM generate_series(1, $3::int) g`,
+      [t.customerId, org, n]);
+    const all = (await h.db.query<{ id: number }>('SELECT id FROM classrooms WHERE organisation_id = $1 ORDER BY id', [org])).map((r) => r.id);
+    return { ...t, client, org, all };
+  }
+  const count = (res: LightMyRequestResponse) => [res.headers['x-total-count'], res.headers['x-total-count-exact']];
+
+  test('up to the limit the count is exact and says so', async () => {
+    const c = await centreWithClasses(10);
+    const res = await c.client.post('/Classroom/Search/1/3', {});
+    assert.deepEqual(ids(assertList<Summary>(res)), c.all.slice(0, 3));
+    assert.deepEqual(count(res), ['10', 'true']);
+  });
+
+  test('above it, every page answers the same rows, and X-Total-Count is an estimate marked X-Total-Count-Exact: false', async () => {
+    const c = await centreWithClasses(40);
+    const first = await c.client.post('/Classroom/Search/1/5', {});
+    assert.deepEqual(ids(assertList<Summary>(first)), c.all.slice(0, 5));
+    // Evenly spread IDs: the estimate from their density is right.
+    assert.deepEqual(count(first), ['40', 'false']);
+    const walked: number[] = [...ids(first.json<Summary[]>())];
+    for (let p = 2; ; p++) {
+      const res = await c.client.post(`/Classroom/Search/${p}/5`, {});
+      if (res.statusCode === 204) break;
+      walked.push(...ids(assertList<Summary>(res)));
+      assert.equal(res.headers['x-total-count-exact'], 'false', `page ${p} carries the walk's estimate`);
+    }
+    assert.deepEqual(walked, c.all, 'every row once, in order');
+  });
+
+  test('a page jumped to directly answers the same slice, and a short last page knows the exact count', async () => {
+    const c = await centreWithClasses(23);
+    (h.app as unknown as { pageMarks: { clear(): void } }).pageMarks.clear();
+    const middle = await c.client.post('/Classroom/Search/3/5', {});
+    assert.deepEqual(ids(assertList<Summary>(middle)), c.all.slice(10, 15));
+    assert.equal(middle.headers['x-total-count-exact'], 'false');
+    (h.app as unknown as { pageMarks: { clear(): void } }).pageMarks.clear();
+    const last = await c.client.post('/Classroom/Search/5/5', {});
+    assert.deepEqual(ids(assertList<Summary>(last)), c.all.slice(20, 23));
+    assert.deepEqual(count(last), ['23', 'true']);
+  });
+
+  test('an estimate never claims fewer matches than a page proves, nor more than a page past the end allows', async () => {
+    const c = await centreWithClasses(30);
+    // Skew the keys: 15 matches, the first 11 close together, the last 4 far apart.
+    await h.db.query(`UPDATE classrooms SET name = 'Other' WHERE organisation_id = $1 AND id > $2 AND id <= $3`, [c.org, c.all[10], c.all[25]]);
+    const matches = [...c.all.slice(0, 11), ...c.all.slice(26)];
+    const deep = await c.client.post('/Classroom/Search/3/5', { Name: 'c*' });
+    assert.deepEqual(ids(assertList<Summary>(deep)), matches.slice(10, 15));
+    assert.equal(deep.headers['x-total-count-exact'], 'false');
+    assert.ok(Number(deep.headers['x-total-count']) >= 15, `at least the matches seen, got ${String(deep.headers['x-total-count'])}`);
+    (h.app as unknown as { pageMarks: { clear(): void } }).pageMarks.clear();
+    const past = await c.client.post('/Classroom/Search/40/1', { Name: 'c*' });
+    assertNoContent(past);
+    assert.equal(past.headers['x-total-count-exact'], 'false');
+    const total = Number(past.headers['x-total-count']);
+    assert.ok(total > 10 && total <= 39, `more than the limit, fewer than page 40 of 1 would need; got ${total}`);
+  });
+
+  test('a page past the end of a list longer than the limit answers 204 with a bounded estimate', async () => {
+    const c = await centreWithClasses(25);
+    const past = await c.client.post('/Classroom/Search/100/1', {});
+    assertNoContent(past);
+    const total = Number(past.headers['x-total-count']);
+    assert.equal(past.headers['x-total-count-exact'], 'false');
+    assert.ok(total > 10 && total <= 99, `between the limit and the page's position, got ${total}`);
+  });
+
+  test('a walk through a large search gets its next page read ahead, never served across a write', async () => {
+    const c = await centreWithClasses(40);
+    const readAhead = (h.app as unknown as { readAhead: { served: number } }).readAhead;
+    const before = readAhead.served;
+    const page = async (p: number) => assertList<Summary>(await c.client.post(`/Classroom/Search/${p}/5`, {}));
+    assert.deepEqual(ids(await page(1)), c.all.slice(0, 5));
+    assert.deepEqual(ids(await page(2)), c.all.slice(5, 10));
+    assert.deepEqual(ids(await page(3)), c.all.slice(10, 15));
+    assert.equal(readAhead.served - before, 1, 'page 3 was read while the client looked at page 2');
+    // A write between two pages: what was read ahead for page 4 is not used.
+    const renamed = c.all[16]!;
+    assert.equal((await c.client.post(`/Classroom/${renamed}`, { Name: 'Renamed' })).statusCode, 200);
+    const fourth = await page(4);
+    assert.deepEqual(ids(fourth), c.all.slice(15, 20));
+    assert.equal(fourth.find((r) => r.ID === renamed)?.Name, 'Renamed');
+    assert.equal(readAhead.served - before, 1);
+    assert.deepEqual(ids(await page(5)), c.all.slice(20, 25));
+    assert.equal(readAhead.served - before, 2);
+  });
+
+  test('string-keyed searches (units) above the limit estimate too', async () => {
+    const t = await newCustomer(h.db);
+    const client = await Client.for(h.app, t.token);
+    await h.db.query(`INSERT INTO units (customer_id, id, title) SELECT $1, 'U' || lpad(g::text, 3, '0'), 'Unit ' || g FROM generate_series(1, 30) g`, [t.customerId]);
+    const res = await client.post('/Unit/Search/2/4', {});
+    const body = assertList<{ ID: string }>(res);
+    assert.deepEqual(body.map((u) => u.ID), ['U005', 'U006', 'U007', 'U008']);
+    assert.equal(res.headers['x-total-count-exact'], 'false');
+    assert.ok(Number(res.headers['x-total-count']) >= 11);
   });
 });

@@ -26,9 +26,11 @@ export interface Database extends Queryable {
   /**
    * Calls onNotify with the payload of each NOTIFY on channel once its transaction commits
    * (and with undefined after a lost connection is re-established: something may have been
-   * missed). Answers the function that stops listening.
+   * missed). onLost, when given, is called as soon as the listening connection is found
+   * broken (notifications may be missed from then until the next onNotify(undefined)).
+   * Answers the function that stops listening.
    */
-  listen(channel: string, onNotify: (payload: string | undefined) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: (payload: string | undefined) => void, onLost?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
   /**
    * Embedded only: the whole data directory as a gzipped tar, taken with every other
@@ -137,6 +139,7 @@ async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database
     // so concurrent requests queue up here rather than interleave inside a transaction.
     transaction: (fn) => db.transaction(() => runTransaction((sql, params) => statements.run(sql, params ?? [], true) as never, fn)),
     exec: async (sql) => { await db.exec(sql); },
+    // In-process: the listener cannot lose its connection, so onLost is never called.
     listen: async (channel, onNotify) => {
       const stop = await db.listen(channel, (payload) => onNotify(payload));
       return async () => { if (!db.closed) await stop(); };
@@ -270,39 +273,73 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
       }
     },
     exec: async (sql) => { await guarded(pool.query(sql)); },
-    listen: (channel, onNotify) => listenPostgres(url, channel, onNotify),
+    listen: (channel, onNotify, onLost) => listenPostgres(url, channel, onNotify, onLost),
     close: () => pool.end(),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 
+/** How often a listening connection proves it still reaches the server, and how long the proof may take. */
+export const LISTEN_HEARTBEAT_MS = 5_000;
+const LISTEN_HEARTBEAT_TIMEOUT_MS = 5_000;
+
 /**
  * LISTEN needs a connection of its own, outside the pool, for as long as anyone listens.
- * A lost connection is re-opened after a second; listeners are then told "maybe missed".
+ * A lost connection is reported at once (onLost) and re-opened after a second; listeners
+ * are then told "maybe missed". A connection the server dropped while the network was cut
+ * looks idle, not broken, until something is sent on it: a heartbeat query every few
+ * seconds finds it (a session cache must never trust a deaf listener for long).
  */
-async function listenPostgres(url: string, channel: string, onNotify: (payload: string | undefined) => void): Promise<() => Promise<void>> {
+async function listenPostgres(
+  url: string, channel: string, onNotify: (payload: string | undefined) => void, onLost?: () => void,
+): Promise<() => Promise<void>> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
   let client: pg.Client | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const dead = new WeakSet<pg.Client>();
+  const lose = (c: pg.Client) => {
+    if (dead.has(c)) return;
+    dead.add(c);
+    if (stopped || client !== c) return;
+    client = undefined;
+    if (heartbeat) clearInterval(heartbeat);
+    onLost?.();
+    // Ending the socket ourselves makes sure no late notification arrives after onLost.
+    c.end().catch(() => {});
+    reconnectSoon();
+  };
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url });
-    c.on('notification', (m) => { if (m.channel === channel) onNotify(m.payload); });
-    c.on('error', () => {});
-    c.on('end', () => { if (!stopped && client === c) { client = undefined; reconnectSoon(); } });
-    await c.connect();
-    await c.query(`LISTEN ${channel}`);
+    const c = new pg.Client({
+      connectionString: url, keepAlive: true, query_timeout: LISTEN_HEARTBEAT_TIMEOUT_MS,
+      // Named, so an operator (or a test) can tell it apart in pg_stat_activity.
+      application_name: `learnfile listen ${channel}`,
+    });
+    c.on('notification', (m) => { if (m.channel === channel && !dead.has(c) && !stopped) onNotify(m.payload); });
+    c.on('error', () => lose(c));
+    c.on('end', () => lose(c));
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (err) {
+      await c.end().catch(() => {});
+      throw err;
+    }
     if (stopped) { await c.end().catch(() => {}); return; }
     client = c;
+    heartbeat = setInterval(() => { c.query('SELECT 1').catch(() => lose(c)); }, LISTEN_HEARTBEAT_MS);
+    heartbeat.unref();
   };
   const reconnectSoon = () => {
-    retry = setTimeout(() => { connect().then(() => onNotify(undefined), () => { if (!stopped) reconnectSoon(); }); }, 1000);
+    retry = setTimeout(() => { connect().then(() => { if (!stopped) onNotify(undefined); }, () => { if (!stopped) reconnectSoon(); }); }, 1000);
     retry.unref();
   };
   await connect();
   return async () => {
     stopped = true;
     if (retry) clearTimeout(retry);
+    if (heartbeat) clearInterval(heartbeat);
     const c = client;
     client = undefined;
     await c?.end().catch(() => {});

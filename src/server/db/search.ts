@@ -70,31 +70,39 @@ export class Filters {
   }
 }
 
-function select(l: Listing, extraWhere: string, tail: string): string {
+function select(l: Listing, extraWhere: string, tail: string, extraColumns = ''): string {
   const where = [...l.where, ...(extraWhere ? [extraWhere] : [])].join(' AND ');
-  return `SELECT ${l.columns} FROM ${l.table} WHERE ${where} ORDER BY ${keyOf(l).column} ${tail}`;
+  return `SELECT ${l.columns}${extraColumns} FROM ${l.table} WHERE ${where} ORDER BY ${keyOf(l).column} ${tail}`;
 }
 
 /**
  * Every matching row, a batch at a time, each batch reached by key (id > last) so that
- * memory stays bounded and no batch re-reads the rows before it.
+ * memory stays bounded and no batch re-reads the rows before it. The next batch is asked for
+ * as soon as this one arrives, so on PostgreSQL the database reads it while this process
+ * writes the current one out (at most two batches are held).
  */
 export async function* batches<T extends { ID: number | string }>(db: Queryable, l: Listing, size = 1000): AsyncGenerator<T[]> {
   const key = keyOf(l);
-  let last: number | string = key.start;
   const n = l.params.length;
-  for (;;) {
-    const rows = await db.query<T>(select(l, `${key.column} > $${n + 1}`, `LIMIT $${n + 2}`), [...l.params, last, size]);
-    if (rows.length > 0) yield rows;
-    if (rows.length < size) return;
-    last = rows[rows.length - 1]!.ID;
+  const sql = select(l, `${key.column} > $${n + 1}`, `LIMIT $${n + 2}`);
+  const read = (after: number | string) => db.query<T>(sql, [...l.params, after, size]);
+  let next: Promise<T[]> | undefined = read(key.start);
+  try {
+    while (next) {
+      const rows: T[] = await next;
+      next = rows.length === size ? read(rows[rows.length - 1]!.ID) : undefined;
+      if (rows.length > 0) yield rows;
+    }
+  } finally {
+    // A download given up half-way (the client went) leaves a read in flight: let it end quietly.
+    next?.catch(() => {});
   }
 }
 
 /**
- * Remembers where recent pages ended, so that page N+1 of a walk is read by key instead of
- * OFFSET (which costs as much as every row before it). A miss only costs speed: the page
- * falls back to OFFSET. Per process, because the servers are stateless.
+ * Remembers where recent pages ended, so that page N+1 of a walk is read by key instead of by
+ * position (which costs as much as every row before it). A miss only costs speed: the page is
+ * then found by position over the index. Per process, because the servers are stateless.
  *
  * Keys are SHA-256 digests of the search (table, filter, page size, page number), so an entry
  * has a fixed size however large the filter: memory is bounded by `capacity` entries of
@@ -103,8 +111,9 @@ export async function* batches<T extends { ID: number | string }>(db: Queryable,
 export class PageMarks {
   /** A 43-character base64url digest key plus the mark and the Map's own overhead, generously. */
   static readonly ENTRY_BYTES = 200;
-  private readonly marks = new Map<string, { lastId: number | string; total: number; at: number }>();
-  constructor(private readonly capacity = 5000, readonly totalTtlMs = 30_000) {}
+  private readonly marks = new Map<string, Mark>();
+  /** `windowMs`: how long after a page its mark is trusted to continue the walk. */
+  constructor(private readonly capacity = 5000, readonly windowMs = 30_000) {}
 
   /** The most memory the marks can hold, in bytes (an estimate, fixed by the capacity). */
   get maxBytes(): number {
@@ -120,7 +129,7 @@ export class PageMarks {
     return createHash('sha256').update(JSON.stringify(parts)).update(`#${pageNumber}`).digest('base64url');
   }
 
-  get(key: string) {
+  get(key: string): Mark | undefined {
     const mark = this.marks.get(key);
     if (mark) { this.marks.delete(key); this.marks.set(key, mark); }
     return mark;
@@ -130,45 +139,174 @@ export class PageMarks {
     this.marks.clear();
   }
 
-  set(key: string, lastId: number | string, total: number, at: number): void {
+  set(key: string, mark: Mark): void {
     this.marks.delete(key);
-    this.marks.set(key, { lastId, total, at });
+    this.marks.set(key, mark);
     if (this.marks.size > this.capacity) this.marks.delete(this.marks.keys().next().value!);
   }
 }
 
-export interface Page<T> { rows: T[]; total: number }
+interface Mark { lastId: number | string; total: number; exact: boolean; at: number }
+
+/**
+ * The next page of a walk, read while the client is still busy with this one (a walk of a
+ * large search otherwise waits for the database on every page, where the unpaged download
+ * reads ahead). A page read ahead is served only if nothing may have changed since it was
+ * asked for: `changed()` (called when this process starts or ends a write, and when the
+ * database announces a commit with change events from any process) drops them all. At
+ * most `capacity` pages, each kept `ttlMs` at most.
+ */
+export class ReadAhead {
+  private readonly pages = new Map<string, { rows: Promise<unknown[]>; generation: number; at: number }>();
+  private generation = 0;
+  /** Pages served from what was read ahead (for tests and metrics). */
+  served = 0;
+
+  constructor(private readonly capacity = 16, private readonly ttlMs = 5_000) {}
+
+  changed(): void {
+    this.generation++;
+    this.pages.clear();
+  }
+
+  start(key: string, read: () => Promise<unknown[]>, now: number): void {
+    if (this.capacity === 0) return;
+    const rows = read();
+    rows.catch(() => {}); // a read-ahead nobody takes must not fail loudly
+    for (const [k, page] of this.pages) if (now - page.at > this.ttlMs) this.pages.delete(k);
+    this.pages.delete(key);
+    this.pages.set(key, { rows, generation: this.generation, at: now });
+    if (this.pages.size > this.capacity) this.pages.delete(this.pages.keys().next().value!);
+  }
+
+  /** The rows read ahead for this page, if still good; a failed read-ahead answers undefined. */
+  async take<T>(key: string, now: number): Promise<T[] | undefined> {
+    const page = this.pages.get(key);
+    if (!page) return undefined;
+    this.pages.delete(key);
+    if (page.generation !== this.generation || now - page.at > this.ttlMs) return undefined;
+    const rows = await page.rows.catch(() => undefined);
+    // A write may have begun while the read was under way.
+    if (!rows || page.generation !== this.generation) return undefined;
+    this.served++;
+    return rows as T[];
+  }
+
+  clear(): void {
+    this.pages.clear();
+  }
+}
+
+/**
+ * One page and the number of matches. `exact` says whether `total` was counted by this answer
+ * (docs/decisions.md, "Searches and paging"): up to `exactCountLimit` matches it is; above
+ * that `total` is an estimate, kept within what the page itself proves.
+ */
+export interface Page<T> { rows: T[]; total: number; exact: boolean }
+
+/** The count's column, carried by every row of a page read with its count (and removed). */
+const COUNT = '__count';
+/** [matches up to the cap, first key, key of the last one counted, last key of all (only when over the cap)]. */
+type CountFacts = [number, number | string | null, number | string | null, number | string | null];
 
 export async function page<T extends { ID: number | string }>(
-  db: Queryable, l: Listing, pageNumber: number, pageSize: number, marks: PageMarks,
+  db: Queryable, l: Listing, pageNumber: number, pageSize: number, marks: PageMarks, exactCountLimit: number,
+  readAhead?: ReadAhead,
 ): Promise<Page<T>> {
   const k = keyOf(l);
   const search = [l.table, l.where, l.params, pageSize];
-  const previous = pageNumber > 1 ? marks.get(PageMarks.key(search, pageNumber - 1)) : undefined;
-  const n = l.params.length;
-  const byOffset = () =>
-    db.query<T>(select(l, '', `LIMIT $${n + 1} OFFSET $${n + 2}`), [...l.params, pageSize, (pageNumber - 1) * pageSize]);
-  let rows = previous
-    ? await db.query<T>(select(l, `${k.column} > $${n + 1}`, `LIMIT $${n + 2}`), [...l.params, previous.lastId, pageSize])
-    : await byOffset();
-  // Counting every row on every page would make a full walk quadratic, so a walk reuses the
-  // count taken on its first page for a short while (X-Total-Count is informational).
+  const offset = (pageNumber - 1) * pageSize;
   const now = Date.now();
-  const reuse = previous !== undefined && now - previous.at < marks.totalTtlMs;
-  let total: number;
-  if (reuse) {
-    total = previous.total;
+  const previous = pageNumber > 1 ? marks.get(PageMarks.key(search, pageNumber - 1)) : undefined;
+  // Within a walk, page N+1 starts after page N's last key: the same rows as by position while
+  // nobody changes them, and no row skipped or repeated when somebody does.
+  const walking = previous !== undefined && now - previous.at < marks.windowMs ? previous : undefined;
+  const n = l.params.length;
+  const where = l.where.join(' AND ');
+  // A walk over more matches than are counted goes on with its first page's estimate;
+  // everything else counts, in the same statement as the page (one round trip, one snapshot).
+  const counting = !(walking && !walking.exact);
+  const cap = exactCountLimit + 1;
+  // Counting walks the search's index in key order (index-only where it covers the filter) and
+  // stops at the cap; the last key of all is looked up only when there are more than that.
+  const facts = (capParam: string) => `(SELECT json_build_array(count(*), min(m.k), max(m.k),
+      CASE WHEN count(*) >= ${capParam} THEN (SELECT ${k.column} FROM ${l.table} WHERE ${where} ORDER BY ${k.column} DESC LIMIT 1) END)
+    FROM (SELECT ${k.column} AS k FROM ${l.table} WHERE ${where} ORDER BY ${k.column} LIMIT ${capParam}) m)`;
+  const params: unknown[] = [...l.params];
+  const param = (v: unknown) => { params.push(v); return `$${params.length}`; };
+  const capParam = counting ? param(cap) : '';
+  const extra = counting ? `, ${facts(capParam)} AS "${COUNT}"` : '';
+  const ahead = walking && !counting && readAhead ? await readAhead.take<T & { [COUNT]?: CountFacts }>(PageMarks.key(search, pageNumber), now) : undefined;
+  let sql: string;
+  if (walking) {
+    sql = select(l, `${k.column} > ${param(walking.lastId)}`, `LIMIT ${param(pageSize)}`, extra);
+  } else if (offset === 0) {
+    sql = select(l, '', `LIMIT ${param(pageSize)}`, extra);
   } else {
-    // A mark outside its walk's window may be left from an older walk over rows that have
-    // changed since. The same scan that counts the matches checks that exactly the earlier
-    // pages' rows still lie at or before the mark; if not, the page is read by OFFSET.
-    const [count] = await db.query<{ n: number; after: number }>(
-      `SELECT count(*) AS n, count(*) FILTER (WHERE ${k.column} > $${n + 1}) AS after FROM ${l.table} WHERE ${l.where.join(' AND ')}`,
-      [...l.params, previous?.lastId ?? k.start]);
-    total = Number(count!.n);
-    if (previous && total - Number(count!.after) !== (pageNumber - 1) * pageSize) rows = await byOffset();
+    // Cold, by position: skip over keys only (an index-only scan where the index covers the
+    // filter), then read the page's rows from the first key on.
+    sql = select(l,
+      `${k.column} >= (SELECT ${k.column} FROM ${l.table} WHERE ${where} ORDER BY ${k.column} OFFSET ${param(offset)} LIMIT 1)`,
+      `LIMIT ${param(pageSize)}`, extra);
+  }
+  const raw = ahead ?? await db.query<T & { [COUNT]?: CountFacts }>(sql, params);
+  let counted = counting ? raw[0]?.[COUNT] : undefined;
+  const rows: T[] = counting ? raw.map(({ [COUNT]: _, ...row }) => row as unknown as T) : raw;
+  if (counting && !counted) {
+    // No row to carry the count (no match, or a page past the end): count alone.
+    const [c] = await db.query<{ facts: CountFacts }>(`SELECT ${facts(`$${n + 1}`)} AS facts`, [...l.params, cap]);
+    counted = c!.facts;
+  }
+  const seen = offset + rows.length;
+  let total: number;
+  let exact: boolean;
+  if (!walking && rows.length > 0 && rows.length < pageSize) {
+    // A short last page read by position counts the matches itself, in the same snapshot.
+    [total, exact] = [seen, true];
+  } else if (!counted) {
+    [total, exact] = [Math.max(walking!.total, seen), false];
+  } else if (Number(counted[0]) <= exactCountLimit) {
+    [total, exact] = [Number(counted[0]), true];
+  } else {
+    [total, exact] = await estimate(db, l, counted, cap, rows, offset, walking !== undefined);
   }
   const last = rows[rows.length - 1];
-  if (last) marks.set(PageMarks.key(search, pageNumber), last.ID, total, reuse ? previous.at : now);
-  return { rows, total };
+  if (last) marks.set(PageMarks.key(search, pageNumber), { lastId: last.ID, total, exact, at: now });
+  // A client walking a search too large to count reads the next page next: start reading it.
+  if (last && walking && !exact && rows.length === pageSize && readAhead) {
+    const nextSql = select(l, `${k.column} > $${n + 1}`, `LIMIT $${n + 2}`);
+    readAhead.start(PageMarks.key(search, pageNumber + 1), () => db.query(nextSql, [...l.params, last.ID, pageSize]), now);
+  }
+  return { rows, total, exact };
+}
+
+/**
+ * More matches than are counted. Keys are spread over the matches about evenly (IDs are given
+ * in order of creation, whatever the filter), so the matches after the furthest known one are
+ * estimated from the density of keys up to it: known are the first key, the cap-th match's
+ * key, this page's last key and position (when read by position), and the last key of all.
+ * String keys have no density: there the planner's estimate serves. Never less than the
+ * matches proven, and for a page past the end never more than its position.
+ */
+async function estimate<T extends { ID: number | string }>(
+  db: Queryable, l: Listing, facts: CountFacts, cap: number, rows: T[], offset: number, walking: boolean,
+): Promise<[number, boolean]> {
+  const [, first, capKey, top] = facts;
+  const lastRow = rows[rows.length - 1];
+  const proven = lastRow ? offset + rows.length : cap;
+  if (top !== null && top === capKey) return [cap, true];
+  let guess: number;
+  if (typeof first === 'number' && typeof capKey === 'number' && typeof top === 'number') {
+    // The furthest point whose position is known: this page's last row, if read by position.
+    const [position, key] = lastRow && !walking && offset + rows.length > cap && typeof lastRow.ID === 'number'
+      ? [offset + rows.length, lastRow.ID] : [cap, capKey];
+    guess = key > first ? position + ((top - key) * (position - 1)) / (key - first) : position;
+  } else {
+    const [plan] = await db.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+      `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${l.table} WHERE ${l.where.join(' AND ')}`, l.params);
+    guess = plan!['QUERY PLAN'][0].Plan['Plan Rows'];
+  }
+  const atLeast = Math.max(cap, proven);
+  const atMost = !lastRow && !walking ? Math.max(offset, atLeast) : Infinity;
+  return [Math.min(Math.max(Math.round(guess), atLeast), atMost), false];
 }

@@ -8,6 +8,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     public?: boolean;
+    /** A POST that changes no record a search answers (searches, authentication): see ReadAhead. */
+    readOnly?: boolean;
   }
 }
 

@@ -7,7 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { PageMarks } from '../db/search.js';
+import { PageMarks, ReadAhead } from '../db/search.js';
 import { AuthFailureLimiter, RateLimiter } from '../domain/rate-limiter.js';
 import { Searcher } from '../domain/search.service.js';
 import { MailService } from '../mail/mail.service.js';
@@ -16,6 +16,7 @@ import type { ApiApp } from '../http/types.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { AuditService } from './audit/audit.service.js';
 import { AuthService } from './authentication/auth.service.js';
+import { SessionCache } from './authentication/session-cache.js';
 import { authenticationRoutes } from './authentication/authentication.routes.js';
 import { CustomersService } from './customers/customers.service.js';
 import { customerRoutes } from './customers/customers.routes.js';
@@ -71,7 +72,7 @@ export interface Core {
   mailQueued: () => void;
   /** The per-run operator key of a server that holds the embedded database (see db/lock.ts). */
   operatorKey?: string | undefined;
-  /** The time background schedules follow (webhook retries); tests move it instead of waiting. */
+  /** The time sessions, rate-limit minutes and background schedules follow; tests move it instead of waiting. */
   clock?: Clock | undefined;
   /** How many page marks this process keeps (default 5,000; tests make it small). */
   pageMarks?: number | undefined;
@@ -80,13 +81,18 @@ export interface Core {
 export function createServices(core: Core) {
   const { db, config } = core;
   const marks = new PageMarks(core.pageMarks);
-  const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE);
+  const readAhead = new ReadAhead();
+  const searcher = new Searcher(db, marks, config.MAX_PAGE_SIZE, config.EXACT_COUNT_LIMIT, readAhead);
   const millis = core.clock ? () => core.clock!().getTime() : Date.now;
   const limiter = new RateLimiter(db, config.RATE_LIMIT_PER_MINUTE, millis);
   const authFailures = new AuthFailureLimiter(config.AUTH_FAILURES_PER_MINUTE, millis);
-  const customers = new CustomersService(db);
+  // Used only once started (the server starts it; the CLI never does, and reads the database).
+  const sessions = new SessionCache(config.SESSION_CACHE_SIZE);
+  const customers = new CustomersService(db, (tokenId) => sessions.dropToken(tokenId));
   const organisations = new OrganisationsService(db, searcher, customers);
   const signal = new EventSignal(db);
+  // A commit with change events, in any process, may change what a page read ahead holds.
+  signal.on(() => readAhead.changed());
   const dispatcher = new WebhookDispatcher(db, {
     pollMs: config.WEBHOOK_POLL_MS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, batchSize: config.WEBHOOK_BATCH_SIZE,
     retryBaseMs: config.WEBHOOK_RETRY_BASE_MS, retryMaxMs: config.WEBHOOK_RETRY_MAX_MS, retryHours: config.WEBHOOK_RETRY_HOURS,
@@ -94,8 +100,8 @@ export function createServices(core: Core) {
   }, core.log, core.clock);
   return {
     signal, dispatcher,
-    marks, searcher, limiter, authFailures,
-    auth: new AuthService(db, limiter, authFailures, { sessionHours: config.SESSION_HOURS }),
+    marks, readAhead, searcher, limiter, authFailures, sessions,
+    auth: new AuthService(db, limiter, authFailures, { sessionHours: config.SESSION_HOURS, clock: core.clock ?? (() => new Date()) }, sessions),
     customers,
     organisations,
     classrooms: new OrgRecordsService<Record<string, unknown>>(db, searcher, classrooms, 'classrooms'),

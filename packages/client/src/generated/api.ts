@@ -67,7 +67,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Organisations (centres) of the customer (one page; X-Total-Count gives the number of matches) */
+        /** Organisations (centres) of the customer (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchOrganisationsPage"];
         delete?: never;
         options?: never;
@@ -135,7 +135,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Classes of the customer (one page; X-Total-Count gives the number of matches) */
+        /** Classes of the customer (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchClassroomsPage"];
         delete?: never;
         options?: never;
@@ -207,7 +207,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Placements of the customer (one page; X-Total-Count gives the number of matches) */
+        /** Placements of the customer (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchPlacementsPage"];
         delete?: never;
         options?: never;
@@ -299,7 +299,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Users, unarchived unless Archived is true (one page; X-Total-Count gives the number of matches) */
+        /** Users, unarchived unless Archived is true (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchUsersPage"];
         delete?: never;
         options?: never;
@@ -412,7 +412,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Standards of the customer (OrganisationID: those the organisation offers) (one page; X-Total-Count gives the number of matches) */
+        /** Standards of the customer (OrganisationID: those the organisation offers) (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchStandardsPage"];
         delete?: never;
         options?: never;
@@ -500,7 +500,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Units of the customer (IDs are strings) (one page; X-Total-Count gives the number of matches) */
+        /** Units of the customer (IDs are strings) (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchUnitsPage"];
         delete?: never;
         options?: never;
@@ -574,7 +574,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Framework templates (OrganisationID: that organisation's and those shared by the customer) (one page; X-Total-Count gives the number of matches) */
+        /** Framework templates (OrganisationID: that organisation's and those shared by the customer) (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchFrameworkTemplatesPage"];
         delete?: never;
         options?: never;
@@ -645,7 +645,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Learning aims (one page; X-Total-Count gives the number of matches) */
+        /** Learning aims (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchLearningAimsPage"];
         delete?: never;
         options?: never;
@@ -717,7 +717,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Unit summaries: the units learners are given (one page; X-Total-Count gives the number of matches) */
+        /** Unit summaries: the units learners are given (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchUnitSummariesPage"];
         delete?: never;
         options?: never;
@@ -842,7 +842,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The customer's training providers (one page; X-Total-Count gives the number of matches) */
+        /** The customer's training providers (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchProvidersPage"];
         delete?: never;
         options?: never;
@@ -934,7 +934,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Visits (DateFrom and DateTo filter on the visit's start) (one page; X-Total-Count gives the number of matches) */
+        /** Visits (DateFrom and DateTo filter on the visit's start) (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchVisitsPage"];
         delete?: never;
         options?: never;
@@ -1002,7 +1002,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Progress reviews (DateFrom and DateTo filter on ScheduledFor) (one page; X-Total-Count gives the number of matches) */
+        /** Progress reviews (DateFrom and DateTo filter on ScheduledFor) (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchReviewsPage"];
         delete?: never;
         options?: never;
@@ -1077,7 +1077,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Assessment plans (one page; X-Total-Count gives the number of matches) */
+        /** Assessment plans (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true) */
         post: operations["searchPlansPage"];
         delete?: never;
         options?: never;

@@ -6,7 +6,7 @@ import type { ApiApp } from '../../http/types.js';
 
 export function authenticationRoutes(app: ApiApp, { auth }: Services): void {
   app.post('/Authentication', {
-    config: { public: true },
+    config: { public: true, readOnly: true },
     schema: {
       operationId: 'authenticate',
       tags: ['Authentication'],

@@ -9,7 +9,11 @@ import * as repo from './customers.repository.js';
  * the operator creates customers and issues and revokes their tokens.
  */
 export class CustomersService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Told after a revocation commits, so this process stops its sessions without waiting for the database's announcement. */
+    private readonly tokenRevoked: (tokenId: number) => void = () => {},
+  ) {}
 
   async current(actor: Actor): Promise<{ ID: number; Name: string }> {
     const customer = await repo.findCustomer(this.db, actor.customerId);
@@ -48,11 +52,15 @@ export class CustomersService {
     return { tokenId, token, customerName: customer.Name };
   }
 
-  /** Revoking ends every session opened with the token at once (sessions are checked against it). */
+  /**
+   * Revoking ends every session opened with the token at once: the database announces it to
+   * every API process's session cache (migration 0030), and this process drops them now.
+   */
   async revokeToken(tokenId: number): Promise<void> {
     if (!(await repo.revokeApiToken(this.db, tokenId))) {
       throw AppError.notFound(`No live token with ID ${tokenId} (it does not exist or is already revoked).`);
     }
+    this.tokenRevoked(tokenId);
   }
 
   async listTokens(customerId: number) {
