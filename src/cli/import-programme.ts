@@ -550,7 +550,7 @@ export function programmeLines(outcomes: ProgrammeOutcome[]): string[] {
     switch (o.kind) {
       case 'change': return `change     ${where} (learner ${o.learnerId}): ${o.actions.join('; ')}`;
       case 'unchanged': return `unchanged  ${where} (learner ${o.learnerId})`;
-      case 'invalid': return `invalid    ${where}: ${o.code === undefined ? '' : `[${o.code}] `}${o.reason}`;
+      default: return `invalid    ${where}: ${o.code === undefined ? '' : `[${o.code}] `}${o.reason}`;
     }
   });
 }

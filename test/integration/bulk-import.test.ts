@@ -13,7 +13,7 @@ import { runCli } from '../../src/cli/program.js';
 import { warningHeader } from '../../src/server/resources/users/users.routes.js';
 import { bulkImportFile, type BulkRun } from '../../src/cli/bulk-import.js';
 import type { BulkImportResult } from '../../src/server/resources/users/users.bulk.service.js';
-import { Client, engine, freshDatabaseUrl, harness, newOrganisation, tenantWithCentre, testConfig } from '../helpers.js';
+import { type Client, engine, freshDatabaseUrl, harness, newOrganisation, tenantWithCentre, testConfig } from '../helpers.js';
 
 const KEY = 'test-operator-key-bulk-0001';
 type H = Awaited<ReturnType<typeof harness>>;

@@ -1,5 +1,4 @@
 import type { Queryable } from '../../db/client.js';
-import { insertAudit } from '../../db/audit.repository.js';
 import { selectList, writable, type RecordSpec } from '../../db/records.js';
 import { ORGANISATION_COLUMNS, type OrganisationRow } from '../organisations/organisations.repository.js';
 import type { User } from '../../../contract/users.js';

@@ -6,7 +6,7 @@ import { releaseStaff } from '../assignments/assignments.service.js';
 import { insertAudit } from '../../db/audit.repository.js';
 import { VERIFY_PATH } from '../keychain/keychain.service.js';
 import { keychainVerificationMail } from '../../mail/templates.js';
-import { type CreateUserBody, type UpdateUserBody, type User, type UserSearchFilter } from '../../../contract/users.js';
+import type { CreateUserBody, UpdateUserBody, User, UserSearchFilter } from '../../../contract/users.js';
 import { AppError, type FieldIssue } from '../../domain/app-error.js';
 import { actorLabel, type Actor } from '../authentication/auth.service.js';
 import { providerInRange, providerProblem, providerToCheck } from '../providers/providers.service.js';
