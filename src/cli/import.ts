@@ -12,7 +12,6 @@ import { ninoProblem, ulnProblem } from '../server/domain/uk-data.js';
 import { CliError } from './args.js';
 import { errorFileFor, readCsv, writeErrorReport, type CsvRow } from './csv.js';
 import { examples, note, print, setExitStatus } from './output.js';
-import { registerImportProgramme } from './import-programme.js';
 import { addRemoteOptions, changedFields, parseConcurrency, pool, progress, remoteClient, type RemoteOptions } from './remote.js';
 
 /** A Role column may hold the number or a name: each role's label, without spaces, or a common alias. */
@@ -348,7 +347,8 @@ export function summary(outcomes: Outcome[], dryRun: boolean): string {
     : `Imported: ${n('create')} created, ${n('update')} updated, ${n('unchanged')} unchanged, ${n('invalid')} invalid.`;
 }
 
-export function registerImport(program: Command): void {
+/** The `import` command group, with `import users`; answers the group for the commands other files add. */
+export function registerImport(program: Command): Command {
   const group = program.command('import')
     .description('Load data into a v2.1 server over its API (learnfile or any compatible server): users, and learners\' programmes')
     .addHelpText('after', examples(
@@ -392,5 +392,5 @@ ${examples(
       }
     });
 
-  registerImportProgramme(group);
+  return group;
 }

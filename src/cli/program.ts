@@ -22,6 +22,7 @@ import { registerTokens } from './tokens.js';
 import { registerWebhooks } from './webhooks.js';
 import { registerExport } from './export.js';
 import { registerImport } from './import.js';
+import { registerImportProgramme } from './import-programme.js';
 import { registerMirror } from './mirror.js';
 import { registerBulkImport } from './bulk-import.js';
 
@@ -64,7 +65,7 @@ Run \`learnfile <command> --help\` for a command's options.`);
   registerAudit(program);
   registerBackup(program);
   registerWebhooks(program);
-  registerImport(program);
+  registerImportProgramme(registerImport(program));
   registerExport(program);
   registerMirror(program);
   registerBulkImport(program);
