@@ -180,7 +180,8 @@ describe(`webhooks (${engine})`, () => {
     assert.equal(list[0]!.secret, undefined, 'the secret is shown only once');
 
     assert.equal((await admin('POST', `/${sub.id}/resume`)).json<View>().status, 'active');
-    await run();
+    // A wake-up claims once; what is left is claimed by the next (bounded, on the injected clock).
+    for (let i = 0; i < 5 && receiver.accepted().length < 2; i++) await run();
     assert.deepEqual(receiver.accepted().map((e) => e.Sequence), [3, 4]);
     assert.equal(receiver.accepted()[1]!.RecordID, b);
 
