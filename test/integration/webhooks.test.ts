@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../src/server/app.js';
 import { openDatabase } from '../../src/server/db/client.js';
-import { engine, harness, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
+import { Client, engine, harness, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
 import { insertSubscription, markDelivered } from '../../src/server/resources/webhooks/webhooks.repository.js';
 import { newWebhookSecret } from '../../src/server/resources/webhooks/webhook-signature.js';
 import { WebhookDispatcher } from '../../src/server/resources/webhooks/webhook-dispatcher.js';
@@ -93,9 +93,13 @@ describe(`webhooks (${engine})`, () => {
   const view = async (id: number) => (await admin('GET', `/${id}`)).json<View>();
   /** Moves the clock and lets the deliverer run to rest: no waiting on the wall clock. */
   const run = async (ms = 0) => { now += ms; dispatcher.kick(); await dispatcher.idle(); };
-  const addUser = async (t: Tenant, extra: object = {}) => (await t.client.post('/User', {
-    OrganisationID: t.organisationId, FirstName: 'Alex', LastName: 'Assessor', Email: 'alex@example.com', Role: 5, ...extra,
-  })).json<{ ID: number }>().ID;
+  const addUser = async (t: Tenant, extra: object = {}) => {
+    const res = await t.client.post('/User', {
+      OrganisationID: t.organisationId, FirstName: 'Alex', LastName: 'Assessor', Email: 'alex@example.com', Role: 5, ...extra,
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    return res.json<{ ID: number }>().ID;
+  };
 
   async function subscribe(t: Tenant, eventTypes = ['user.*'], extra: object = {}): Promise<View> {
     const res = await admin('POST', '', { customerId: t.customerId, url, eventTypes, ...extra });
@@ -151,10 +155,7 @@ describe(`webhooks (${engine})`, () => {
     assert.equal((await view(sub.id)).cursor, 6);
   });
 
-  // KNOWN REGRESSION after merging the write-path and bulk-import changes: after resume the second pending
-  // event (a user created while the subscription was failing) is not delivered. Marked todo so it still
-  // runs and reports; fixing it is the first task of the next session (see the closing note).
-  test('after 24 hours of failures the subscription is failing; resume, replay, pause and resume do what they say', { todo: 'event created while failing is not delivered after resume (regression under investigation)' }, async () => {
+  test('after 24 hours of failures the subscription is failing; resume, replay, pause and resume do what they say', async () => {
     const t = await tenantWithCentre(h);
     const sub = await subscribe(t);
     receiver.answer = () => 500;
@@ -175,6 +176,9 @@ describe(`webhooks (${engine})`, () => {
     const attempts = receiver.deliveries.length;
 
     receiver.answer = () => 200;
+    // A day has passed on the injected clock, so the session has ended, as it would for a real client.
+    assert.equal((await t.client.post('/User', { OrganisationID: t.organisationId })).statusCode, 401);
+    t.client = await Client.for(h.app, t.token);
     const b = await addUser(t);
     await run(7 * 24 * 3_600_000);
     assert.equal(receiver.deliveries.length, attempts, 'a failing subscription is not attempted');
@@ -183,8 +187,7 @@ describe(`webhooks (${engine})`, () => {
     assert.equal(list[0]!.secret, undefined, 'the secret is shown only once');
 
     assert.equal((await admin('POST', `/${sub.id}/resume`)).json<View>().status, 'active');
-    // A wake-up claims once; what is left is claimed by the next (bounded, on the injected clock).
-    for (let i = 0; i < 5 && receiver.accepted().length < 2; i++) await run();
+    await run();
     assert.deepEqual(receiver.accepted().map((e) => e.Sequence), [3, 4]);
     assert.equal(receiver.accepted()[1]!.RecordID, b);
 
@@ -193,6 +196,7 @@ describe(`webhooks (${engine})`, () => {
     assert.deepEqual(receiver.accepted().map((e) => e.Sequence), [3, 4, 4]);
 
     assert.equal((await admin('POST', `/${sub.id}/pause`)).json<View>().status, 'paused');
+    t.client = await Client.for(h.app, t.token); // a week has passed since the last sign-in
     await addUser(t);
     await run();
     assert.deepEqual(receiver.accepted().map((e) => e.Sequence), [3, 4, 4], 'paused: nothing sent');
