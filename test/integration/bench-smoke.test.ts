@@ -1,3 +1,4 @@
+// test-runner: own-process (it measures or starts processes of its own; see test/run.mjs)
 /**
  * The benchmark still works: `npm run bench -- --quick` on this test run's engine (PGlite
  * in a temporary directory, or a fresh database on DATABASE_URL's server) starts the real

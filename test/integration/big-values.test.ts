@@ -1,3 +1,4 @@
+// test-runner: own-process (it measures or starts processes of its own; see test/run.mjs)
 /**
  * No request may freeze the server: a 1 MB value in every text field of every body (in
  * shapes that make backtracking patterns slow) is refused with a 400 naming the field, and

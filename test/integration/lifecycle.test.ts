@@ -1,3 +1,4 @@
+// test-runner: own-process (it measures or starts processes of its own; see test/run.mjs)
 /**
  * The server as an operator runs it: `npm start` (the compiled server, as the README says),
  * stopped with SIGTERM as a process manager or container runtime does it; start-up refusals;

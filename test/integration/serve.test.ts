@@ -1,3 +1,4 @@
+// test-runner: own-process (it measures or starts processes of its own; see test/run.mjs)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
