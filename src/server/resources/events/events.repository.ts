@@ -33,10 +33,21 @@ export interface AuditedChange extends NewEvent {
   changes: Record<string, unknown> | null;
 }
 
-/** The event of a change whose audit row is already written (set-based bulk writes). */
-export const queueEvent = (db: Queryable, event: NewEvent): Promise<void> => queueChange(db, { ...event, changes: null });
+/**
+ * The events of many changes of one kind whose audit rows the caller has already written
+ * (set-based bulk writes): one event per entity ID, in the order given, each with the same
+ * type, organisation, actor and fields. Queued like any change, and written by a statement
+ * that takes the IDs as one array instead of a JSON document per event.
+ */
+export async function queueEvents(db: Queryable, event: Omit<NewEvent, 'entityId'>, entityIds: number[]): Promise<void> {
+  if (entityIds.length === 0) return;
+  await queue(db, { ...event, entityIds });
+}
 
-const pending = new WeakMap<Queryable, AuditedChange[]>();
+/** Events written together by one statement: one change with its audit row, or a batch of events alone. */
+type Pending = AuditedChange | (Omit<NewEvent, 'entityId'> & { entityIds: number[] });
+
+const pending = new WeakMap<Queryable, Pending[]>();
 
 /**
  * Records an audited change. Inside a transaction its audit row and event are written just
@@ -45,25 +56,52 @@ const pending = new WeakMap<Queryable, AuditedChange[]>();
  * commit, and never before a lock the transaction takes later (no deadlock). Outside a
  * transaction they are written at once, by one statement.
  */
-export async function queueChange(db: Queryable, change: AuditedChange): Promise<void> {
+export const queueChange = (db: Queryable, change: AuditedChange): Promise<void> => queue(db, change);
+
+async function queue(db: Queryable, item: Pending): Promise<void> {
   if (!db.beforeCommit) {
-    await insertChanges(db, [change]);
+    await write(db, [item]);
     return;
   }
   let list = pending.get(db);
   if (!list) {
-    const fresh: AuditedChange[] = [];
+    const fresh: Pending[] = [];
     pending.set(db, fresh);
     list = fresh;
     db.beforeCommit(async () => {
       pending.delete(db);
       // One customer at a time, lowest first: two transactions never wait on each other's counters.
       const customers = [...new Set(fresh.map((e) => e.customerId))].sort((a, b) => a - b);
-      for (const customerId of customers) await insertChanges(db, fresh.filter((e) => e.customerId === customerId));
+      for (const customerId of customers) await write(db, fresh.filter((e) => e.customerId === customerId));
     });
   }
-  list.push(change);
+  list.push(item);
 }
+
+/** One customer's pending items, in order: runs of single changes by one statement each, batches by one each. */
+async function write(db: Queryable, items: Pending[]): Promise<void> {
+  let singles: AuditedChange[] = [];
+  for (const item of items) {
+    if ('entityIds' in item) {
+      if (singles.length > 0) await insertChanges(db, singles);
+      singles = [];
+      await insertBatch(db, item);
+    } else {
+      singles.push(item);
+    }
+  }
+  if (singles.length > 0) await insertChanges(db, singles);
+}
+
+// Each statement ends by notifying the events channel once (never once per event: a bulk write
+// queues thousands); notifications alike within a transaction are delivered once, at commit.
+const NOTIFY = `SELECT pg_notify('${EVENTS_CHANNEL}', $1::text) WHERE EXISTS (SELECT 1 FROM inserted)`;
+
+// Takes the customer's next $2 sequence numbers.
+const COUNTER = `counter AS (
+       INSERT INTO event_counters AS c (customer_id, last_seq) VALUES ($1, $2)
+       ON CONFLICT (customer_id) DO UPDATE SET last_seq = c.last_seq + $2
+       RETURNING last_seq)`;
 
 /**
  * Writes one customer's audit rows (in the order of the changes) and takes the next sequence
@@ -76,7 +114,6 @@ async function insertChanges(db: Queryable, changes: AuditedChange[]): Promise<v
     type: eventType(e.entity, e.action), entity: recordType(e.entity), organisation_id: e.organisationId,
     fields: namesFields(e.action) ? e.fields : null,
   }));
-  // One notification for the statement, not one per event: a bulk write queues thousands.
   await db.query(
     `WITH change AS (
        SELECT * FROM jsonb_to_recordset($3::jsonb) AS e(i int, actor text, entity_id bigint, audit_entity text, action text,
@@ -84,17 +121,28 @@ async function insertChanges(db: Queryable, changes: AuditedChange[]): Promise<v
      audit AS (
        INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes)
        SELECT $1, actor, audit_entity, entity_id, action, changes FROM change WHERE changes IS NOT NULL ORDER BY i),
-     counter AS (
-       INSERT INTO event_counters AS c (customer_id, last_seq) VALUES ($1, $2)
-       ON CONFLICT (customer_id) DO UPDATE SET last_seq = c.last_seq + $2
-       RETURNING last_seq),
+     ${COUNTER},
      inserted AS (
        INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
        SELECT $1, counter.last_seq - $2 + e.i, e.type, e.entity, e.entity_id, e.organisation_id, e.actor, e.fields
          FROM counter, change e
        RETURNING 1)
-     SELECT pg_notify('${EVENTS_CHANNEL}', $1::text) WHERE EXISTS (SELECT 1 FROM inserted)`,
+     ${NOTIFY}`,
     [customerId, changes.length, JSON.stringify(rows)]);
+}
+
+/** A batch's events, numbered in the order of its IDs, in one statement. */
+async function insertBatch(db: Queryable, batch: Omit<NewEvent, 'entityId'> & { entityIds: number[] }): Promise<void> {
+  await db.query(
+    `WITH ${COUNTER},
+     inserted AS (
+       INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
+       SELECT $1, counter.last_seq - $2 + x.i, $3, $4, x.id, $5, $6, $7::jsonb
+         FROM counter, unnest($8::bigint[]) WITH ORDINALITY AS x(id, i)
+       RETURNING 1)
+     ${NOTIFY}`,
+    [batch.customerId, batch.entityIds.length, eventType(batch.entity, batch.action), recordType(batch.entity),
+      batch.organisationId, batch.actor, namesFields(batch.action) ? JSON.stringify(batch.fields) : null, batch.entityIds]);
 }
 
 const COLUMNS = `seq AS "Sequence", type AS "Type", at AS "Time", entity AS "RecordType", entity_id AS "RecordID",

@@ -19,7 +19,7 @@
  *   ever see.
  */
 import type { Database, Queryable } from '../../db/client.js';
-import { queueEvent } from '../events/events.repository.js';
+import { queueEvents } from '../events/events.repository.js';
 import { CreateUserBody, Roles } from '../../../contract/users.js';
 import { ErrorCodes } from '../../../contract/errors.js';
 import { AppError, issue, type FieldIssue } from '../../domain/app-error.js';
@@ -323,13 +323,13 @@ class Chunk {
         const key = emailKey(email);
         if (!spelling.has(key)) spelling.set(key, email);
       }
+      const made: number[] = [];
       for (const k of await repo.upsertKeychainsAudited(tx, customerId, actor, [...spelling.values()], [...spelling.keys()])) {
         keychainOf.set(k.email_key, k.id);
-        if (k.created) {
-          this.keychains.created++;
-          await queueEvent(tx, { customerId, actor, entity: 'keychain', entityId: k.id, action: 'create', organisationId: null, fields: [] });
-        }
+        if (k.created) made.push(k.id);
       }
+      this.keychains.created = made.length;
+      await queueEvents(tx, { customerId, actor, entity: 'keychain', action: 'create', organisationId: null, fields: [] }, made);
       this.keychains.linked = this.admitted.length;
     }
     const newRows: repo.NewUserRow[] = this.admitted.map((a) => ({
@@ -339,9 +339,7 @@ class Chunk {
       username: org.KeychainCreationForNewUserActive ? null : `${usernameBase(String(a.values.FirstName), String(a.values.LastName))}${a.id}`,
     }));
     await repo.insertUsersAudited(tx, customerId, actor, newRows);
-    for (const a of this.admitted) {
-      await queueEvent(tx, { customerId, actor, entity: 'user', entityId: a.id, action: 'create', organisationId: org.ID, fields: [] });
-    }
+    await queueEvents(tx, { customerId, actor, entity: 'user', action: 'create', organisationId: org.ID, fields: [] }, this.admitted.map((a) => a.id));
 
     if (org.KeychainCreationForNewUserActive && !org.KeychainEmailSuppression && this.input.mail !== false) {
       const verifications: { keychainId: number; userId: number; hash: Buffer }[] = [];
