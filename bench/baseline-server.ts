@@ -13,10 +13,7 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { Readable } from 'node:stream';
-import {
-  DOWNLOAD_PAGE_SIZE, SCENARIOS, STREAM_BATCH, sql,
-  type Fixture, type LoadScenario, type Query,
-} from './scenarios.js';
+import { DOWNLOAD_PAGE_SIZE, SCENARIOS, STREAM_BATCH, sql, type Fixture, type LoadScenario, type Query } from './scenarios.js';
 import { summarise, type Sample } from './stats.js';
 
 export type Command =
@@ -75,18 +72,20 @@ async function loops(op: () => Promise<unknown>, connections: number, durationMs
   const deadline = started + durationMs;
   let begun = 0;
   const more = () => (amount === undefined ? performance.now() < deadline : begun++ < amount);
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (more()) {
-      const t = performance.now();
-      try {
-        await op();
-        latencies.push(performance.now() - t);
-      } catch (err) {
-        errors++;
-        firstError ??= err instanceof Error ? err.message : String(err);
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (more()) {
+        const t = performance.now();
+        try {
+          await op();
+          latencies.push(performance.now() - t);
+        } catch (err) {
+          errors++;
+          firstError ??= err instanceof Error ? err.message : String(err);
+        }
       }
-    }
-  }));
+    }),
+  );
   const elapsed = performance.now() - started;
   return summarise(latencies, latencies.length, elapsed, errors, firstError);
 }
@@ -203,9 +202,10 @@ async function main(): Promise<void> {
           }
         } else if (c.cmd === 'rawWalk') {
           if (!db || !fixture) throw new Error('not initialised');
-          const sample = c.scenario === 'paged-download'
-            ? await walks(db.query, fixture.customerId, DOWNLOAD_PAGE_SIZE, 'page', c.durationMs)
-            : await walks(db.query, fixture.customerId, STREAM_BATCH, 'walk', c.durationMs);
+          const sample =
+            c.scenario === 'paged-download'
+              ? await walks(db.query, fixture.customerId, DOWNLOAD_PAGE_SIZE, 'page', c.durationMs)
+              : await walks(db.query, fixture.customerId, STREAM_BATCH, 'walk', c.durationMs);
           send({ type: 'done', id: c.id, sample });
         } else if (c.cmd === 'lastUser') {
           if (!db || !fixture) throw new Error('not initialised');
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
           process.disconnect();
         }
       } catch (err) {
-        send({ type: 'failed', ...('id' in c ? { id: c.id } : {}), error: err instanceof Error ? err.stack ?? err.message : String(err) });
+        send({ type: 'failed', ...('id' in c ? { id: c.id } : {}), error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       }
     });
   });

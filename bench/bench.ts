@@ -98,13 +98,14 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
   let baseline: BaselineChild | undefined;
   const problems: string[] = [];
   let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    closeAgent();
-    say('stopping the server and the baseline');
-    await Promise.allSettled([server?.stop(), baseline?.stop()]);
-    await prepared?.drop().catch((err: unknown) => say(`could not drop the bench database: ${String(err)}`));
-    rmSync(tmp, { recursive: true, force: true });
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      closeAgent();
+      say('stopping the server and the baseline');
+      await Promise.allSettled([server?.stop(), baseline?.stop()]);
+      await prepared?.drop().catch((err: unknown) => say(`could not drop the bench database: ${String(err)}`));
+      rmSync(tmp, { recursive: true, force: true });
+    })());
   cleanups.add(cleanup);
   try {
     say(`loading ${o.scale.toLocaleString('en-GB')} users into ${o.databaseUrl ? 'a new PostgreSQL database' : 'an on-disk PGlite directory'}`);
@@ -139,10 +140,14 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
             if (!rows.has(s.id)) rows.set(s.id, { ours: 0, fastify: 0, raw: 0 });
             rows.get(s.id)![v] = sample.rowsPerWalk;
           }
-          say(`round ${round + 1}/${o.rounds} ${s.id} ${v}: ${fmtRate(sample.rate)} ${unitOf(s)}, p50 ${sample.p50.toFixed(2)} ms, p99 ${sample.p99.toFixed(2)} ms` +
-            `${sample.peakRssMiB ? `, RSS ${sample.peakRssMiB.toFixed(0)} MiB` : ''}${sample.errors ? `, ${sample.errors} errors` : ''}`);
-          if (sample.count === 0) problems.push(`${s.id} (${v}, round ${round + 1}): no expected answer within ${o.duration} s (does one request take longer than --duration?)`);
-          if (sample.errors > 0) problems.push(`${s.id} (${v}, round ${round + 1}): ${sample.errors} unexpected answers or errors; first: ${sample.firstError ?? '?'}`);
+          say(
+            `round ${round + 1}/${o.rounds} ${s.id} ${v}: ${fmtRate(sample.rate)} ${unitOf(s)}, p50 ${sample.p50.toFixed(2)} ms, p99 ${sample.p99.toFixed(2)} ms` +
+              `${sample.peakRssMiB ? `, RSS ${sample.peakRssMiB.toFixed(0)} MiB` : ''}${sample.errors ? `, ${sample.errors} errors` : ''}`,
+          );
+          if (sample.count === 0)
+            problems.push(`${s.id} (${v}, round ${round + 1}): no expected answer within ${o.duration} s (does one request take longer than --duration?)`);
+          if (sample.errors > 0)
+            problems.push(`${s.id} (${v}, round ${round + 1}): ${sample.errors} unexpected answers or errors; first: ${sample.firstError ?? '?'}`);
         }
       }
     }
@@ -153,14 +158,20 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
       const walkRows = rows.get(s.id);
       if (walkRows) {
         for (const v of VARIANTS) {
-          if (walkRows[v] < p.fixture.users) problems.push(`${s.id} (${v}): a whole download had ${walkRows[v]} rows, fewer than the ${p.fixture.users} loaded`);
+          if (walkRows[v] < p.fixture.users)
+            problems.push(`${s.id} (${v}): a whole download had ${walkRows[v]} rows, fewer than the ${p.fixture.users} loaded`);
         }
       }
       return {
-        id: s.id, title: s.title, unit: unitOf(s),
-        connections: s.kind === 'load' ? s.connections ?? o.connections : null,
+        id: s.id,
+        title: s.title,
+        unit: unitOf(s),
+        connections: s.kind === 'load' ? (s.connections ?? o.connections) : null,
         latencyOf: s.kind === 'load' ? 'request' : s.id === 'stream' ? 'whole stream' : 'page',
-        rawSql: s.rawSql, ours, fastify, raw,
+        rawSql: s.rawSql,
+        ours,
+        fastify,
+        raw,
         ratio: { fastify: ours.rate.median / fastify.rate.median, raw: ours.rate.median / raw.rate.median },
         ...(walkRows ? { rowsPerWalk: walkRows } : {}),
       };
@@ -169,18 +180,34 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
     const baselineHwm = procStatus(baseline.pid, 'VmHWM') ?? null;
     const finishedAt = new Date();
     const out: Results = {
-      format: 1, engine: p.engine, engineVersion: p.engineVersion,
-      startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: Math.round((performance.now() - t0) / 100) / 10,
-      quick: o.quick, machine: host,
-      options: { scale: o.scale, rounds: o.rounds, duration: o.duration, warmup: o.warmup, connections: o.connections, only: o.only ?? null, logLevel: o.logLevel },
+      format: 1,
+      engine: p.engine,
+      engineVersion: p.engineVersion,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      quick: o.quick,
+      machine: host,
+      options: {
+        scale: o.scale,
+        rounds: o.rounds,
+        duration: o.duration,
+        warmup: o.warmup,
+        connections: o.connections,
+        only: o.only ?? null,
+        logLevel: o.logLevel,
+      },
       server: { command: rt.describe, startMs: Math.round(server.startMs), peakRssMiB: serverHwm, database: p.where },
       baseline: {
         peakRssMiB: baselineHwm,
-        pool: p.engine === 'postgres'
-          ? 'node-postgres: Fastify routes on a pool of 10 (our server\'s default); the raw driver on a pool of as many connections as the scenario'
-          : 'one raw PGlite instance on a copy of the loaded data directory, serving the Fastify routes and the raw loops',
+        pool:
+          p.engine === 'postgres'
+            ? "node-postgres: Fastify routes on a pool of 10 (our server's default); the raw driver on a pool of as many connections as the scenario"
+            : 'one raw PGlite instance on a copy of the loaded data directory, serving the Fastify routes and the raw loops',
       },
-      load: p.load, scenarios: results, problems,
+      load: p.load,
+      scenarios: results,
+      problems,
     };
     const files = writeResults(out, o.out);
     return { results: out, files };

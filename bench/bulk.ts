@@ -67,7 +67,17 @@ export interface BulkFigures {
 }
 
 const noop = () => {};
-const silent = { level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop, child: () => silent } as unknown as FastifyBaseLogger;
+const silent = {
+  level: 'silent',
+  fatal: noop,
+  error: noop,
+  warn: noop,
+  info: noop,
+  debug: noop,
+  trace: noop,
+  silent: noop,
+  child: () => silent,
+} as unknown as FastifyBaseLogger;
 
 /** A valid ULN (10 digits, not starting with 0, weighted sum 10 mod 11) for each n. */
 function uln(n: number): string {
@@ -79,28 +89,71 @@ function uln(n: number): string {
   }
 }
 
-const HEADER = ['MISID', 'Role', 'FirstName', 'LastName', 'Email', 'Classroom', 'Placement', 'DefaultAssessor', 'ULN', 'NINO', 'DOB', 'StartOn', 'PlannedEndDate', 'L12', 'L13', 'MobileNumber'];
+const HEADER = [
+  'MISID',
+  'Role',
+  'FirstName',
+  'LastName',
+  'Email',
+  'Classroom',
+  'Placement',
+  'DefaultAssessor',
+  'ULN',
+  'NINO',
+  'DOB',
+  'StartOn',
+  'PlannedEndDate',
+  'L12',
+  'L13',
+  'MobileNumber',
+];
 
 /** The file an MIS would export: staff, then learners naming their class, placement and assessor by name or MISID. */
 function csv(rows: number, assessors: number): string {
   const parts = [csvLine(HEADER)];
-  for (let a = 1; a <= assessors; a++) parts.push(csvLine([`T-${a}`, 'Assessor', 'Tutor', `Number${a}`, `tutor${a}@example.ac.uk`, '', '', '', '', '', '', '', '', '', '', '']));
+  for (let a = 1; a <= assessors; a++)
+    parts.push(csvLine([`T-${a}`, 'Assessor', 'Tutor', `Number${a}`, `tutor${a}@example.ac.uk`, '', '', '', '', '', '', '', '', '', '', '']));
   for (let i = 1; i <= rows; i++) {
     const month = String((i % 12) + 1).padStart(2, '0');
-    parts.push(csvLine([
-      `L-${i}`, '1', `Learner${i}`, `Surname${i % 977}`, `learner${i}@example.org`, `Class ${i % 20}`, `Employer ${i % 50}`, `T-${(i % assessors) + 1}`,
-      uln(i), `AB${String(i % 1_000_000).padStart(6, '0')}C`, `2006-${month}-1${i % 10}`, '2025-09-01', '2027-03-01', '31', i % 2 ? 'M' : 'F', '07700 900123',
-    ]));
+    parts.push(
+      csvLine([
+        `L-${i}`,
+        '1',
+        `Learner${i}`,
+        `Surname${i % 977}`,
+        `learner${i}@example.org`,
+        `Class ${i % 20}`,
+        `Employer ${i % 50}`,
+        `T-${(i % assessors) + 1}`,
+        uln(i),
+        `AB${String(i % 1_000_000).padStart(6, '0')}C`,
+        `2006-${month}-1${i % 10}`,
+        '2025-09-01',
+        '2027-03-01',
+        '31',
+        i % 2 ? 'M' : 'F',
+        '07700 900123',
+      ]),
+    );
   }
   return parts.join('');
 }
 
-interface Engine { db: Database; name: string; copy(file: string): Promise<number>; drop(): Promise<void> }
+interface Engine {
+  db: Database;
+  name: string;
+  copy(file: string): Promise<number>;
+  drop(): Promise<void>;
+}
 
 async function adminQuery(url: string, sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
 }
 
 const SCRATCH = `CREATE TABLE bulk_copy_scratch (${HEADER.map((h) => `${h.toLowerCase()} text`).join(', ')})`;
@@ -111,7 +164,8 @@ async function engine(databaseUrl: string | undefined): Promise<Engine> {
     const db = await openDatabase({ dataDir: 'memory://' });
     await migrate(db);
     return {
-      db, name: 'PGlite (in memory)',
+      db,
+      name: 'PGlite (in memory)',
       async copy(file) {
         const { PGlite } = await import('@electric-sql/pglite');
         const { readFile } = await import('node:fs/promises');
@@ -134,7 +188,8 @@ async function engine(databaseUrl: string | undefined): Promise<Engine> {
   const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', poolSize: 4 });
   await migrate(db);
   return {
-    db, name: `PostgreSQL (${name})`,
+    db,
+    name: `PostgreSQL (${name})`,
     async copy(file) {
       const c = new pg.Client({ connectionString: url.toString() });
       await c.connect();
@@ -162,12 +217,19 @@ export async function benchBulk(o: BulkOptions = {}): Promise<BulkFigures> {
   const e = await engine(o.databaseUrl);
   try {
     const t = await tenant(e.db);
-    await e.db.query('UPDATE organisations SET keychain_creation_active = $2, keychain_email_suppression = $3 WHERE id = $1',
-      [t.organisationId, !o.logins, !o.mail]);
-    await e.db.query(
-      `INSERT INTO classrooms (customer_id, organisation_id, name) SELECT $1, $2, 'Class ' || g FROM generate_series(0, 19) g`, [t.customerId, t.organisationId]);
-    await e.db.query(
-      `INSERT INTO placements (customer_id, organisation_id, name) SELECT $1, $2, 'Employer ' || g FROM generate_series(0, 49) g`, [t.customerId, t.organisationId]);
+    await e.db.query('UPDATE organisations SET keychain_creation_active = $2, keychain_email_suppression = $3 WHERE id = $1', [
+      t.organisationId,
+      !o.logins,
+      !o.mail,
+    ]);
+    await e.db.query(`INSERT INTO classrooms (customer_id, organisation_id, name) SELECT $1, $2, 'Class ' || g FROM generate_series(0, 19) g`, [
+      t.customerId,
+      t.organisationId,
+    ]);
+    await e.db.query(`INSERT INTO placements (customer_id, organisation_id, name) SELECT $1, $2, 'Employer ' || g FROM generate_series(0, 49) g`, [
+      t.customerId,
+      t.organisationId,
+    ]);
     const file = join(dir, 'learners.csv');
     await writeFile(file, csv(rows, 25));
     log(`wrote ${rows.toLocaleString('en-GB')} learners and 25 assessors to a CSV file; COPY baseline on ${e.name}`);
@@ -186,15 +248,30 @@ export async function benchBulk(o: BulkOptions = {}): Promise<BulkFigures> {
       `SELECT (SELECT count(*) FROM users WHERE customer_id = $1) AS users,
               (SELECT count(*) FROM audit_log WHERE customer_id = $1 AND entity = 'user') AS audits,
               (SELECT count(*) FROM events WHERE customer_id = $1 AND type = 'user.created') AS events,
-              (SELECT count(*) FROM keychains WHERE customer_id = $1) AS keychains`, [t.customerId]);
+              (SELECT count(*) FROM keychains WHERE customer_id = $1) AS keychains`,
+      [t.customerId],
+    );
     const expected = rows + 25;
-    if (summary.invalid.length > 0 || summary.created !== expected || counts!.users !== expected || counts!.audits !== expected || counts!.events !== expected
-      || counts!.keychains !== (o.logins ? 0 : expected)) {
+    if (
+      summary.invalid.length > 0 ||
+      summary.created !== expected ||
+      counts!.users !== expected ||
+      counts!.audits !== expected ||
+      counts!.events !== expected ||
+      counts!.keychains !== (o.logins ? 0 : expected)
+    ) {
       throw new Error(`the import did not do what it should: ${JSON.stringify({ created: summary.created, invalid: summary.invalid.slice(0, 3), counts })}`);
     }
     return {
-      engine: e.name, rows: expected, chunks: summary.chunks, importMs, copyMs, ratio: importMs / copyMs,
-      rowsPerSecond: expected / (importMs / 1000), keychains: !o.logins, mails: summary.mails,
+      engine: e.name,
+      rows: expected,
+      chunks: summary.chunks,
+      importMs,
+      copyMs,
+      ratio: importMs / copyMs,
+      rowsPerSecond: expected / (importMs / 1000),
+      keychains: !o.logins,
+      mails: summary.mails,
     };
   } finally {
     await e.drop();
@@ -219,20 +296,32 @@ async function main(): Promise<void> {
   const rows = Number(values.rows);
   const chunkSize = Number(values['chunk-size']);
   if (!Number.isInteger(rows) || rows < 1 || rows > 10_000_000) throw new Error(`--rows must be a whole number from 1 to 10000000, not ${values.rows}`);
-  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 5000) throw new Error(`--chunk-size must be a whole number from 1 to 5000, not ${values['chunk-size']}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > 5000)
+    throw new Error(`--chunk-size must be a whole number from 1 to 5000, not ${values['chunk-size']}`);
   const t0 = performance.now();
   const f = await benchBulk({
-    rows, chunkSize, logins: values.logins, mail: values.mail, databaseUrl: process.env.DATABASE_URL,
+    rows,
+    chunkSize,
+    logins: values.logins,
+    mail: values.mail,
+    databaseUrl: process.env.DATABASE_URL,
     log: (m) => console.error(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${m}`),
   });
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`bulk import on ${f.engine}: ${f.rows.toLocaleString('en-GB')} users (${f.keychains ? 'Keychain centre, every user linked' : 'centre with logins'}`
-    + `${f.mails > 0 ? `, ${f.mails.toLocaleString('en-GB')} verification emails queued` : ''}) in ${f.chunks} chunks`);
-  console.log(`  bulk import (checks, users, Keychains, audit, events)  ${s(f.importMs).padStart(9)}  ${Math.round(f.rowsPerSecond).toLocaleString('en-GB')} rows/s`);
+  console.log(
+    `bulk import on ${f.engine}: ${f.rows.toLocaleString('en-GB')} users (${f.keychains ? 'Keychain centre, every user linked' : 'centre with logins'}` +
+      `${f.mails > 0 ? `, ${f.mails.toLocaleString('en-GB')} verification emails queued` : ''}) in ${f.chunks} chunks`,
+  );
+  console.log(
+    `  bulk import (checks, users, Keychains, audit, events)  ${s(f.importMs).padStart(9)}  ${Math.round(f.rowsPerSecond).toLocaleString('en-GB')} rows/s`,
+  );
   console.log(`  COPY of the same file into a scratch table (baseline)  ${s(f.copyMs).padStart(9)}`);
   console.log(`  ratio                                                  ${f.ratio.toFixed(1).padStart(7)} x`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/bulk.ts')) {
-  main().catch((err: unknown) => { console.error(err); process.exit(1); });
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

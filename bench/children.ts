@@ -49,8 +49,7 @@ export function runtime(prefer: 'auto' | 'compiled' | 'tsx' = 'auto'): Runtime {
   const server = join(ROOT, 'dist', 'src', 'server', 'main.js');
   const baseline = join(ROOT, 'dist', 'bench', 'baseline-server.js');
   const built = existsSync(server) && existsSync(baseline);
-  const fresh = built && Math.min(statSync(server).mtimeMs, statSync(baseline).mtimeMs)
-    >= Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'bench')));
+  const fresh = built && Math.min(statSync(server).mtimeMs, statSync(baseline).mtimeMs) >= Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'bench')));
   if (prefer === 'compiled' && !built) throw new Error('--runtime compiled: run `npm run build` first');
   if (prefer === 'compiled' || (prefer === 'auto' && fresh)) {
     return { mode: 'compiled', server: [server], baseline: [baseline], describe: 'node dist/src/server/main.js' };
@@ -78,7 +77,9 @@ export function freePort(): Promise<number> {
 /** The last lines a child wrote, for the error when it fails. */
 function tail(child: ChildProcess): () => string {
   let text = '';
-  const keep = (chunk: Buffer) => { text = (text + chunk.toString('utf8')).slice(-4000); };
+  const keep = (chunk: Buffer) => {
+    text = (text + chunk.toString('utf8')).slice(-4000);
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   return () => text;
@@ -122,7 +123,13 @@ export async function startServer(rt: Runtime, cwd: string, env: Record<string, 
   const child = spawn(process.execPath, rt.server, {
     cwd,
     env: {
-      ...baseEnv(), ...env, HOST: '127.0.0.1', PORT: String(port), SEED_DEMO: 'false', LOG_LEVEL: logLevel, LOG_FORMAT: 'json',
+      ...baseEnv(),
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      SEED_DEMO: 'false',
+      LOG_LEVEL: logLevel,
+      LOG_FORMAT: 'json',
       RATE_LIMIT_PER_MINUTE: '1000000000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,7 +137,9 @@ export async function startServer(rt: Runtime, cwd: string, env: Record<string, 
   const output = tail(child);
   const origin = `http://127.0.0.1:${port}`;
   let gone = false;
-  child.once('exit', () => { gone = true; });
+  child.once('exit', () => {
+    gone = true;
+  });
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (gone) throw new Error(`the server stopped while starting (exit ${child.exitCode ?? child.signalCode}):\n${output()}`);
@@ -138,7 +147,10 @@ export async function startServer(rt: Runtime, cwd: string, env: Record<string, 
       await stopChild(child);
       throw new Error(`the server did not answer /ready within 120 s:\n${output()}`);
     }
-    const ok = await fetch(`${origin}/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${origin}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -162,7 +174,7 @@ export async function startBaseline(rt: Runtime, cwd: string, init: Extract<Comm
   let nextId = 1;
   const waiting = new Map<number | 'ready', { resolve(v: unknown): void; reject(e: Error): void }>();
   child.on('message', (m: Reply) => {
-    const key = m.type === 'ready' ? 'ready' : m.id ?? 'ready';
+    const key = m.type === 'ready' ? 'ready' : (m.id ?? 'ready');
     const w = waiting.get(key);
     waiting.delete(key);
     if (!w) return;
@@ -173,10 +185,11 @@ export async function startBaseline(rt: Runtime, cwd: string, init: Extract<Comm
     for (const w of waiting.values()) w.reject(new Error(`the baseline process stopped (${code ?? signal}):\n${output()}`));
     waiting.clear();
   });
-  const ask = <T>(key: number | 'ready', c: Command) => new Promise<T>((resolve, reject) => {
-    waiting.set(key, { resolve: resolve as (v: unknown) => void, reject });
-    child.send(c);
-  });
+  const ask = <T>(key: number | 'ready', c: Command) =>
+    new Promise<T>((resolve, reject) => {
+      waiting.set(key, { resolve: resolve as (v: unknown) => void, reject });
+      child.send(c);
+    });
   const ready = await ask<Extract<Reply, { type: 'ready' }>>('ready', init);
   return {
     pid: child.pid!,
@@ -237,7 +250,10 @@ function cpuTicks(pid: number): number | undefined {
  * process has used under 10% of a core for 150 ms (giving up after 15 s).
  */
 export async function settle(origin: string, pid: number, quick: boolean): Promise<void> {
-  await fetch(`${origin}/ready`).then((r) => r.arrayBuffer(), () => undefined);
+  await fetch(`${origin}/ready`).then(
+    (r) => r.arrayBuffer(),
+    () => undefined,
+  );
   if (quick) return;
   const deadline = performance.now() + 15_000;
   let before = cpuTicks(pid);

@@ -33,17 +33,19 @@ export async function loadRun(t: LoadTarget, connections: number, durationSec: n
     // autocannon ends a run on its sampling tick (1 s by default): a tenth keeps short runs short.
     sampleInt: 100,
     timeout: 60,
-    requests: [{
-      setupRequest: (req) => {
-        const r = t.next();
-        const headers: Record<string, string> = { ...t.headers };
-        if (r.body !== undefined) headers['content-type'] = 'application/json';
-        return { ...req, method: r.method, path: r.path, headers, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }) };
+    requests: [
+      {
+        setupRequest: (req) => {
+          const r = t.next();
+          const headers: Record<string, string> = { ...t.headers };
+          if (r.body !== undefined) headers['content-type'] = 'application/json';
+          return { ...req, method: r.method, path: r.path, headers, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }) };
+        },
+        onResponse: (status, body) => {
+          if (status !== t.expect && firstError === undefined) firstError = `HTTP ${status}: ${body.slice(0, 300)}`;
+        },
       },
-      onResponse: (status, body) => {
-        if (status !== t.expect && firstError === undefined) firstError = `HTTP ${status}: ${body.slice(0, 300)}`;
-      },
-    }],
+    ],
   });
   let lastAnswer = started;
   instance.on('response', (_client, status, _bytes, ms) => {
@@ -64,29 +66,38 @@ export async function loadRun(t: LoadTarget, connections: number, durationSec: n
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-interface Answer { status: number; body: string; rows: number }
+interface Answer {
+  status: number;
+  body: string;
+  rows: number;
+}
 
 /** One request; the rows are counted as the body arrives (a marker per row), never parsed, so memory stays flat. */
 function call(origin: string, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: unknown, keep: boolean): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request(`${origin}${path}`, {
-      method, agent,
-      headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }) },
-    }, (res) => {
-      let rows = 0;
-      let carry = '';
-      let kept = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const text = carry + chunk;
-        for (let i = text.indexOf('{"ID":'); i >= 0; i = text.indexOf('{"ID":', i + 6)) rows++;
-        carry = text.slice(-5);
-        if (keep || res.statusCode! >= 300) kept += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: kept, rows }));
-      res.on('error', reject);
-    });
+    const req = request(
+      `${origin}${path}`,
+      {
+        method,
+        agent,
+        headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }) },
+      },
+      (res) => {
+        let rows = 0;
+        let carry = '';
+        let kept = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const text = carry + chunk;
+          for (let i = text.indexOf('{"ID":'); i >= 0; i = text.indexOf('{"ID":', i + 6)) rows++;
+          carry = text.slice(-5);
+          if (keep || res.statusCode! >= 300) kept += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: kept, rows }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -119,7 +130,11 @@ export async function pagedDownload(t: WalkTarget, size: number, durationMs: num
       // Both sides' pages are parsed, as a client would (the baseline needs the last key from it).
       const a = await call(t.origin, 'POST', path, t.headers, {}, true);
       if (a.status === 204) break;
-      if (a.status !== 200) { errors++; firstError ??= `page ${page}: HTTP ${a.status}: ${a.body.slice(0, 300)}`; break; }
+      if (a.status !== 200) {
+        errors++;
+        firstError ??= `page ${page}: HTTP ${a.status}: ${a.body.slice(0, 300)}`;
+        break;
+      }
       latencies.push(performance.now() - t0);
       walked += a.rows;
       last = (JSON.parse(a.body) as { ID: number }[]).at(-1)!.ID;
@@ -142,7 +157,11 @@ export async function streamDownload(t: WalkTarget, durationMs: number): Promise
   do {
     const t0 = performance.now();
     const a = await call(t.origin, 'POST', t.style === 'ours' ? '/api/v2.1/User/Search' : '/search', t.headers, {}, false);
-    if (a.status !== 200) { errors++; firstError ??= `HTTP ${a.status}: ${a.body.slice(0, 300)}`; break; }
+    if (a.status !== 200) {
+      errors++;
+      firstError ??= `HTTP ${a.status}: ${a.body.slice(0, 300)}`;
+      break;
+    }
     latencies.push(performance.now() - t0);
     rows += a.rows;
     rowsPerWalk = a.rows;

@@ -19,8 +19,12 @@ export interface Machine {
 export function machine(): Machine {
   const c = cpus();
   return {
-    cpu: c[0]?.model.trim() ?? 'unknown', cores: c.length, memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-    os: `${platform()} ${release()}`, node: process.version, loadAverage: Math.round(loadavg()[0]! * 100) / 100,
+    cpu: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
   };
 }
 
@@ -40,10 +44,18 @@ const ratio = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '-');
 
 function row(s: ScenarioResult): string {
   const cells = [
-    `${s.title}`, s.connections === null ? '1' : String(s.connections), s.unit,
-    rate(s.ours), lat(s.ours), num(s.ours.peakRssMiB),
-    rate(s.fastify), lat(s.fastify), rate(s.raw), lat(s.raw),
-    ratio(s.ratio.fastify), ratio(s.ratio.raw),
+    `${s.title}`,
+    s.connections === null ? '1' : String(s.connections),
+    s.unit,
+    rate(s.ours),
+    lat(s.ours),
+    num(s.ours.peakRssMiB),
+    rate(s.fastify),
+    lat(s.fastify),
+    rate(s.raw),
+    lat(s.raw),
+    ratio(s.ratio.fastify),
+    ratio(s.ratio.raw),
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -62,15 +74,19 @@ export function markdown(r: Results): string {
       ` ${r.load.staff.toLocaleString('en-GB')} staff; ${r.load.method}). ${r.seconds} s in all.`,
     '',
     'Rates are the median of the rounds (min-max); latencies in ms, p50 / p99 (medians over the rounds; walks: per page, or per whole stream);' +
-      ' RSS: our server\'s highest during the scenario, MiB. The ratios are our median rate over the baseline\'s: 1.00x is as fast as the baseline.',
+      " RSS: our server's highest during the scenario, MiB. The ratios are our median rate over the baseline's: 1.00x is as fast as the baseline.",
     '',
     '| scenario | conn. | unit | ours | ours p50 / p99 | ours RSS | bare Fastify | Fastify p50 / p99 | raw driver | raw p50 / p99 | ours ÷ Fastify | ours ÷ raw |',
     '|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...r.scenarios.map(row),
     '',
-    ...r.scenarios.filter((s) => s.rowsPerWalk).map((s) =>
-      `Rows in one whole ${s.id}: ours ${s.rowsPerWalk!.ours.toLocaleString('en-GB')}, Fastify ${s.rowsPerWalk!.fastify.toLocaleString('en-GB')}, raw ${s.rowsPerWalk!.raw.toLocaleString('en-GB')}` +
-      ' (the loaded users and those our creates added; the baselines\' creates are deleted after each create measurement).'),
+    ...r.scenarios
+      .filter((s) => s.rowsPerWalk)
+      .map(
+        (s) =>
+          `Rows in one whole ${s.id}: ours ${s.rowsPerWalk!.ours.toLocaleString('en-GB')}, Fastify ${s.rowsPerWalk!.fastify.toLocaleString('en-GB')}, raw ${s.rowsPerWalk!.raw.toLocaleString('en-GB')}` +
+          " (the loaded users and those our creates added; the baselines' creates are deleted after each create measurement).",
+      ),
     '',
     `Baselines: ${r.baseline.pool}. The raw driver runs, per scenario:`,
     '',

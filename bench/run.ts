@@ -48,9 +48,16 @@ function parse(argv: string[]): BenchOptions | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
-      scale: { type: 'string' }, rounds: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
-      connections: { type: 'string' }, only: { type: 'string' }, quick: { type: 'boolean', default: false },
-      out: { type: 'string' }, 'log-level': { type: 'string', default: 'warn' }, runtime: { type: 'string', default: 'auto' },
+      scale: { type: 'string' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      'log-level': { type: 'string', default: 'warn' },
+      runtime: { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -73,7 +80,10 @@ function parse(argv: string[]): BenchOptions | undefined {
     duration: number('duration', values.duration, base.duration, 0.1, 600, false),
     warmup: number('warmup', values.warmup, base.warmup, 0, 60, false),
     connections: number('connections', values.connections, base.connections, 1, 256, true),
-    only: values.only?.split(',').map((s) => s.trim()).filter(Boolean),
+    only: values.only
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     quick: values.quick,
     out: values.out ?? (values.quick ? mkdtempSync(join(tmpdir(), 'learnfile-bench-results-')) : undefined),
     databaseUrl: process.env.DATABASE_URL || undefined,
@@ -108,7 +118,7 @@ runBench(options).then(
     process.exit(results.problems.length > 0 ? 1 : 0);
   },
   (err: unknown) => {
-    console.error('bench: failed:', err instanceof Error ? err.stack ?? err.message : err);
+    console.error('bench: failed:', err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },
 );

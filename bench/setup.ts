@@ -106,29 +106,48 @@ export async function prepare(o: { databaseUrl: string | undefined; scale: numbe
       `SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM users WHERE role = 1) AS learners,
               (SELECT count(*) FROM organisations) AS organisations, (SELECT count(*) FROM classrooms) AS classrooms,
               (SELECT count(*) FROM placements) AS placements, (SELECT count(*) FROM learning_aims) AS aims,
-              (SELECT count(*) FROM audit_log) AS audit`);
+              (SELECT count(*) FROM audit_log) AS audit`,
+    );
     const c = counts[0]!;
     const version = String((await db.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]?.v ?? '?');
     const engineVersion = o.databaseUrl ? `PostgreSQL ${version}` : `PGlite ${pgliteVersion()} (PostgreSQL ${version}, WebAssembly)`;
     await db.close();
     const facts: LoadFacts = {
-      users: Number(c.users), learners: Number(c.learners), staff: Number(c.users) - Number(c.learners),
-      organisations: Number(c.organisations), classrooms: Number(c.classrooms), placements: Number(c.placements),
-      learningAims: Number(c.aims), auditRows: Number(c.audit), ms,
+      users: Number(c.users),
+      learners: Number(c.learners),
+      staff: Number(c.users) - Number(c.learners),
+      organisations: Number(c.organisations),
+      classrooms: Number(c.classrooms),
+      placements: Number(c.placements),
+      learningAims: Number(c.aims),
+      auditRows: Number(c.audit),
+      ms,
       method: 'customer, token, centres and standard by operator operations; the rest by INSERT ... SELECT FROM generate_series',
     };
     if (o.databaseUrl) {
       return {
-        engine: 'postgres', engineVersion, where: `a new database on ${redactUrl(o.databaseUrl)}`,
-        serverEnv: { DATABASE_URL: url! }, baseline: { engine: 'postgres', databaseUrl: url! }, fixture, load: facts, drop,
+        engine: 'postgres',
+        engineVersion,
+        where: `a new database on ${redactUrl(o.databaseUrl)}`,
+        serverEnv: { DATABASE_URL: url! },
+        baseline: { engine: 'postgres', databaseUrl: url! },
+        fixture,
+        load: facts,
+        drop,
       };
     }
     const baselineDir = join(o.tmp, 'baseline');
     o.say('copying the data directory for the baseline');
     cpSync(serverDir, baselineDir, { recursive: true });
     return {
-      engine: 'pglite', engineVersion, where: `an on-disk data directory in ${o.tmp}`,
-      serverEnv: { DATA_DIR: serverDir }, baseline: { engine: 'pglite', dataDir: baselineDir }, fixture, load: facts, drop,
+      engine: 'pglite',
+      engineVersion,
+      where: `an on-disk data directory in ${o.tmp}`,
+      serverEnv: { DATA_DIR: serverDir },
+      baseline: { engine: 'pglite', dataDir: baselineDir },
+      fixture,
+      load: facts,
+      drop,
     };
   } catch (err) {
     await db.close().catch(() => {});
@@ -170,7 +189,13 @@ async function load(db: Database, scale: number, say: (m: string) => void): Prom
     orgIds.push(Number(org.id ?? org.ID));
   }
   const standard = await op('standard.create', {
-    customerId, title: 'Software Developer', reference: 'ST0116', version: '1.1', level: 4, otjHours: 400, organisationIds: orgIds,
+    customerId,
+    title: 'Software Developer',
+    reference: 'ST0116',
+    version: '1.1',
+    level: 4,
+    otjHours: 400,
+    organisationIds: orgIds,
   });
   const standardId = Number(standard.id ?? standard.ID);
   if (!Number.isInteger(customerId) || orgIds.some((x) => !Number.isInteger(x)) || !Number.isInteger(standardId)) {
@@ -187,17 +212,23 @@ async function load(db: Database, scale: number, say: (m: string) => void): Prom
     const employers = Math.max(1, Math.round(n * 0.05));
     const learners = Math.max(1, n - assessors - iqas - employers);
     if (i % 10 === 0 || i === organisations - 1) say(`loading centre ${i + 1} of ${organisations} (${n.toLocaleString('en-GB')} users)`);
-    const classroomIds = ids(await db.query<{ id: number }>(
-      `INSERT INTO classrooms (customer_id, organisation_id, name, mis_id, start_on)
+    const classroomIds = ids(
+      await db.query<{ id: number }>(
+        `INSERT INTO classrooms (customer_id, organisation_id, name, mis_id, start_on)
        SELECT $1, $2, 'Class ' || g, 'CL-' || $2::int || '-' || g, timestamptz '2024-09-01' + (g % 365) * interval '1 day'
          FROM generate_series(1, $3::int) AS g RETURNING id`,
-      [customerId, org, Math.max(5, Math.ceil(learners / 300))]));
-    const placementIds = ids(await db.query<{ id: number }>(
-      `INSERT INTO placements (customer_id, organisation_id, name, mis_id, telephone, email)
+        [customerId, org, Math.max(5, Math.ceil(learners / 300))],
+      ),
+    );
+    const placementIds = ids(
+      await db.query<{ id: number }>(
+        `INSERT INTO placements (customer_id, organisation_id, name, mis_id, telephone, email)
        SELECT $1, $2, 'Employer ' || g || ' Ltd', 'PL-' || $2::int || '-' || g, '0161 496 ' || lpad((g % 10000)::text, 4, '0'),
               'office' || g || '@employer.example'
          FROM generate_series(1, $3::int) AS g RETURNING id`,
-      [customerId, org, Math.max(10, Math.ceil(learners / 50))]));
+        [customerId, org, Math.max(10, Math.ceil(learners / 50))],
+      ),
+    );
     const staff = await db.query<{ id: number; role: number }>(
       `INSERT INTO users (customer_id, organisation_id, role, first_name, last_name, email, username, mis_id, created_on, telephone)
        SELECT $1, $2, CASE WHEN g <= $3::int THEN 5 WHEN g <= $3::int + $4::int THEN 10 ELSE 40 END,
@@ -205,7 +236,8 @@ async function load(db: Database, scale: number, say: (m: string) => void): Prom
               'staff' || $2::int || '.' || g || '@centre.example', 'staff' || $2::int || '_' || g, 'STF-' || $2::int || '-' || g,
               timestamptz '2020-01-01' + (g % 1000) * interval '1 day', '0161 496 0000'
          FROM generate_series(1, $3::int + $4::int + $5::int) AS g RETURNING id, role`,
-      [customerId, org, assessors, iqas, employers]);
+      [customerId, org, assessors, iqas, employers],
+    );
     const assessorIds = staff.filter((s) => Number(s.role) === 5).map((s) => Number(s.id));
     await db.query(
       `INSERT INTO users (customer_id, organisation_id, role, first_name, last_name, email, username, default_assessor_id,
@@ -220,29 +252,43 @@ async function load(db: Database, scale: number, say: (m: string) => void): Prom
               g || ' High Street, Manchester M1 1AA', '31', CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END, '2'
          FROM generate_series(1, $6::int) AS g,
               LATERAL (SELECT (${SQL_FIRST})[1 + g % 20] AS f, (${SQL_LAST})[1 + (g / 20) % 20] AS l) AS names`,
-      [customerId, org, assessorIds, classroomIds, placementIds, learners]);
+      [customerId, org, assessorIds, classroomIds, placementIds, learners],
+    );
     centres.push({ id: org, keychain: i === 1, classroomIds, placementIds, assessorIds, learnerIds: [], learners });
   }
   say('learning aims and audit rows');
   await db.query(
     `INSERT INTO learning_aims (customer_id, user_id, standard_id, organisation_id, start_date, planned_end, assessor_id, weighting)
      SELECT customer_id, id, $2, organisation_id, start_on, planned_end_date, default_assessor_id, 100
-       FROM users WHERE customer_id = $1 AND role = 1`, [customerId, standardId]);
+       FROM users WHERE customer_id = $1 AND role = 1`,
+    [customerId, standardId],
+  );
   await db.query(
     `INSERT INTO audit_log (customer_id, at, actor, entity, entity_id, action, changes)
      SELECT customer_id, created_at, 'operator:import', 'user', id, 'create', jsonb_build_object('Role', jsonb_build_object('old', null, 'new', role))
-       FROM users WHERE customer_id = $1`, [customerId]);
+       FROM users WHERE customer_id = $1`,
+    [customerId],
+  );
   say('ANALYZE');
   await db.exec('ANALYZE');
   // The first two centres' learners, sampled: who the reads, updates and assignments pick from.
   for (const c of centres.slice(0, 2)) {
-    c.learnerIds = ids(await db.query<{ id: number }>(
-      'SELECT id FROM users WHERE customer_id = $1 AND organisation_id = $2 AND role = 1 ORDER BY random() LIMIT $3',
-      [customerId, c.id, LEARNER_SAMPLE]));
+    c.learnerIds = ids(
+      await db.query<{ id: number }>('SELECT id FROM users WHERE customer_id = $1 AND organisation_id = $2 AND role = 1 ORDER BY random() LIMIT $3', [
+        customerId,
+        c.id,
+        LEARNER_SAMPLE,
+      ]),
+    );
   }
   const users = Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM users WHERE customer_id = $1', [customerId]))[0]!.n);
   return {
-    customerId, customerToken: String(customer.token), standardId, users, organisations,
-    plain: centres[0]!, keychain: centres[1]!,
+    customerId,
+    customerToken: String(customer.token),
+    standardId,
+    users,
+    organisations,
+    plain: centres[0]!,
+    keychain: centres[1]!,
   };
 }

@@ -29,8 +29,12 @@ export function summarise(latencies: number[], count: number, elapsedMs: number,
   const sorted = Float64Array.from(latencies).sort();
   const arr = Array.from(sorted);
   return {
-    count, elapsedMs, rate: elapsedMs > 0 ? count / (elapsedMs / 1000) : 0,
-    p50: percentile(arr, 50), p99: percentile(arr, 99), errors,
+    count,
+    elapsedMs,
+    rate: elapsedMs > 0 ? count / (elapsedMs / 1000) : 0,
+    p50: percentile(arr, 50),
+    p99: percentile(arr, 99),
+    errors,
     ...(firstError ? { firstError } : {}),
   };
 }

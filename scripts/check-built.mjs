@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 
 if (!existsSync(new URL('../dist/src/server/main.js', import.meta.url))) {
-  console.error('learnfile: the server is not built yet. Run `npm run build` (after `npm ci`), then `npm start`;\n'
-    + 'or, for development, `npm run dev` runs the TypeScript directly.');
+  console.error(
+    'learnfile: the server is not built yet. Run `npm run build` (after `npm ci`), then `npm start`;\n' +
+      'or, for development, `npm run dev` runs the TypeScript directly.',
+  );
   process.exit(1);
 }

@@ -23,9 +23,11 @@ const found = [];
 for (const file of files(join(ROOT, 'src'))) {
   const name = relative(ROOT, file);
   if (ALLOWED.some((re) => re.test(name))) continue;
-  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (SQL.test(line)) found.push(`${name}:${i + 1}: ${line.trim()}`);
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (SQL.test(line)) found.push(`${name}:${i + 1}: ${line.trim()}`);
+    });
 }
 if (found.length > 0) {
   console.error(`SQL outside a repository (move it into the resource's *.repository.ts):\n${found.join('\n')}`);

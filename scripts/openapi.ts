@@ -55,9 +55,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${name} is up to date.`);
       return 0;
     }
-    console.error(current === null
-      ? `${name} is missing: run npm run openapi`
-      : `${name} is stale: run npm run openapi`);
+    console.error(current === null ? `${name} is missing: run npm run openapi` : `${name} is stale: run npm run openapi`);
     return 1;
   }
   if (current === wanted) {
@@ -74,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error('openapi: failed:', err instanceof Error ? err.stack ?? err.message : err);
+    console.error('openapi: failed:', err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },
 );

@@ -26,7 +26,10 @@ import { newToken, tokenHash } from '../src/server/domain/secrets.js';
 
 export const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
-export interface TestDb { db: Database; drop(): Promise<void> }
+export interface TestDb {
+  db: Database;
+  drop(): Promise<void>;
+}
 
 /** A digest of the migrations (names and contents) and the PGlite version: names the templates. */
 function schemaDigest(): string {
@@ -63,7 +66,11 @@ function migratedPgliteDump(): Promise<Blob> {
 async function onServer<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 /**
@@ -84,7 +91,11 @@ function migratedPgTemplate(base: string): Promise<string> {
         const url = new URL(base);
         url.pathname = `/${building}`;
         const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', poolSize: 1 });
-        try { await migrate(db); } finally { await db.close(); }
+        try {
+          await migrate(db);
+        } finally {
+          await db.close();
+        }
         await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
       }
       return name;
@@ -124,7 +135,13 @@ export async function createTestDb(): Promise<TestDb> {
   const fresh = await freshDatabaseUrl({ migrated: true });
   const db = await openDatabase({ databaseUrl: fresh.url, dataDir: '', poolSize: 40 });
   await migrate(db);
-  return { db, async drop() { await db.close(); await fresh.drop(); } };
+  return {
+    db,
+    async drop() {
+      await db.close();
+      await fresh.drop();
+    },
+  };
 }
 
 /**
@@ -134,15 +151,23 @@ export async function createTestDb(): Promise<TestDb> {
 const idlePglite: Database[] = [];
 // After every test of this process (a root-level hook): a PGlite started from a dump holds a
 // timer that would otherwise keep the process alive.
-after(async () => { await Promise.all(idlePglite.splice(0).map((db) => db.close())); });
+after(async () => {
+  await Promise.all(idlePglite.splice(0).map((db) => db.close()));
+});
 
 async function pooledPglite(): Promise<TestDb> {
-  const db = idlePglite.pop() ?? await openDatabase({ dataDir: 'memory://', loadDataDir: await migratedPgliteDump() });
+  const db = idlePglite.pop() ?? (await openDatabase({ dataDir: 'memory://', loadDataDir: await migratedPgliteDump() }));
   await migrate(db);
   await resetDb(db);
   let closed = false;
   // A test that closes its database (an outage, say) ends it; one still open goes back to the pool.
-  const handle: Database = { ...db, close: async () => { closed = true; await db.close(); } };
+  const handle: Database = {
+    ...db,
+    close: async () => {
+      closed = true;
+      await db.close();
+    },
+  };
   return {
     db: handle,
     async drop() {
@@ -156,7 +181,8 @@ async function pooledPglite(): Promise<TestDb> {
 /** Empties every table, so each test starts from nothing. */
 export async function resetDb(db: Database): Promise<void> {
   const tables = await db.query<{ tablename: string }>(
-    `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'`);
+    `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'`,
+  );
   await db.exec(`TRUNCATE ${tables.map((t) => t.tablename).join(', ')} RESTART IDENTITY CASCADE`);
 }
 
@@ -178,13 +204,15 @@ export interface Harness {
  * OpenAPI document (the route's `schema.errors`), so the declarations stay honest.
  */
 export async function harness(
-  config: Config = testConfig(), extra: Pick<AppDeps, 'operatorKey' | 'clock' | 'pageMarks'> = {},
+  config: Config = testConfig(),
+  extra: Pick<AppDeps, 'operatorKey' | 'clock' | 'pageMarks'> = {},
 ): Promise<Harness & { reset(): Promise<void> }> {
   const { db, drop } = await createTestDb();
   const undeclared = new Set<string>();
   const app = await buildApp({ db, config, logger: false, ...extra, onUndeclaredError: (problem) => undeclared.add(problem) });
   return {
-    db, app,
+    db,
+    app,
     async reset() {
       const internals = app as unknown as { forgetCaches(): Promise<void>; whileBackgroundPaused(fn: () => Promise<void>): Promise<void> };
       await internals.forgetCaches();
@@ -205,7 +233,10 @@ export function createdId(res: LightMyRequestResponse): number {
   return id as number;
 }
 
-export interface Tenant { customerId: number; token: string }
+export interface Tenant {
+  customerId: number;
+  token: string;
+}
 
 /** A customer with a live API token (what the operator's CLI makes). */
 export async function newCustomer(db: Database, name = 'Customer'): Promise<Tenant> {
@@ -227,7 +258,10 @@ export async function authenticate(app: FastifyInstance, token: string): Promise
 
 /** A small client bound to one session, sending JSON unless told otherwise. */
 export class Client {
-  constructor(readonly app: FastifyInstance, readonly session: string) {}
+  constructor(
+    readonly app: FastifyInstance,
+    readonly session: string,
+  ) {}
 
   static async for(app: FastifyInstance, token: string): Promise<Client> {
     return new Client(app, await authenticate(app, token));
@@ -239,14 +273,18 @@ export class Client {
 
   post(path: string, body?: unknown): Promise<LightMyRequestResponse> {
     return this.app.inject({
-      method: 'POST', url: `/api/v2.1${path}`, headers: { 'x-tokenid': this.session },
+      method: 'POST',
+      url: `/api/v2.1${path}`,
+      headers: { 'x-tokenid': this.session },
       ...(body === undefined ? {} : { payload: body as object }),
     });
   }
 
   form(path: string, fields: Record<string, string>, method: 'POST' | 'GET' = 'POST'): Promise<LightMyRequestResponse> {
     return this.app.inject({
-      method, url: `/api/v2.1${path}`, payload: new URLSearchParams(fields).toString(),
+      method,
+      url: `/api/v2.1${path}`,
+      payload: new URLSearchParams(fields).toString(),
       headers: { 'x-tokenid': this.session, 'content-type': 'application/x-www-form-urlencoded' },
     });
   }
@@ -286,18 +324,37 @@ export async function tenantWithCentre(h: Harness, opts: { keychain?: boolean; s
 // ---- programme content (standards, units, learning-aim statuses), written through the server's own services ----
 
 /** A standard with units (string IDs) in a customer's catalogue, offered to the organisations given. */
-export async function newStandard(db: Database, customerId: number, opts: {
-  title?: string; reference?: string; units?: string[]; organisationIds?: number[]; otjHours?: number; level?: number;
-} = {}): Promise<{ id: number; units: string[] }> {
+export async function newStandard(
+  db: Database,
+  customerId: number,
+  opts: {
+    title?: string;
+    reference?: string;
+    units?: string[];
+    organisationIds?: number[];
+    otjHours?: number;
+    level?: number;
+  } = {},
+): Promise<{ id: number; units: string[] }> {
   const { createStandard } = await import('../src/server/resources/standards/standards.service.js');
   const { saveUnit } = await import('../src/server/resources/units/units.service.js');
   return db.transaction(async (tx) => {
-    const row = await createStandard(tx, customerId, {
-      title: opts.title ?? 'Business Administrator', reference: opts.reference ?? 'ST0070', version: '1.0',
-      level: opts.level ?? 3, otjHours: opts.otjHours ?? 372, organisationIds: opts.organisationIds ?? [],
-    }, 'test');
+    const row = await createStandard(
+      tx,
+      customerId,
+      {
+        title: opts.title ?? 'Business Administrator',
+        reference: opts.reference ?? 'ST0070',
+        version: '1.0',
+        level: opts.level ?? 3,
+        otjHours: opts.otjHours ?? 372,
+        organisationIds: opts.organisationIds ?? [],
+      },
+      'test',
+    );
     const units = opts.units ?? [];
-    for (const [i, id] of units.entries()) await saveUnit(tx, customerId, { id, title: `Unit ${id}`, ndaqCode: `600/${i}`, display: i + 1, standardIds: [row.ID] }, 'test');
+    for (const [i, id] of units.entries())
+      await saveUnit(tx, customerId, { id, title: `Unit ${id}`, ndaqCode: `600/${i}`, display: i + 1, standardIds: [row.ID] }, 'test');
     return { id: row.ID, units };
   });
 }
@@ -308,9 +365,19 @@ export async function newLearningAimStatus(db: Database, organisationId: number,
 }
 
 /** A framework template over the customer's standards and units. */
-export async function newTemplate(db: Database, customerId: number, organisationId: number | null, title: string, items: {
-  standardId: number; unitId?: string; weighting?: number; startOffsetDays?: number; endOffsetDays?: number;
-}[]): Promise<number> {
+export async function newTemplate(
+  db: Database,
+  customerId: number,
+  organisationId: number | null,
+  title: string,
+  items: {
+    standardId: number;
+    unitId?: string;
+    weighting?: number;
+    startOffsetDays?: number;
+    endOffsetDays?: number;
+  }[],
+): Promise<number> {
   const { createTemplate } = await import('../src/server/resources/framework-templates/framework-templates.service.js');
   return db.transaction((tx) => createTemplate(tx, customerId, organisationId, title, items, 'test'));
 }
@@ -320,7 +387,12 @@ export async function centreWithPeople(h: Harness, opts: { name?: string } = {})
   const t = await tenantWithCentre(h, opts);
   const person = async (role: number, first: string, extra: Record<string, unknown> = {}) => {
     const res = await t.client.post('/User', {
-      OrganisationID: t.organisationId, Role: role, FirstName: first, LastName: 'Test', Email: `${first.toLowerCase()}@example.com`, ...extra,
+      OrganisationID: t.organisationId,
+      Role: role,
+      FirstName: first,
+      LastName: 'Test',
+      Email: `${first.toLowerCase()}@example.com`,
+      ...extra,
     });
     if (res.statusCode !== 200) throw new Error(`creating ${first}: ${res.statusCode} ${res.body}`);
     return res.json<{ ID: number }>().ID;
@@ -337,7 +409,11 @@ export async function centreWithPeople(h: Harness, opts: { name?: string } = {})
 
 // ---- the CLI, in-process ----
 
-export interface CliRun { code: number; stdout: string; stderr: string }
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** The environment an operator's shell would give, with no database settings inherited from the test's own. */
 export function operatorEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -356,7 +432,13 @@ export async function runLearnfile(args: string[], opts: { database?: Database; 
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {
-    env: opts.env ?? operatorEnv(), out: (t) => { stdout += t; }, err: (t) => { stderr += t; },
+    env: opts.env ?? operatorEnv(),
+    out: (t) => {
+      stdout += t;
+    },
+    err: (t) => {
+      stderr += t;
+    },
     ...(opts.database ? { database: opts.database } : {}),
   });
   return { code, stdout, stderr };

@@ -9,9 +9,16 @@ import { Client, type Harness, newCustomer, newOrganisation } from './helpers.js
 export const OPERATOR_KEY = 'test-operator-key-0123456789';
 
 export interface JourneyCentre {
-  customerId: number; organisationId: number; client: Client;
-  classroomId: number; placementId: number;
-  assessor: number; trainee: number; iqa: number; employer: number; learner: number;
+  customerId: number;
+  organisationId: number;
+  client: Client;
+  classroomId: number;
+  placementId: number;
+  assessor: number;
+  trainee: number;
+  iqa: number;
+  employer: number;
+  learner: number;
 }
 
 async function created(client: Client, body: Record<string, unknown>): Promise<number> {
@@ -38,41 +45,74 @@ async function furnish(client: Client, organisationId: number, learner: Record<s
   const classroomId = (await client.post('/Classroom', { OrganisationID: organisationId, Name: 'Class A' })).json<number>();
   const placementId = (await client.post('/Placement', { OrganisationID: organisationId, Name: 'Employer A' })).json<number>();
   const person = (role: number, first: string, extra: Record<string, unknown> = {}) =>
-    created(client, { OrganisationID: organisationId, FirstName: first, LastName: 'Person', Email: `${first.toLowerCase()}@example.com`, Role: role, ...extra });
+    created(client, {
+      OrganisationID: organisationId,
+      FirstName: first,
+      LastName: 'Person',
+      Email: `${first.toLowerCase()}@example.com`,
+      Role: role,
+      ...extra,
+    });
   const assessor = await person(5, 'Asha');
   const trainee = await person(4, 'Theo');
   const iqa = await person(10, 'Ivy');
   const employer = await person(40, 'Evan', { PlacementID: placementId });
   const learnerId = await person(1, 'Lena', {
-    DefaultAssessorID: assessor, ClassroomID: classroomId, PlacementID: placementId, ...learner,
+    DefaultAssessorID: assessor,
+    ClassroomID: classroomId,
+    PlacementID: placementId,
+    ...learner,
   });
   return { classroomId, placementId, assessor, trainee, iqa, employer, learner: learnerId };
 }
 
 export async function insertStandard(db: Database, customerId: number, title: string, otjHours: number | null): Promise<number> {
-  const rows = await db.query<{ id: number }>('INSERT INTO standards (customer_id, title, otj_hours) VALUES ($1, $2, $3) RETURNING id', [customerId, title, otjHours]);
+  const rows = await db.query<{ id: number }>('INSERT INTO standards (customer_id, title, otj_hours) VALUES ($1, $2, $3) RETURNING id', [
+    customerId,
+    title,
+    otjHours,
+  ]);
   return rows[0]!.id;
 }
 
 export async function insertAim(
-  db: Database, customerId: number, learnerId: number, standardId: number, o: { start?: string; end?: string; rpl?: number } = {},
+  db: Database,
+  customerId: number,
+  learnerId: number,
+  standardId: number,
+  o: { start?: string; end?: string; rpl?: number } = {},
 ): Promise<number> {
   const rows = await db.query<{ id: number }>(
     `INSERT INTO learning_aims (customer_id, user_id, standard_id, start_date, planned_end, rpl_hours) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [customerId, learnerId, standardId, o.start ?? null, o.end ?? null, o.rpl ?? 0]);
+    [customerId, learnerId, standardId, o.start ?? null, o.end ?? null, o.rpl ?? 0],
+  );
   return rows[0]!.id;
 }
 
 /** Runs an operator operation through the admin door (POST /api/admin/ops/{name}); answers status and body. */
 export async function operator(h: Harness, name: string, input: Record<string, unknown>) {
   const res = await h.app.inject({
-    method: 'POST', url: `/api/admin/ops/${name}`, headers: { 'x-operator-key': OPERATOR_KEY }, payload: input,
+    method: 'POST',
+    url: `/api/admin/ops/${name}`,
+    headers: { 'x-operator-key': OPERATOR_KEY },
+    payload: input,
   });
-  return { status: res.statusCode, body: res.json<{ result?: Record<string, unknown>; code?: number; message?: string; errors?: { field: string; code: number }[] }>() };
+  return {
+    status: res.statusCode,
+    body: res.json<{ result?: Record<string, unknown>; code?: number; message?: string; errors?: { field: string; code: number }[] }>(),
+  };
 }
 
 /** Records a timesheet entry through the operator door and answers the new entry. */
-export async function addEntry(h: Harness, c: { customerId: number }, learnerId: number, from: string, to: string, offTheJob = true, category = 'Training course') {
+export async function addEntry(
+  h: Harness,
+  c: { customerId: number },
+  learnerId: number,
+  from: string,
+  to: string,
+  offTheJob = true,
+  category = 'Training course',
+) {
   const res = await operator(h, 'timesheet.add', { customerId: c.customerId, learnerId, from, to, offTheJob, category });
   if (res.status !== 200) throw new Error(`timesheet.add failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.result as { ID: number; Hours: number };

@@ -32,7 +32,11 @@ const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const named = args.filter((a) => !a.startsWith('--'));
 
-const listed = (dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(root, dir, f));
+const listed = (dir) =>
+  readdirSync(join(root, dir))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => join(root, dir, f));
 const files = named.length > 0 ? named.map((f) => resolve(f)) : [...listed('test/unit'), ...listed('test/integration')];
 
 const OWN_PROCESS = /^\/\/ test-runner: own-process\b/m;
@@ -50,17 +54,29 @@ for (const file of shared.map((f) => ({ f, size: statSync(f).size })).sort((a, b
 
 // One entry file per group, importing its test files; node --test runs each entry in its own process.
 const dir = mkdtempSync(join(tmpdir(), 'learnfile-test-groups-'));
-const entries = groups.filter((g) => g.files.length > 0).map((g, i) => {
-  const entry = join(dir, `group-${i + 1}.test.mjs`);
-  writeFileSync(entry, g.files.map((f) => `import ${JSON.stringify(pathToFileURL(f).href)};\n`).join(''));
-  return entry;
-});
+const entries = groups
+  .filter((g) => g.files.length > 0)
+  .map((g, i) => {
+    const entry = join(dir, `group-${i + 1}.test.mjs`);
+    writeFileSync(entry, g.files.map((f) => `import ${JSON.stringify(pathToFileURL(f).href)};\n`).join(''));
+    return entry;
+  });
 
 const hasReporter = flags.some((f) => f.startsWith('--test-reporter'));
-const child = spawn(process.execPath, [
-  '--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
-  ...(hasReporter ? [] : ['--test-reporter=spec']), ...flags, ...entries, ...alone,
-], { cwd: root, stdio: 'inherit' });
+const child = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    ...(hasReporter ? [] : ['--test-reporter=spec']),
+    ...flags,
+    ...entries,
+    ...alone,
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
 
 const forward = (signal) => () => child.kill(signal);
 process.on('SIGINT', forward('SIGINT'));

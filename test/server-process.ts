@@ -1,12 +1,17 @@
 /** The real server process, for the tests that need one (start-up, restarts, outages). */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export interface Started { child: ChildProcess; log: string[]; url: string }
+export interface Started {
+  child: ChildProcess;
+  log: string[];
+  url: string;
+}
 
 /** Starts the real entry point and waits for its start-up log. */
 export async function start(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
   return new Promise((resolve, reject) => {
@@ -20,15 +25,25 @@ export async function start(env: Record<string, string>): Promise<Started> {
       buffer = lines.pop()!;
       for (const line of lines) {
         let msg = line;
-        try { msg = JSON.parse(line).msg ?? line; } catch { /* plain line */ }
+        try {
+          msg = JSON.parse(line).msg ?? line;
+        } catch {
+          /* plain line */
+        }
         log.push(msg);
         url ??= /listening on (http:\/\/\S+)\/api\/v2\.1/.exec(msg)?.[1];
-        if (url && /^migrations: /.test(msg)) { clearTimeout(timer); resolve({ child, log, url }); }
+        if (url && /^migrations: /.test(msg)) {
+          clearTimeout(timer);
+          resolve({ child, log, url });
+        }
       }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${log.join('\n')}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${log.join('\n')}`));
+    });
   });
 }
 

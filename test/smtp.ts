@@ -2,7 +2,11 @@
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 
-export interface ReceivedMail { to: string[]; raw: string; text: string }
+export interface ReceivedMail {
+  to: string[];
+  raw: string;
+  text: string;
+}
 
 export interface TestSmtp {
   url: string;
@@ -51,7 +55,9 @@ export async function startSmtp(opts: { delayMs?: number } = {}): Promise<TestSm
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
-    refuseNext: (n) => { refusals = n; },
+    refuseNext: (n) => {
+      refusals = n;
+    },
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {
@@ -60,7 +66,10 @@ export async function startSmtp(opts: { delayMs?: number } = {}): Promise<TestSm
       }
       return received;
     },
-    clear: () => { received.length = 0; refusals = 0; },
+    clear: () => {
+      received.length = 0;
+      refusals = 0;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

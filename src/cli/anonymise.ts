@@ -10,16 +10,113 @@
  */
 import { createHmac } from 'node:crypto';
 
-const FIRST = ['Amelia', 'Oliver', 'Isla', 'George', 'Ava', 'Noah', 'Freya', 'Arthur', 'Ivy', 'Leo', 'Florence', 'Oscar', 'Willow',
-  'Harry', 'Rosie', 'Jack', 'Evie', 'Charlie', 'Sophia', 'Theo', 'Poppy', 'Alfie', 'Grace', 'Mohammed', 'Aisha', 'Ravi', 'Priya',
-  'Kwame', 'Zara', 'Tomasz', 'Niamh', 'Rhys', 'Eilidh', 'Callum', 'Chloe', 'Yusuf'];
-const LAST = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Patel', 'Robinson', 'Wright', 'Thompson',
-  'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Jackson', 'Clarke', 'Khan', 'Ahmed', 'Hughes', 'Edwards', 'Lewis',
-  'Murphy', 'Kaur', 'Singh', 'Okafor', 'Nowak', 'MacLeod', 'Price', 'Bennett', 'Shaw', 'Lloyd'];
-const STREETS = ['High Street', 'Station Road', 'Church Lane', 'Victoria Road', 'Mill Lane', 'Park Avenue', 'Queen Street', 'Albert Road',
-  'Manor Way', 'The Crescent', 'Kings Road', 'Green Lane', 'Orchard Close', 'Bridge Street', 'Windsor Drive'];
-const TOWNS: [string, string][] = [['Leeds', 'LS6'], ['Hull', 'HU5'], ['Derby', 'DE22'], ['Norwich', 'NR2'], ['Swindon', 'SN1'],
-  ['Preston', 'PR1'], ['Exeter', 'EX4'], ['Wigan', 'WN1'], ['Luton', 'LU2'], ['Carlisle', 'CA1'], ['Newport', 'NP20'], ['Stirling', 'FK8']];
+const FIRST = [
+  'Amelia',
+  'Oliver',
+  'Isla',
+  'George',
+  'Ava',
+  'Noah',
+  'Freya',
+  'Arthur',
+  'Ivy',
+  'Leo',
+  'Florence',
+  'Oscar',
+  'Willow',
+  'Harry',
+  'Rosie',
+  'Jack',
+  'Evie',
+  'Charlie',
+  'Sophia',
+  'Theo',
+  'Poppy',
+  'Alfie',
+  'Grace',
+  'Mohammed',
+  'Aisha',
+  'Ravi',
+  'Priya',
+  'Kwame',
+  'Zara',
+  'Tomasz',
+  'Niamh',
+  'Rhys',
+  'Eilidh',
+  'Callum',
+  'Chloe',
+  'Yusuf',
+];
+const LAST = [
+  'Smith',
+  'Jones',
+  'Taylor',
+  'Brown',
+  'Williams',
+  'Wilson',
+  'Johnson',
+  'Davies',
+  'Patel',
+  'Robinson',
+  'Wright',
+  'Thompson',
+  'Evans',
+  'Walker',
+  'White',
+  'Roberts',
+  'Green',
+  'Hall',
+  'Wood',
+  'Jackson',
+  'Clarke',
+  'Khan',
+  'Ahmed',
+  'Hughes',
+  'Edwards',
+  'Lewis',
+  'Murphy',
+  'Kaur',
+  'Singh',
+  'Okafor',
+  'Nowak',
+  'MacLeod',
+  'Price',
+  'Bennett',
+  'Shaw',
+  'Lloyd',
+];
+const STREETS = [
+  'High Street',
+  'Station Road',
+  'Church Lane',
+  'Victoria Road',
+  'Mill Lane',
+  'Park Avenue',
+  'Queen Street',
+  'Albert Road',
+  'Manor Way',
+  'The Crescent',
+  'Kings Road',
+  'Green Lane',
+  'Orchard Close',
+  'Bridge Street',
+  'Windsor Drive',
+];
+const TOWNS: [string, string][] = [
+  ['Leeds', 'LS6'],
+  ['Hull', 'HU5'],
+  ['Derby', 'DE22'],
+  ['Norwich', 'NR2'],
+  ['Swindon', 'SN1'],
+  ['Preston', 'PR1'],
+  ['Exeter', 'EX4'],
+  ['Wigan', 'WN1'],
+  ['Luton', 'LU2'],
+  ['Carlisle', 'CA1'],
+  ['Newport', 'NP20'],
+  ['Stirling', 'FK8'],
+];
 const INWARD_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
 const NINO_FIRST = 'ABCEGHJKLMNOPRSTWXYZ';
 const NINO_SECOND = 'ABCEGHJKLMNPRSTWXYZ';
@@ -30,17 +127,33 @@ class Draw {
   private bytes: Buffer;
   private at = 0;
   private round = 0;
-  constructor(private readonly key: string, private readonly identity: string) { this.bytes = this.block(); }
-  private block(): Buffer { return createHmac('sha256', this.key).update(`${this.identity}#${this.round++}`).digest(); }
+  constructor(
+    private readonly key: string,
+    private readonly identity: string,
+  ) {
+    this.bytes = this.block();
+  }
+  private block(): Buffer {
+    return createHmac('sha256', this.key)
+      .update(`${this.identity}#${this.round++}`)
+      .digest();
+  }
   /** A whole number from 0 to n - 1. */
   int(n: number): number {
-    if (this.at + 4 > this.bytes.length) { this.bytes = this.block(); this.at = 0; }
+    if (this.at + 4 > this.bytes.length) {
+      this.bytes = this.block();
+      this.at = 0;
+    }
     const v = this.bytes.readUInt32BE(this.at);
     this.at += 4;
     return v % n;
   }
-  of<T>(list: readonly T[]): T { return list[this.int(list.length)]!; }
-  digits(n: number): string { return Array.from({ length: n }, () => String(this.int(10))).join(''); }
+  of<T>(list: readonly T[]): T {
+    return list[this.int(list.length)]!;
+  }
+  digits(n: number): string {
+    return Array.from({ length: n }, () => String(this.int(10))).join('');
+  }
 }
 
 /** A ULN that passes the mod-11 check (weights 10..2 over nine digits; check digit 10 - r). */
@@ -65,8 +178,18 @@ function fakeNino(draw: Draw): string {
 }
 
 export interface Fakes {
-  FirstName: string; LastName: string; Email: string; MobileNumber: string; Telephone: string;
-  HomeAddress: string; WorkAddress: string; ULN: string; NINO: string; Contact: string; Fax: string; MISID: string;
+  FirstName: string;
+  LastName: string;
+  Email: string;
+  MobileNumber: string;
+  Telephone: string;
+  HomeAddress: string;
+  WorkAddress: string;
+  ULN: string;
+  NINO: string;
+  Contact: string;
+  Fax: string;
+  MISID: string;
   /** The same year, another day: ages stay about right for funding rules. */
   dob(original: string): string;
 }

@@ -6,24 +6,30 @@ import { operate } from './operate.js';
 import { examples, print, printJson, when } from './output.js';
 
 interface AuditOptions {
-  customer?: number; entity?: AuditEntity; id?: number; action?: string; since?: Date; limit: number; json?: boolean;
+  customer?: number;
+  entity?: AuditEntity;
+  id?: number;
+  action?: string;
+  since?: Date;
+  limit: number;
+  json?: boolean;
 }
 
 export function registerAudit(program: Command): void {
-  program.command('audit')
+  program
+    .command('audit')
     .description('Show the audit trail (who changed what), newest first, one line per change')
-    .option('--customer <customerId>', 'only this customer\'s records', parseId)
+    .option('--customer <customerId>', "only this customer's records", parseId)
     .addOption(new Option('--entity <entity>', 'only this kind of record').choices(AuditEntities))
     .option('--id <n>', 'only the record with this ID (use with --entity)', parseId)
     .option('--action <action>', 'only this action, e.g. create, update, delete')
     .option('--since <iso>', 'only changes at or after this time', parseSince)
     .option('--limit <n>', 'at most this many records', parseLimit, 50)
     .option('--json', 'print JSON instead of text')
-    .addHelpText('after', examples(
-      'learnfile audit --customer 3',
-      'learnfile audit --entity classroom --id 12',
-      'learnfile audit --action delete --since 2026-09-01 --json',
-    ))
+    .addHelpText(
+      'after',
+      examples('learnfile audit --customer 3', 'learnfile audit --entity classroom --id 12', 'learnfile audit --action delete --since 2026-09-01 --json'),
+    )
     .action(async (opts: AuditOptions, cmd: Command) => {
       const rows = await operate(cmd, 'audit.list', {
         ...(opts.customer === undefined ? {} : { customerId: opts.customer }),

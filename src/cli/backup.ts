@@ -24,7 +24,8 @@ function writePrivate(file: string, bytes: Buffer): void {
 }
 
 export function registerBackup(program: Command): void {
-  program.command('backup')
+  program
+    .command('backup')
     .description('Copy the embedded database to one file (consistent; works while the server runs)')
     .argument('<file>', 'where to write the backup (a gzipped tar of the data directory)')
     .option('--force', 'overwrite the file if it exists')
@@ -62,11 +63,15 @@ export function registerBackup(program: Command): void {
       print(`backed up ${dir} to ${file} (${bytes.length} bytes)`);
     });
 
-  program.command('restore')
+  program
+    .command('restore')
     .description('Replace the embedded database with a backup (the server must be stopped)')
     .argument('<file>', 'a file written by `learnfile backup`')
     .option('--force', 'replace a database that is already there (it is kept beside it, renamed)')
-    .addHelpText('after', examples('learnfile restore learnfile-2026-09-01.tar.gz', 'learnfile --data-dir /var/lib/learnfile restore --force /backups/learnfile.tar.gz'))
+    .addHelpText(
+      'after',
+      examples('learnfile restore learnfile-2026-09-01.tar.gz', 'learnfile --data-dir /var/lib/learnfile restore --force /backups/learnfile.tar.gz'),
+    )
     .action(async (fileArg: string, opts: { force?: boolean }, cmd: Command) => {
       const config = await cliConfig(cmd);
       const dir = embeddedOnly(config, 'restore');

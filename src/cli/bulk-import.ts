@@ -71,14 +71,19 @@ export async function bulkImportFile(run: BulkRun, file: string, opts: BulkOptio
   // the repeats are reported instead, before anything is sent.
   const firstLine = new Map<string, number>();
   const repeated: RowFailure[] = [];
-  const prepared = rows.map((row) => ({ row, cells: cellsOf(row) })).filter(({ row, cells }) => {
-    const misid = cells.MISID?.trim();
-    if (!misid) return true;
-    const first = firstLine.get(misid);
-    if (first === undefined) { firstLine.set(misid, row.line); return true; }
-    repeated.push({ line: row.line, message: `MISID ${misid} already appears on line ${first}` });
-    return false;
-  });
+  const prepared = rows
+    .map((row) => ({ row, cells: cellsOf(row) }))
+    .filter(({ row, cells }) => {
+      const misid = cells.MISID?.trim();
+      if (!misid) return true;
+      const first = firstLine.get(misid);
+      if (first === undefined) {
+        firstLine.set(misid, row.line);
+        return true;
+      }
+      repeated.push({ line: row.line, message: `MISID ${misid} already appears on line ${first}` });
+      return false;
+    });
   type Prepared = (typeof prepared)[number];
   const limit = opts.chunkSize ?? 5000;
   const chunked = (list: Prepared[]): Prepared[][] => {
@@ -89,7 +94,11 @@ export async function bulkImportFile(run: BulkRun, file: string, opts: BulkOptio
       // About the JSON size of the row in bytes (quotes, colons, commas), without writing it.
       let size = 2;
       for (const key in p.cells) size += key.length + Buffer.byteLength(p.cells[key]!) + 6;
-      if (current.length > 0 && (current.length >= limit || bytes + size > MAX_CHUNK_BYTES)) { out.push(current); current = []; bytes = 0; }
+      if (current.length > 0 && (current.length >= limit || bytes + size > MAX_CHUNK_BYTES)) {
+        out.push(current);
+        current = [];
+        bytes = 0;
+      }
       current.push(p);
       bytes += size;
     }
@@ -102,18 +111,33 @@ export async function bulkImportFile(run: BulkRun, file: string, opts: BulkOptio
   const learnerChunks = chunked(prepared.filter((p) => p.cells.Role === '1'));
   const chunks = [...staffChunks, ...learnerChunks];
 
-  const summary: BulkSummary = { rows: rows.length, created: 0, existing: 0, invalid: [...repeated], warnings: [], keychains: { created: 0, linked: 0 }, mails: 0, chunks: chunks.length };
+  const summary: BulkSummary = {
+    rows: rows.length,
+    created: 0,
+    existing: 0,
+    invalid: [...repeated],
+    warnings: [],
+    keychains: { created: 0, linked: 0 },
+    mails: 0,
+    chunks: chunks.length,
+  };
   const planned: NonNullable<Input['plannedStaff']> = [];
   const bar = progress(opts.dryRun ? 'bulk-import (dry run)' : 'bulk-import', prepared.length, { quiet: opts.quiet });
   const send = async (chunk: (typeof chunks)[number]) => {
     const result = await run({
-      organisationId: opts.organisation, rows: chunk.map((p) => p.cells), dryRun: !!opts.dryRun, mail: opts.mail !== false,
-      actor: 'operator:cli', ...(opts.dryRun && planned.length > 0 ? { plannedStaff: planned } : {}),
+      organisationId: opts.organisation,
+      rows: chunk.map((p) => p.cells),
+      dryRun: !!opts.dryRun,
+      mail: opts.mail !== false,
+      actor: 'operator:cli',
+      ...(opts.dryRun && planned.length > 0 ? { plannedStaff: planned } : {}),
     });
     const lineOf = (index: number) => chunk[index]!.row.line;
     summary.created += result.created;
     summary.existing += result.existing.length;
-    summary.invalid.push(...result.invalid.map((p) => ({ line: lineOf(p.index), code: p.code, message: p.errors.map((e) => `${e.field} ${e.message}`).join('; ') || p.message })));
+    summary.invalid.push(
+      ...result.invalid.map((p) => ({ line: lineOf(p.index), code: p.code, message: p.errors.map((e) => `${e.field} ${e.message}`).join('; ') || p.message })),
+    );
     summary.warnings.push(...result.warnings.map((w) => ({ line: lineOf(w.index), misid: w.misid, message: w.message })));
     summary.keychains.created += result.keychains.created;
     summary.keychains.linked += result.keychains.linked;
@@ -136,26 +160,47 @@ export async function bulkImportFile(run: BulkRun, file: string, opts: BulkOptio
 }
 
 export function registerBulkImport(program: Command): void {
-  const group = program.command('bulk-import')
+  const group = program
+    .command('bulk-import')
     .description('Create very many users at once, straight into the database (operator): the same CSV as `import users`')
-    .addHelpText('after', examples('learnfile bulk-import users learners.csv --organisation 4', 'learnfile --database-url postgres://learnfile@db/learnfile bulk-import users all-learners.csv --organisation 4 --dry-run'));
+    .addHelpText(
+      'after',
+      examples(
+        'learnfile bulk-import users learners.csv --organisation 4',
+        'learnfile --database-url postgres://learnfile@db/learnfile bulk-import users all-learners.csv --organisation 4 --dry-run',
+      ),
+    );
 
-  group.command('users')
+  group
+    .command('users')
     .description('Create learners and staff from a CSV file in chunks of set-based writes; rows whose MISID the organisation already has are skipped')
-    .argument('<file>', 'CSV with a header line; columns named like the API\'s fields (any case), as for `import users`')
+    .argument('<file>', "CSV with a header line; columns named like the API's fields (any case), as for `import users`")
     .requiredOption('--organisation <id>', 'the organisation (centre) to import into, by ID', parseId)
     .option('--mapping <file>', 'JSON object mapping your CSV headers to API field names, e.g. {"Forename": "FirstName"}')
-    .option('--role <role>', 'role for rows without a Role column: 1 or Learner, 5 or Assessor, 10 or IQA, 40 or Employer, 45 or Observer, 4 or "Trainee Assessor"')
+    .option(
+      '--role <role>',
+      'role for rows without a Role column: 1 or Learner, 5 or Assessor, 10 or IQA, 40 or Employer, 45 or Observer, 4 or "Trainee Assessor"',
+    )
     .option('--dry-run', 'check every row and report, writing nothing')
     .option('--errors <file>', 'where to write the rows that failed, with the code and message (default <file>.errors.csv)')
     .option('--no-mail', 'queue no verification email, even where the organisation sends them (e.g. loading people who already use their accounts)')
-    .addOption(new Option('--chunk-size <n>', 'rows per transaction (at most 5000)').argParser((v: string) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 5000) throw new CliError('--chunk-size must be a whole number from 1 to 5000');
-      return Number(v);
-    }).default(5000))
-    .addOption(new Option('--concurrency <n>', 'chunks in flight at once (PostgreSQL writes one while the next is checked; the embedded database takes them in turn)').argParser(parseConcurrency).default(2))
+    .addOption(
+      new Option('--chunk-size <n>', 'rows per transaction (at most 5000)')
+        .argParser((v: string) => {
+          if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 5000) throw new CliError('--chunk-size must be a whole number from 1 to 5000');
+          return Number(v);
+        })
+        .default(5000),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'chunks in flight at once (PostgreSQL writes one while the next is checked; the embedded database takes them in turn)')
+        .argParser(parseConcurrency)
+        .default(2),
+    )
     .option('--quiet', 'no progress output')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Every row is checked as POST /User checks a body: the same schema, role rules, references,
 ULN and NINO checks; a bad row is written to the error file and the rest are loaded.
 References may be IDs, or in the columns Classroom, Placement and LearnerStatus a MISID or
@@ -167,10 +212,11 @@ later. A Keychain centre links every user to the Keychain of their email and, un
 suppresses them (or --no-mail), queues the verification emails.
 Exit status: 0 when every row was loaded or already there, 2 when some rows were invalid.
 ${examples(
-    'learnfile bulk-import users learners.csv --organisation 4 --dry-run',
-    'learnfile bulk-import users mis-export.csv --organisation 4 --mapping mis-columns.json --errors failed.csv',
-    'learnfile --data-dir /var/lib/learnfile bulk-import users backfill.csv --organisation 2 --no-mail',
-  )}`)
+  'learnfile bulk-import users learners.csv --organisation 4 --dry-run',
+  'learnfile bulk-import users mis-export.csv --organisation 4 --mapping mis-columns.json --errors failed.csv',
+  'learnfile --data-dir /var/lib/learnfile bulk-import users backfill.csv --organisation 2 --no-mail',
+)}`,
+    )
     .action(async (file: string, opts: BulkOptions, cmd: Command) => {
       const summary = await withOperator(cmd, (run) => bulkImportFile((input) => run('users.bulkImport', input) as Promise<BulkImportResult>, file, opts));
       for (const f of summary.invalid.slice(0, 20)) print(`invalid    line ${f.line}: ${f.code === undefined ? '' : `[${f.code}] `}${f.message}`);
@@ -178,10 +224,12 @@ ${examples(
       for (const w of summary.warnings.slice(0, 20)) print(`warning    line ${w.line} MISID ${w.misid}: ${w.message}`);
       if (summary.warnings.length > 20) print(`... and ${summary.warnings.length - 20} more warnings`);
       const verb = opts.dryRun ? 'Plan' : 'Imported';
-      print(`${verb}: ${summary.created} ${opts.dryRun ? 'to create' : 'created'}, ${summary.existing} already there (skipped), ${summary.invalid.length} invalid, of ${summary.rows} rows in ${summary.chunks} chunk(s).`
-        + (summary.keychains.linked > 0 ? ` Keychains: ${summary.keychains.created} new, ${summary.keychains.linked} accounts linked.` : '')
-        + (summary.mails > 0 ? ` Verification emails queued: ${summary.mails}.` : '')
-        + (opts.dryRun ? ' Dry run: nothing was changed.' : ''));
+      print(
+        `${verb}: ${summary.created} ${opts.dryRun ? 'to create' : 'created'}, ${summary.existing} already there (skipped), ${summary.invalid.length} invalid, of ${summary.rows} rows in ${summary.chunks} chunk(s).` +
+          (summary.keychains.linked > 0 ? ` Keychains: ${summary.keychains.created} new, ${summary.keychains.linked} accounts linked.` : '') +
+          (summary.mails > 0 ? ` Verification emails queued: ${summary.mails}.` : '') +
+          (opts.dryRun ? ' Dry run: nothing was changed.' : ''),
+      );
       if (summary.errorFile) {
         print(`Rows that failed are in ${summary.errorFile}; fix them and run the same command again (rows already loaded are skipped).`);
         setExitStatus(2);

@@ -4,7 +4,10 @@ import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CliError } from './args.js';
 
-export interface CsvRow { line: number; cells: Record<string, string> }
+export interface CsvRow {
+  line: number;
+  cells: Record<string, string>;
+}
 
 /**
  * Every data row of a CSV file with a header line, keyed by the header as written, with the
@@ -13,7 +16,11 @@ export interface CsvRow { line: number; cells: Record<string, string> }
  */
 export function readCsv(file: string): { headers: string[]; rows: CsvRow[] } {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (err) { throw new CliError(`cannot read ${file}: ${(err as Error).message}`); }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
+  }
   let records: string[][];
   try {
     records = plainRecords(text) ?? (parse(text, { bom: true, relax_column_count: true }) as string[][]);
@@ -21,7 +28,11 @@ export function readCsv(file: string): { headers: string[]; rows: CsvRow[] } {
     throw new CliError(`${file} is not readable CSV: ${(err as Error).message}`);
   }
   const isEmpty = (r: string[]) => r.length === 1 && r[0]!.trim() === '';
-  const newlines = (r: string[]) => { let n = 0; for (const c of r) if (c.includes('\n')) n += c.split('\n').length - 1; return n; };
+  const newlines = (r: string[]) => {
+    let n = 0;
+    for (const c of r) if (c.includes('\n')) n += c.split('\n').length - 1;
+    return n;
+  };
   let line = 1;
   let i = 0;
   for (; i < records.length && isEmpty(records[i]!); i++) line++;
@@ -68,7 +79,11 @@ export function csvField(value: unknown): string {
 
 export const csvLine = (values: readonly unknown[]): string => `${values.map(csvField).join(',')}\n`;
 
-export interface RowFailure { line: number; code?: number | undefined; message: string }
+export interface RowFailure {
+  line: number;
+  code?: number | undefined;
+  message: string;
+}
 
 /**
  * The rows that failed, as they were in the file (same header), with the line, the error

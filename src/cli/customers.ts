@@ -4,13 +4,15 @@ import { operate } from './operate.js';
 import { examples, print, printJson, table, when } from './output.js';
 
 export function registerCustomers(program: Command): void {
-  const customer = program.command('customer')
+  const customer = program
+    .command('customer')
     .description('Create and list customers (tenants: each has its own API tokens and organisations)')
     .addHelpText('after', examples('learnfile customer create "Northgate Training Ltd"', 'learnfile customer list'));
 
-  customer.command('create')
+  customer
+    .command('create')
     .description('Create a customer and, unless --no-token, an API token for it (shown once)')
-    .argument('<name>', 'the customer\'s name', parseName)
+    .argument('<name>', "the customer's name", parseName)
     .option('--no-token', 'create the customer without an API token (make one later with `learnfile token create`)')
     .addHelpText('after', examples('learnfile customer create "Northgate Training Ltd"', 'learnfile customer create "Acme" --no-token'))
     .action(async (name: string, opts: { token: boolean }, cmd: Command) => {
@@ -21,7 +23,8 @@ export function registerCustomers(program: Command): void {
       print('Store it now; it cannot be shown again (only its hash is kept). Send it as the X-CustomerToken header to POST /api/v2.1/Authentication.');
     });
 
-  customer.command('list')
+  customer
+    .command('list')
     .description('List customers with their live token and organisation counts')
     .option('--json', 'print JSON instead of a table')
     .addHelpText('after', examples('learnfile customer list', 'learnfile customer list --json'))
@@ -32,8 +35,12 @@ export function registerCustomers(program: Command): void {
       } else if (rows.length === 0) {
         print('No customers yet. Create one with: learnfile customer create <name>');
       } else {
-        print(table(['ID', 'Name', 'Live tokens', 'Organisations', 'Created'],
-          rows.map((c) => [c.id, c.name, c.liveTokens, c.organisations, when(c.createdAt)])));
+        print(
+          table(
+            ['ID', 'Name', 'Live tokens', 'Organisations', 'Created'],
+            rows.map((c) => [c.id, c.name, c.liveTokens, c.organisations, when(c.createdAt)]),
+          ),
+        );
       }
     });
 }

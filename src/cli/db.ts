@@ -14,7 +14,10 @@ import { cliEnv, givenDatabase } from './output.js';
  * argument should answer at once.
  */
 
-export interface GlobalOptions { dataDir?: string; databaseUrl?: string }
+export interface GlobalOptions {
+  dataDir?: string;
+  databaseUrl?: string;
+}
 
 /**
  * The environment with the global flags laid over it. `--data-dir` alone means the embedded
@@ -75,7 +78,9 @@ export function checkDataDir(config: Config, how: OpenHow = {}): void {
   if (holder) throw new CliError(new DataDirBusy(dir, holder).message);
   if (!holdsDatabase(dir)) {
     if (!how.create) {
-      throw new CliError(`there is no learnfile database in ${dir}: point at yours with --data-dir or DATA_DIR, or create one with \`learnfile --data-dir ${dir} migrate\``);
+      throw new CliError(
+        `there is no learnfile database in ${dir}: point at yours with --data-dir or DATA_DIR, or create one with \`learnfile --data-dir ${dir} migrate\``,
+      );
     }
   }
   secureDataDir(dir);
@@ -89,8 +94,11 @@ async function open(config: Config, how: OpenHow): Promise<Database> {
     // A command runs its statements one after another; two connections leave room for a
     // statement issued outside an open transaction without waiting on it.
     return await openDatabase({
-      databaseUrl: config.DATABASE_URL, dataDir: resolve(config.DATA_DIR), poolSize: 2,
-      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      databaseUrl: config.DATABASE_URL,
+      dataDir: resolve(config.DATA_DIR),
+      poolSize: 2,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     });
   } catch (err) {
     if (err instanceof DataDirBusy) throw new CliError(err.message);

@@ -45,15 +45,24 @@ export async function exportRows(client: ApiClient, kind: ExportKind, opts: Expo
   let columns: string[] | undefined;
   let dropped = false;
   let count = 0;
-  const write = async (text: string) => { if (!out.write(text)) await once(out, 'drain'); };
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
   const emit = async (row: Record<string, unknown>) => {
     if (format === 'jsonl') {
       await write(`${JSON.stringify(row)}\n`);
     } else {
-      if (!columns) { columns = Object.keys(row); await write(csvLine(columns)); }
+      if (!columns) {
+        columns = Object.keys(row);
+        await write(csvLine(columns));
+      }
       if (!dropped && Object.keys(row).some((k) => !columns!.includes(k))) {
         dropped = true;
-        note(`export: some rows carry fields the first row did not (${Object.keys(row).filter((k) => !columns!.includes(k)).join(', ')}); CSV keeps the first row's columns, JSON Lines keeps everything`);
+        note(
+          `export: some rows carry fields the first row did not (${Object.keys(row)
+            .filter((k) => !columns!.includes(k))
+            .join(', ')}); CSV keeps the first row's columns, JSON Lines keeps everything`,
+        );
       }
       await write(csvLine(columns.map((c) => row[c])));
     }
@@ -82,12 +91,13 @@ export async function exportRows(client: ApiClient, kind: ExportKind, opts: Expo
 }
 
 export function registerExport(program: Command): void {
-  const group = program.command('export')
+  const group = program
+    .command('export')
     .description('Write users, classes or placements of a v2.1 server (learnfile or any compatible server) as CSV or JSON Lines')
-    .addHelpText('after', examples(
-      'learnfile export users --organisation "Northgate College" --output users.csv',
-      'learnfile export placements --format jsonl > placements.jsonl',
-    ));
+    .addHelpText(
+      'after',
+      examples('learnfile export users --organisation "Northgate College" --output users.csv', 'learnfile export placements --format jsonl > placements.jsonl'),
+    );
 
   for (const kind of Object.keys(EXPORTS) as ExportKind[]) {
     const cmd = addRemoteOptions(group.command(kind))
@@ -95,17 +105,21 @@ export function registerExport(program: Command): void {
       .option('--organisation <id|name>', 'only this organisation (default: every organisation of the customer)')
       .addOption(new Option('--format <format>', 'csv or jsonl (JSON Lines)').choices(['csv', 'jsonl']).default('csv'))
       .option('--output <file>', 'write here instead of stdout')
-      .option('--full', 'every field of each record (one extra call per row) instead of the search\'s summary')
+      .option('--full', "every field of each record (one extra call per row) instead of the search's summary")
       .addOption(new Option('--concurrency <n>', 'calls in flight with --full').argParser(parseConcurrency).default(4))
       .option('--quiet', 'no progress output');
     if (kind === 'users') cmd.option('--role <role>', 'only this role: 1 or Learner, 5 or Assessor, 10 or IQA, 40 or Employer, 45 or Observer');
-    cmd.addHelpText('after', `
+    cmd
+      .addHelpText(
+        'after',
+        `
 CSV columns are the API's field names, so an export of users can be edited and imported
 again with \`learnfile import users\`. Lists (SecondaryLLDDCodes) are joined with ";".
 ${examples(
-    `learnfile export ${kind} --organisation 4 --output ${kind}.csv`,
-    `learnfile export ${kind} --format jsonl --full --url http://localhost:3000 --token $LEARNFILE_TOKEN > ${kind}.jsonl`,
-  )}`)
+  `learnfile export ${kind} --organisation 4 --output ${kind}.csv`,
+  `learnfile export ${kind} --format jsonl --full --url http://localhost:3000 --token $LEARNFILE_TOKEN > ${kind}.jsonl`,
+)}`,
+      )
       .action(async (opts: ExportOptions) => {
         const client = remoteClient(opts.url, opts.token);
         const out: NodeJS.WritableStream = opts.output ? createWriteStream(opts.output) : process.stdout;

@@ -16,9 +16,26 @@ import { addRemoteOptions, parseConcurrency, pool, progress, remoteClient, sameV
 
 /** The columns a programme file may have (any case; --mapping renames others to these). */
 export const PROGRAMME_COLUMNS = [
-  'LearnerMISID', 'LearnerID', 'StandardID', 'Standard', 'UnitID', 'FrameworkTemplateID', 'FrameworkTemplate', 'OnlyChangeAssigned',
-  'StartDate', 'PlannedEnd', 'Status', 'RegistrationNumber', 'RegistrationDate', 'CertificateAppliedDate', 'AchievedDate',
-  'AssessorMISID', 'IQAMISID', 'UnitAssessorMISID', 'UnitIQAMISID', 'AdditionalMISID',
+  'LearnerMISID',
+  'LearnerID',
+  'StandardID',
+  'Standard',
+  'UnitID',
+  'FrameworkTemplateID',
+  'FrameworkTemplate',
+  'OnlyChangeAssigned',
+  'StartDate',
+  'PlannedEnd',
+  'Status',
+  'RegistrationNumber',
+  'RegistrationDate',
+  'CertificateAppliedDate',
+  'AchievedDate',
+  'AssessorMISID',
+  'IQAMISID',
+  'UnitAssessorMISID',
+  'UnitIQAMISID',
+  'AdditionalMISID',
 ] as const;
 type Column = (typeof PROGRAMME_COLUMNS)[number];
 
@@ -49,16 +66,50 @@ export type ProgrammeOutcome =
   | { kind: 'unchanged'; line: number; misid: string; learnerId: number }
   | { kind: 'invalid'; line: number; misid: string; reason: string; code?: number };
 
-export interface ProgrammeResult { outcomes: ProgrammeOutcome[]; errorFile?: string }
+export interface ProgrammeResult {
+  outcomes: ProgrammeOutcome[];
+  errorFile?: string;
+}
 
 class RowProblem extends Error {}
 
-interface Person { ID: number; Role: number; MISID: string | null; Email: string; organisationId: number }
-interface StandardRow { ID: number; Title: string; Reference?: string | null }
-interface TemplateRow { ID: number; Title: string; OrganisationID?: number | null }
-interface Aim { ID: number; StandardID: number; values: Record<string, unknown>; full?: Record<string, unknown> }
-interface Summary { ID: number; StandardID: number | null; UnitID: string; AssessorID: number | null; IQAID: number | null }
-interface Held { UserID: number; Role: number; Kind: string; StandardID: number | null; UnitID: string | null }
+interface Person {
+  ID: number;
+  Role: number;
+  MISID: string | null;
+  Email: string;
+  organisationId: number;
+}
+interface StandardRow {
+  ID: number;
+  Title: string;
+  Reference?: string | null;
+}
+interface TemplateRow {
+  ID: number;
+  Title: string;
+  OrganisationID?: number | null;
+}
+interface Aim {
+  ID: number;
+  StandardID: number;
+  values: Record<string, unknown>;
+  full?: Record<string, unknown>;
+}
+interface Summary {
+  ID: number;
+  StandardID: number | null;
+  UnitID: string;
+  AssessorID: number | null;
+  IQAID: number | null;
+}
+interface Held {
+  UserID: number;
+  Role: number;
+  Kind: string;
+  StandardID: number | null;
+  UnitID: string | null;
+}
 
 /** What a learner has now, as this run knows it (updated as the run changes it). */
 interface LearnerState {
@@ -70,7 +121,11 @@ interface LearnerState {
 
 const unitKey = (standardId: number, unitId: string) => `${standardId}\u0000${unitId}`;
 const lower = (s: string) => s.trim().toLowerCase();
-const list = (cell: string) => cell.split(/[;|]/).map((v) => v.trim()).filter(Boolean);
+const list = (cell: string) =>
+  cell
+    .split(/[;|]/)
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -80,7 +135,8 @@ async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const l = map.get(key);
-  if (l) l.push(value); else map.set(key, [value]);
+  if (l) l.push(value);
+  else map.set(key, [value]);
 }
 
 /** A date cell as the API takes it: ISO 8601 (a plain date is midnight UTC). */
@@ -130,8 +186,8 @@ class Directory {
         if (u.MISID && Number(u.Role) === 1) this.archivedMisid.add(lower(u.MISID));
       }
     }
-    this.standards = await this.client.all('/Standard/Search') as StandardRow[];
-    this.templates = await this.client.all('/FrameworkTemplate/Search') as TemplateRow[];
+    this.standards = (await this.client.all('/Standard/Search')) as StandardRow[];
+    this.templates = (await this.client.all('/FrameworkTemplate/Search')) as TemplateRow[];
   }
 
   learner(cells: Partial<Record<Column, string>>): Person {
@@ -144,7 +200,8 @@ class Directory {
     if (!misid) throw new RowProblem('LearnerMISID is required (or LearnerID)');
     const found = this.learnersByMisid.get(lower(misid)) ?? [];
     if (found.length === 1) return found[0]!;
-    if (found.length > 1) throw new RowProblem(`LearnerMISID ${misid} matches ${found.length} learners (IDs ${found.map((p) => p.ID).join(', ')}); use LearnerID`);
+    if (found.length > 1)
+      throw new RowProblem(`LearnerMISID ${misid} matches ${found.length} learners (IDs ${found.map((p) => p.ID).join(', ')}); use LearnerID`);
     if (this.archivedMisid.has(lower(misid))) throw new RowProblem(`the learner with MISID ${misid} is archived; unarchive them to change their programme`);
     throw new RowProblem(`LearnerMISID ${misid} matches no learner of ${this.scope}`);
   }
@@ -177,7 +234,8 @@ class Directory {
     ];
     for (const tier of tiers) {
       if (tier.length === 1) return tier[0];
-      if (tier.length > 1) throw new RowProblem(`Standard "${cells.Standard}" matches ${tier.length} standards (IDs ${tier.map((s) => s.ID).join(', ')}); use StandardID`);
+      if (tier.length > 1)
+        throw new RowProblem(`Standard "${cells.Standard}" matches ${tier.length} standards (IDs ${tier.map((s) => s.ID).join(', ')}); use StandardID`);
     }
     throw new RowProblem(`Standard "${cells.Standard}" matches no standard of the customer's catalogue by ID, reference or title`);
   }
@@ -211,8 +269,11 @@ class Directory {
     let p = this.standardsOfUnit.get(unitId);
     if (!p) {
       p = this.client.get('/Unit/{id}', { id: unitId }).then(
-        (u) => ((u as { StandardIDs?: number[] } | undefined)?.StandardIDs),
-        (err: unknown) => { if (err instanceof ApiError && err.status === 404) throw new RowProblem(`UnitID ${unitId} is not a unit of the customer's catalogue`); throw err; },
+        (u) => (u as { StandardIDs?: number[] } | undefined)?.StandardIDs,
+        (err: unknown) => {
+          if (err instanceof ApiError && err.status === 404) throw new RowProblem(`UnitID ${unitId} is not a unit of the customer's catalogue`);
+          throw err;
+        },
       );
       this.standardsOfUnit.set(unitId, p);
     }
@@ -242,7 +303,9 @@ class Directory {
     const all = await p;
     const found = /^\d+$/.test(value.trim()) ? all.filter((s) => s.ID === Number(value)) : all.filter((s) => lower(s.Name) === lower(value));
     if (found.length === 1) return found[0]!.ID;
-    throw new RowProblem(`Status "${value}" is not one of the learning-aim statuses of the learner's organisation (${all.map((s) => `${s.ID} ${s.Name}`).join(', ') || 'it has none'})`);
+    throw new RowProblem(
+      `Status "${value}" is not one of the learning-aim statuses of the learner's organisation (${all.map((s) => `${s.ID} ${s.Name}`).join(', ') || 'it has none'})`,
+    );
   }
 }
 
@@ -251,7 +314,11 @@ class States {
   private readonly states = new Map<number, Promise<LearnerState>>();
   private bulk: Promise<{ aims: Map<number, Aim[]>; units: Map<number, Summary[]> }> | undefined;
 
-  constructor(private readonly client: ApiClient, private readonly learners: Set<number>, downloadAllAbove = DOWNLOAD_ALL_ABOVE) {
+  constructor(
+    private readonly client: ApiClient,
+    private readonly learners: Set<number>,
+    downloadAllAbove = DOWNLOAD_ALL_ABOVE,
+  ) {
     if (learners.size > downloadAllAbove) this.bulk = this.downloadAll();
   }
 
@@ -259,7 +326,8 @@ class States {
     const aims = new Map<number, Aim[]>();
     const units = new Map<number, Summary[]>();
     for await (const a of this.client.download('/LearningAim/Search', {})) {
-      if (this.learners.has(a.UserID) && a.StandardID !== null) push(aims, a.UserID, { ID: a.ID, StandardID: a.StandardID, values: a as Record<string, unknown> });
+      if (this.learners.has(a.UserID) && a.StandardID !== null)
+        push(aims, a.UserID, { ID: a.ID, StandardID: a.StandardID, values: a as Record<string, unknown> });
     }
     for await (const u of this.client.download('/UnitSummary/Search', {})) {
       if (this.learners.has(u.UserID)) push(units, u.UserID, u as Summary);
@@ -294,7 +362,8 @@ class States {
       units = all.units.get(learnerId) ?? [];
     } else {
       aims = (await this.client.all('/LearningAim/Search', { UserID: learnerId }))
-        .filter((a) => a.StandardID !== null).map((a) => ({ ID: a.ID, StandardID: a.StandardID!, values: a as Record<string, unknown> }));
+        .filter((a) => a.StandardID !== null)
+        .map((a) => ({ ID: a.ID, StandardID: a.StandardID!, values: a as Record<string, unknown> }));
       units = ((await this.client.get('/User/{id}/UnitSummary', { id: learnerId })) ?? []) as Summary[];
     }
     let held: Held[] | undefined;
@@ -322,7 +391,8 @@ function mapColumns(headers: string[], mapping: Record<string, string>): { colum
   for (const header of headers) {
     const target = mapped.get(lower(header)) ?? header.trim();
     const column = known.get(target.toLowerCase());
-    if (column) columnOf.set(header, column); else ignored.push(header);
+    if (column) columnOf.set(header, column);
+    else ignored.push(header);
   }
   return { columnOf, ignored };
 }
@@ -373,7 +443,13 @@ export async function importProgramme(client: ApiClient, file: string, opts: Pro
           if (err instanceof RowProblem) {
             outcome = { kind: 'invalid', line: row.line, misid, reason: err.message };
           } else if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401) {
-            outcome = { kind: 'invalid', line: row.line, misid, reason: err.describe().replace(/^\d+ \(code -?\d+\): /, ''), ...(err.code === undefined ? {} : { code: err.code }) };
+            outcome = {
+              kind: 'invalid',
+              line: row.line,
+              misid,
+              reason: err.describe().replace(/^\d+ \(code -?\d+\): /, ''),
+              ...(err.code === undefined ? {} : { code: err.code }),
+            };
             states.forget(learner.ID); // part of the row may have been done: read the learner again for the next row
           } else {
             throw err;
@@ -388,34 +464,67 @@ export async function importProgramme(client: ApiClient, file: string, opts: Pro
   }
   outcomes.sort((a, b) => a.line - b.line);
   const invalid = outcomes.filter((o): o is Extract<ProgrammeOutcome, { kind: 'invalid' }> => o.kind === 'invalid');
-  const errorFile = invalid.length === 0 ? undefined
-    : writeErrorReport(errorFileFor(file, opts.errors), headers, rows, invalid.map((o) => ({ line: o.line, code: o.code, message: o.reason })));
+  const errorFile =
+    invalid.length === 0
+      ? undefined
+      : writeErrorReport(
+          errorFileFor(file, opts.errors),
+          headers,
+          rows,
+          invalid.map((o) => ({ line: o.line, code: o.code, message: o.reason })),
+        );
   return { outcomes, ...(errorFile ? { errorFile } : {}) };
 }
 
 /** One row: check everything it names, then make (or, in a dry run, list) only what differs. */
 async function handleRow(
-  client: ApiClient, dir: Directory, states: States, cells: Partial<Record<Column, string>>, learner: Person, line: number, opts: ProgrammeOptions,
+  client: ApiClient,
+  dir: Directory,
+  states: States,
+  cells: Partial<Record<Column, string>>,
+  learner: Person,
+  line: number,
+  opts: ProgrammeOptions,
 ): Promise<ProgrammeOutcome> {
   const org = learner.organisationId;
   const misid = learner.MISID ?? String(learner.ID);
   // Everything the row names, checked before anything is sent.
   const problems: string[] = [];
   const attempt = <T>(fn: () => T): T | undefined => {
-    try { return fn(); } catch (err) { if (err instanceof RowProblem) { problems.push(err.message); return undefined; } throw err; }
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof RowProblem) {
+        problems.push(err.message);
+        return undefined;
+      }
+      throw err;
+    }
   };
   const attemptAsync = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
-    try { return await fn(); } catch (err) { if (err instanceof RowProblem) { problems.push(err.message); return undefined; } throw err; }
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof RowProblem) {
+        problems.push(err.message);
+        return undefined;
+      }
+      throw err;
+    }
   };
   const standard = attempt(() => dir.standard(cells));
   const template = attempt(() => dir.template(cells, org));
-  const onlyChange = cells.OnlyChangeAssigned ? attempt(() => parseBoolean('OnlyChangeAssigned', cells.OnlyChangeAssigned!)) ?? false : !!opts.onlyChangeAssigned;
+  const onlyChange = cells.OnlyChangeAssigned
+    ? (attempt(() => parseBoolean('OnlyChangeAssigned', cells.OnlyChangeAssigned!)) ?? false)
+    : !!opts.onlyChangeAssigned;
   const unitIds = cells.UnitID ? list(cells.UnitID) : [];
   let standardId = standard?.ID;
   if (unitIds.length > 0 && standardId === undefined && (cells.StandardID || cells.Standard) === undefined) {
     // Units without a standard: the one standard they all belong to, when the server says.
     const owners = await Promise.all(unitIds.map((u) => attemptAsync(() => dir.standardsOf(u))));
-    const common = owners.every((o) => o !== undefined) ? owners.reduce<number[]>((acc, o, i) => (i === 0 ? [...o!] : acc.filter((s) => o!.includes(s))), []) : [];
+    const common = owners.every((o) => o !== undefined)
+      ? owners.reduce<number[]>((acc, o, i) => (i === 0 ? [...o!] : acc.filter((s) => o!.includes(s))), [])
+      : [];
     if (common.length === 1) standardId = common[0];
     else if (problems.length === 0) problems.push(`UnitID ${unitIds.join(';')}: name the standard the units are taken within (Standard or StandardID)`);
   }
@@ -424,21 +533,30 @@ async function handleRow(
     for (const u of unitIds) if (!units.has(u)) problems.push(`UnitID ${u} does not belong to standard ${standardId}`);
   }
   const aimFields: Record<string, unknown> = {};
-  for (const f of AIM_DATES) if (cells[f]) { const v = attempt(() => isoDate(f, cells[f]!)); if (v) aimFields[f] = v; }
+  for (const f of AIM_DATES)
+    if (cells[f]) {
+      const v = attempt(() => isoDate(f, cells[f]!));
+      if (v) aimFields[f] = v;
+    }
   if (cells.RegistrationNumber) aimFields.RegistrationNumber = cells.RegistrationNumber;
-  if (cells.Status) { const s = await attemptAsync(() => dir.status(org, cells.Status!)); if (s !== undefined) aimFields.Status = s; }
+  if (cells.Status) {
+    const s = await attemptAsync(() => dir.status(org, cells.Status!));
+    if (s !== undefined) aimFields.Status = s;
+  }
   if (Object.keys(aimFields).length > 0 && standardId === undefined && problems.length === 0) {
     problems.push(`${Object.keys(aimFields).join(', ')} belong to a learning aim: name its standard (Standard or StandardID)`);
   }
   const person = (column: 'AssessorMISID' | 'IQAMISID' | 'UnitAssessorMISID' | 'UnitIQAMISID', roles: number[]) =>
-    (cells[column] ? attempt(() => dir.staff(column, cells[column]!, org, roles)) : undefined);
+    cells[column] ? attempt(() => dir.staff(column, cells[column]!, org, roles)) : undefined;
   const assessor = person('AssessorMISID', ASSESSORS);
   const iqa = person('IQAMISID', IQAS);
   const unitAssessor = person('UnitAssessorMISID', ASSESSORS);
   const unitIqa = person('UnitIQAMISID', IQAS);
   const additional = cells.AdditionalMISID ? list(cells.AdditionalMISID).map((v) => attempt(() => dir.staff('AdditionalMISID', v, org, ADDITIONAL))) : [];
-  if ((assessor || iqa) && standardId === undefined && !template && problems.length === 0) problems.push('AssessorMISID and IQAMISID fill a learning aim\'s slots: name its standard or a framework template');
-  if ((unitAssessor || unitIqa) && unitIds.length === 0 && problems.length === 0) problems.push('UnitAssessorMISID and UnitIQAMISID fill unit slots: name the units (UnitID)');
+  if ((assessor || iqa) && standardId === undefined && !template && problems.length === 0)
+    problems.push("AssessorMISID and IQAMISID fill a learning aim's slots: name its standard or a framework template");
+  if ((unitAssessor || unitIqa) && unitIds.length === 0 && problems.length === 0)
+    problems.push('UnitAssessorMISID and UnitIQAMISID fill unit slots: name the units (UnitID)');
   if (standardId === undefined && !template && unitIds.length === 0 && additional.length === 0 && problems.length === 0) {
     problems.push('the row names nothing to give: a Standard or StandardID, UnitID, FrameworkTemplate or FrameworkTemplateID, or staff');
   }
@@ -458,7 +576,11 @@ async function handleRow(
     const missing = items?.filter((i) => (i.UnitID === null ? !state.aims.has(i.StandardID) : !state.units.has(unitKey(i.StandardID, i.UnitID))));
     if (!items || missing!.length > 0) {
       if (!dry) {
-        await client.post('/FrameworkTemplate/{id}/Assign/{userId}/{onlyChangeAssigned}', {}, { id: template.ID, userId: learner.ID, onlyChangeAssigned: String(onlyChange) });
+        await client.post(
+          '/FrameworkTemplate/{id}/Assign/{userId}/{onlyChangeAssigned}',
+          {},
+          { id: template.ID, userId: learner.ID, onlyChangeAssigned: String(onlyChange) },
+        );
         states.forget(learner.ID);
         state = await states.of(learner.ID, needHeld);
       } else if (missing && !onlyChange) {
@@ -472,13 +594,15 @@ async function handleRow(
   }
 
   if (standardId !== undefined && !state.aims.has(standardId)) {
-    const id = dry ? 0 : (await client.create('/Standard/{id}/Assign/{learnerId}', {} as never, { id: standardId, learnerId: learner.ID })).id ?? 0;
+    const id = dry ? 0 : ((await client.create('/Standard/{id}/Assign/{learnerId}', {} as never, { id: standardId, learnerId: learner.ID })).id ?? 0);
     state.aims.set(standardId, { ID: id, StandardID: standardId, values: {} });
     actions.push(`give standard ${standardId}${standard?.Reference ? ` ${standard.Reference}` : ''}`);
   }
   for (const unitId of unitIds) {
     if (standardId === undefined || state.units.has(unitKey(standardId, unitId))) continue;
-    const id = dry ? 0 : (await client.create('/Unit/{unitId}/Assign/{learnerId}/{standardId}', {} as never, { unitId, learnerId: learner.ID, standardId })).id ?? 0;
+    const id = dry
+      ? 0
+      : ((await client.create('/Unit/{unitId}/Assign/{learnerId}/{standardId}', {} as never, { unitId, learnerId: learner.ID, standardId })).id ?? 0);
     state.units.set(unitKey(standardId, unitId), { ID: id, StandardID: standardId, UnitID: unitId, AssessorID: null, IQAID: null });
     actions.push(`give unit ${unitId}`);
   }
@@ -508,8 +632,15 @@ async function handleRow(
   };
   const slotOf = (p: Person) => (IQAS.includes(p.Role) ? 'iqa' : 'assessor');
   const holders = (kind: 'LearningAim' | 'UnitSummary', slot: 'assessor' | 'iqa', standard: number, unit?: string) =>
-    state.held?.filter((h) => h.Kind === kind && h.StandardID === standard && (unit === undefined || h.UnitID === unit)
-      && (slot === 'iqa' ? IQAS.includes(h.Role) : !IQAS.includes(h.Role))).map((h) => h.UserID);
+    state.held
+      ?.filter(
+        (h) =>
+          h.Kind === kind &&
+          h.StandardID === standard &&
+          (unit === undefined || h.UnitID === unit) &&
+          (slot === 'iqa' ? IQAS.includes(h.Role) : !IQAS.includes(h.Role)),
+      )
+      .map((h) => h.UserID);
   const aimStandards = standardId !== undefined ? [standardId] : templateStandards;
   for (const s of aimStandards) {
     for (const p of [assessor, iqa]) {
@@ -530,7 +661,8 @@ async function handleRow(
         if (!p) continue;
         if ((slotOf(p) === 'iqa' ? summary.IQAID : summary.AssessorID) === p.ID) continue;
         await assign(p, { Level: 2, UnitID: unitId, StandardID: standardId }, `${slotOf(p) === 'iqa' ? 'IQA' : 'assessor'} of unit ${unitId}:`);
-        if (slotOf(p) === 'iqa') summary.IQAID = p.ID; else summary.AssessorID = p.ID;
+        if (slotOf(p) === 'iqa') summary.IQAID = p.ID;
+        else summary.AssessorID = p.ID;
       }
     }
   }
@@ -548,9 +680,12 @@ export function programmeLines(outcomes: ProgrammeOutcome[]): string[] {
   return outcomes.map((o) => {
     const where = `line ${o.line}${o.misid ? ` MISID ${o.misid}` : ''}`;
     switch (o.kind) {
-      case 'change': return `change     ${where} (learner ${o.learnerId}): ${o.actions.join('; ')}`;
-      case 'unchanged': return `unchanged  ${where} (learner ${o.learnerId})`;
-      default: return `invalid    ${where}: ${o.code === undefined ? '' : `[${o.code}] `}${o.reason}`;
+      case 'change':
+        return `change     ${where} (learner ${o.learnerId}): ${o.actions.join('; ')}`;
+      case 'unchanged':
+        return `unchanged  ${where} (learner ${o.learnerId})`;
+      default:
+        return `invalid    ${where}: ${o.code === undefined ? '' : `[${o.code}] `}${o.reason}`;
     }
   });
 }
@@ -559,8 +694,9 @@ export function programmeSummary(outcomes: ProgrammeOutcome[], dryRun: boolean):
   const n = (k: ProgrammeOutcome['kind']) => outcomes.filter((o) => o.kind === k).length;
   const actions = outcomes.flatMap((o) => (o.kind === 'change' ? o.actions : []));
   const count = (prefix: string) => actions.filter((a) => a.startsWith(prefix)).length;
-  const detail = `${count('give standard')} learning aims, ${count('give unit')} units, ${count('apply template')} templates, `
-    + `${count('set ')} aim updates, ${actions.filter((a) => / of the standard \d+ aim:| of unit |^additional/.test(a)).length} staff assignments`;
+  const detail =
+    `${count('give standard')} learning aims, ${count('give unit')} units, ${count('apply template')} templates, ` +
+    `${count('set ')} aim updates, ${actions.filter((a) => / of the standard \d+ aim:| of unit |^additional/.test(a)).length} staff assignments`;
   return dryRun
     ? `Plan: ${n('change')} rows to change (${detail}), ${n('unchanged')} unchanged, ${n('invalid')} invalid. Dry run: nothing was changed.`
     : `Imported: ${n('change')} rows changed (${detail}), ${n('unchanged')} unchanged, ${n('invalid')} invalid.`;
@@ -574,10 +710,14 @@ export function registerImportProgramme(group: Command): void {
     .option('--mapping <file>', 'JSON object mapping your CSV headers to the column names below, e.g. {"Student Ref": "LearnerMISID"}')
     .option('--only-change-assigned', 'templates change only the aims and units the learner has (onlyChangeAssigned=true) unless a row says otherwise')
     .option('--dry-run', 'print the plan (what each row would give, set or assign) and change nothing')
-    .option('--errors <file>', 'where to write the rows that failed, with the server\'s code and message (default <file>.errors.csv)')
-    .addOption(new Option('--concurrency <n>', 'learners worked on at once (the server\'s rate limit is always respected)').argParser(parseConcurrency).default(4))
+    .option('--errors <file>', "where to write the rows that failed, with the server's code and message (default <file>.errors.csv)")
+    .addOption(
+      new Option('--concurrency <n>', "learners worked on at once (the server's rate limit is always respected)").argParser(parseConcurrency).default(4),
+    )
     .option('--quiet', 'no progress output')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Columns (any case; empty cells are "not given"):
   LearnerMISID (or LearnerID)   the learner; required
   Standard or StandardID        the standard (ID, reference such as ST0070, or title): a learning aim
@@ -593,9 +733,10 @@ already is left alone and a holder already in a slot is not assigned again, so r
 same file twice changes nothing the second time. Exit status: 0 when every row was done or
 already so, 2 when some rows were invalid, 1 on failure.
 ${examples(
-    'learnfile import programme docs/examples/programme.csv --url http://localhost:3000 --token learnfile-demo-customer-token --dry-run',
-    'learnfile import programme enrolments.csv --organisation "Northgate College" --mapping mis-columns.json --errors failed.csv',
-  )}`)
+  'learnfile import programme docs/examples/programme.csv --url http://localhost:3000 --token learnfile-demo-customer-token --dry-run',
+  'learnfile import programme enrolments.csv --organisation "Northgate College" --mapping mis-columns.json --errors failed.csv',
+)}`,
+    )
     .action(async (file: string, opts: ProgrammeOptions) => {
       const client = remoteClient(opts.url, opts.token);
       const result = await importProgramme(client, file, opts);

@@ -16,8 +16,14 @@ import { addRemoteOptions, changedFields, parseConcurrency, pool, progress, remo
 
 /** A Role column may hold the number or a name: each role's label, without spaces, or a common alias. */
 const ROLE_NAMES: Record<string, number> = Object.fromEntries([
-  ...Object.entries(RoleLabels).flatMap(([n, label]) => [[label.toLowerCase(), Number(n)], [label.toLowerCase().replace(/\s+/g, ''), Number(n)]]),
-  ['assessor', Roles.Assessor], ['tutor', Roles.Assessor], ['iv', Roles.IQA], ['iv/iqa', Roles.IQA],
+  ...Object.entries(RoleLabels).flatMap(([n, label]) => [
+    [label.toLowerCase(), Number(n)],
+    [label.toLowerCase().replace(/\s+/g, ''), Number(n)],
+  ]),
+  ['assessor', Roles.Assessor],
+  ['tutor', Roles.Assessor],
+  ['iv', Roles.IQA],
+  ['iv/iqa', Roles.IQA],
 ]);
 const ROLE_LABEL = RoleLabels as Record<number, string>;
 
@@ -30,10 +36,16 @@ const BOOLEAN_FIELDS = new Set(['SupportFunding']);
 const LIST_FIELDS = new Set(['SecondaryLLDDCodes']);
 /** Reference field -> the API field it fills. */
 const REFERENCE_TARGET: Record<string, string> = {
-  Classroom: 'ClassroomID', ClassroomID: 'ClassroomID', Placement: 'PlacementID', PlacementID: 'PlacementID',
-  DefaultAssessor: 'DefaultAssessorID', DefaultAssessorID: 'DefaultAssessorID',
-  DefaultEmployer: 'DefaultEmployerID', DefaultEmployerID: 'DefaultEmployerID',
-  LearnerStatus: 'LearnerStatusID', LearnerStatusID: 'LearnerStatusID',
+  Classroom: 'ClassroomID',
+  ClassroomID: 'ClassroomID',
+  Placement: 'PlacementID',
+  PlacementID: 'PlacementID',
+  DefaultAssessor: 'DefaultAssessorID',
+  DefaultAssessorID: 'DefaultAssessorID',
+  DefaultEmployer: 'DefaultEmployerID',
+  DefaultEmployerID: 'DefaultEmployerID',
+  LearnerStatus: 'LearnerStatusID',
+  LearnerStatusID: 'LearnerStatusID',
 };
 
 export interface ImportOptions extends RemoteOptions {
@@ -52,10 +64,22 @@ export type Outcome =
   | { kind: 'unchanged'; line: number; misid: string; id: number }
   | { kind: 'invalid'; line: number; misid: string; reason: string; code?: number };
 
-export interface ImportResult { outcomes: Outcome[]; errorFile?: string }
+export interface ImportResult {
+  outcomes: Outcome[];
+  errorFile?: string;
+}
 
-interface Named { ID: number; Name?: string | null; MISID?: string | null }
-interface Person { ID: number; MISID?: string | null; Role?: number; Email?: string }
+interface Named {
+  ID: number;
+  Name?: string | null;
+  MISID?: string | null;
+}
+interface Person {
+  ID: number;
+  MISID?: string | null;
+  Role?: number;
+  Email?: string;
+}
 
 class RowProblem extends Error {}
 
@@ -77,7 +101,11 @@ export function mapHeaders(headers: string[], mapping: Record<string, string>): 
 export function readMapping(file: string | undefined): Record<string, string> {
   if (!file) return {};
   let parsed: unknown;
-  try { parsed = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new CliError(`cannot read the mapping file ${file}: ${(err as Error).message}`); }
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliError(`cannot read the mapping file ${file}: ${(err as Error).message}`);
+  }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
     throw new CliError(`the mapping file ${file} must be a JSON object of "CSV header": "API field" pairs`);
   }
@@ -118,14 +146,17 @@ class Directory {
   readonly pending = new Set<string>();
   private readonly byEmail = new Map<string, Promise<Person[]>>();
 
-  constructor(private readonly client: ApiClient, readonly organisationId: number) {}
+  constructor(
+    private readonly client: ApiClient,
+    readonly organisationId: number,
+  ) {}
 
   async load(): Promise<void> {
     const org = { OrganisationID: this.organisationId };
     this.classrooms = await collect(this.client.download('/Classroom/Search', org));
     this.placements = await collect(this.client.download('/Placement/Search', org));
     try {
-      this.statuses = (await this.client.get('/Organisation/{id}/LearnerStatuses', { id: this.organisationId }) ?? []) as Named[];
+      this.statuses = ((await this.client.get('/Organisation/{id}/LearnerStatuses', { id: this.organisationId })) ?? []) as Named[];
     } catch (err) {
       if (!(err instanceof ApiError) || err.status !== 404) throw err; // a server without the look-up
     }
@@ -161,7 +192,8 @@ class Directory {
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
-  if (list) list.push(value); else map.set(key, [value]);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
@@ -184,7 +216,8 @@ async function toBody(row: CsvRow, fieldOf: Map<string, string>, dir: Directory,
         role = parseRole(value);
         if (role === undefined) throw new RowProblem(`Role "${value}" is not one of 1, 4, 5, 10, 40, 45 or their names`);
       } else if (field === 'OrganisationID') {
-        if (Number(value) !== dir.organisationId) throw new RowProblem(`OrganisationID ${value} is not the organisation being imported into (${dir.organisationId})`);
+        if (Number(value) !== dir.organisationId)
+          throw new RowProblem(`OrganisationID ${value} is not the organisation being imported into (${dir.organisationId})`);
       } else if (REFERENCE_TARGET[field]) {
         const target = REFERENCE_TARGET[field]!;
         const byId = field.endsWith('ID');
@@ -201,12 +234,16 @@ async function toBody(row: CsvRow, fieldOf: Map<string, string>, dir: Directory,
         if (!['true', 'false', '1', '0', 'yes', 'no'].includes(v)) throw new RowProblem(`${field} "${value}" is not true or false`);
         body[field] = ['true', '1', 'yes'].includes(v);
       } else if (LIST_FIELDS.has(field)) {
-        body[field] = value.split(/[;|]/).map((s) => s.trim()).filter(Boolean);
+        body[field] = value
+          .split(/[;|]/)
+          .map((s) => s.trim())
+          .filter(Boolean);
       } else {
         body[field] = value;
       }
     } catch (err) {
-      if (err instanceof RowProblem) problems.push(err.message); else throw err;
+      if (err instanceof RowProblem) problems.push(err.message);
+      else throw err;
     }
   }
   const misid = typeof body.MISID === 'string' ? body.MISID : '';
@@ -221,8 +258,14 @@ function createProblems(body: Record<string, unknown>, role: number): string[] {
   if (role === 1) need.push('DefaultAssessorID', 'ClassroomID', 'PlacementID');
   if (role === 40 || role === 45) need.push('PlacementID');
   const problems = need.filter((f) => body[f] === undefined).map((f) => `${f.replace(/ID$/, '')} is required for a new ${ROLE_LABEL[role]}`);
-  if (typeof body.ULN === 'string') { const p = ulnProblem(body.ULN); if (p) problems.push(`ULN ${p}`); }
-  if (typeof body.NINO === 'string') { const p = ninoProblem(body.NINO); if (p) problems.push(`NINO ${p}`); }
+  if (typeof body.ULN === 'string') {
+    const p = ulnProblem(body.ULN);
+    if (p) problems.push(`ULN ${p}`);
+  }
+  if (typeof body.NINO === 'string') {
+    const p = ninoProblem(body.NINO);
+    if (p) problems.push(`NINO ${p}`);
+  }
   return problems;
 }
 
@@ -241,7 +284,7 @@ export async function importUsers(client: ApiClient, file: string, opts: ImportO
   // file exists by the time the learner needs it. The file's order is kept within each group.
   const roleOf = (r: CsvRow) => {
     const header = [...fieldOf].find(([, f]) => f === 'Role')?.[0];
-    return header ? parseRole(r.cells[header] ?? '') ?? defaultRole : defaultRole;
+    return header ? (parseRole(r.cells[header] ?? '') ?? defaultRole) : defaultRole;
   };
   const misidHeader = [...fieldOf].find(([, f]) => f === 'MISID')?.[0];
   const misidOf = (r: CsvRow) => (misidHeader ? (r.cells[misidHeader] ?? '').trim() : '');
@@ -257,9 +300,16 @@ export async function importUsers(client: ApiClient, file: string, opts: ImportO
     if (misid && seen.has(key) && seen.get(key) !== row.line) problems.push(`MISID ${misid} already appears on line ${seen.get(key)}`);
     if (problems.length > 0 || role === undefined) return { kind: 'invalid', line: row.line, misid, reason: problems.join('; ') };
     const existing = dir.byMisid.get(key) ?? [];
-    if (existing.length > 1) return { kind: 'invalid', line: row.line, misid, reason: `MISID ${misid} matches ${existing.length} users (IDs ${existing.map((u) => u.ID).join(', ')}); fix them first` };
+    if (existing.length > 1)
+      return {
+        kind: 'invalid',
+        line: row.line,
+        misid,
+        reason: `MISID ${misid} matches ${existing.length} users (IDs ${existing.map((u) => u.ID).join(', ')}); fix them first`,
+      };
     if (existing.length === 0) {
-      if (dir.archivedMisid.has(key)) return { kind: 'invalid', line: row.line, misid, reason: `the user with MISID ${misid} is archived; unarchive it to update it` };
+      if (dir.archivedMisid.has(key))
+        return { kind: 'invalid', line: row.line, misid, reason: `the user with MISID ${misid} is archived; unarchive it to update it` };
       const label = `${ROLE_LABEL[role]} ${String(body.FirstName ?? '')} ${String(body.LastName ?? '')}`.trim();
       if (opts.dryRun) {
         const local = createProblems(body, role);
@@ -270,7 +320,8 @@ export async function importUsers(client: ApiClient, file: string, opts: ImportO
       }
       const created = await client.create('/User', { ...body, OrganisationID: organisationId, Role: role } as never);
       let id = created.id;
-      if (id === undefined) { // a Keychain organisation may answer an empty body: find the new user
+      if (id === undefined) {
+        // a Keychain organisation may answer an empty body: find the new user
         const found = await collect(client.download('/User/Search', { OrganisationID: organisationId, MISID: misid }));
         id = found.length === 1 ? found[0]!.ID : undefined;
       }
@@ -280,7 +331,12 @@ export async function importUsers(client: ApiClient, file: string, opts: ImportO
     const current = existing[0]!;
     const record = (await client.get('/User/{id}', { id: current.ID })) as unknown as Record<string, unknown>;
     if (record.Role !== undefined && Number(record.Role) !== role) {
-      return { kind: 'invalid', line: row.line, misid, reason: `the existing user ${current.ID} with MISID ${misid} is ${ROLE_LABEL[Number(record.Role)] ?? `role ${String(record.Role)}`}; a role cannot change` };
+      return {
+        kind: 'invalid',
+        line: row.line,
+        misid,
+        reason: `the existing user ${current.ID} with MISID ${misid} is ${ROLE_LABEL[Number(record.Role)] ?? `role ${String(record.Role)}`}; a role cannot change`,
+      };
     }
     const changes = changedFields(body, record, ['OrganisationID', 'Role']);
     const fields = Object.keys(changes);
@@ -294,9 +350,18 @@ export async function importUsers(client: ApiClient, file: string, opts: ImportO
     try {
       outcome = await handle(row);
     } catch (err) {
-      if (!(err instanceof ApiError) || err.status === 401 || err.status === 0 || err.status >= 500) { bar.done(); throw err; }
+      if (!(err instanceof ApiError) || err.status === 401 || err.status === 0 || err.status >= 500) {
+        bar.done();
+        throw err;
+      }
       const misid = misidOf(row);
-      outcome = { kind: 'invalid', line: row.line, misid, reason: err.describe().replace(/^\d+ \(code -?\d+\): /, ''), ...(err.code === undefined ? {} : { code: err.code }) };
+      outcome = {
+        kind: 'invalid',
+        line: row.line,
+        misid,
+        reason: err.describe().replace(/^\d+ \(code -?\d+\): /, ''),
+        ...(err.code === undefined ? {} : { code: err.code }),
+      };
     }
     outcomes.push(outcome);
     bar.tick();
@@ -311,8 +376,15 @@ export async function importUsers(client: ApiClient, file: string, opts: ImportO
   outcomes.sort((a, b) => a.line - b.line);
 
   const invalid = outcomes.filter((o) => o.kind === 'invalid');
-  const errorFile = invalid.length === 0 ? undefined
-    : writeErrorReport(errorFileFor(file, opts.errors), headers, rows, invalid.map((o) => ({ line: o.line, code: o.code, message: o.reason })));
+  const errorFile =
+    invalid.length === 0
+      ? undefined
+      : writeErrorReport(
+          errorFileFor(file, opts.errors),
+          headers,
+          rows,
+          invalid.map((o) => ({ line: o.line, code: o.code, message: o.reason })),
+        );
   return { outcomes, ...(errorFile ? { errorFile } : {}) };
 }
 
@@ -332,10 +404,14 @@ export function planLines(outcomes: Outcome[]): string[] {
   return outcomes.map((o) => {
     const where = `line ${o.line}${o.misid ? ` MISID ${o.misid}` : ''}`;
     switch (o.kind) {
-      case 'create': return `create     ${where}: ${o.label}`;
-      case 'update': return `update     ${where} (user ${o.id}): ${o.fields.join(', ')}`;
-      case 'unchanged': return `unchanged  ${where} (user ${o.id})`;
-      default: return `invalid    ${where}: ${o.code === undefined ? '' : `[${o.code}] `}${o.reason}`;
+      case 'create':
+        return `create     ${where}: ${o.label}`;
+      case 'update':
+        return `update     ${where} (user ${o.id}): ${o.fields.join(', ')}`;
+      case 'unchanged':
+        return `unchanged  ${where} (user ${o.id})`;
+      default:
+        return `invalid    ${where}: ${o.code === undefined ? '' : `[${o.code}] `}${o.reason}`;
     }
   });
 }
@@ -349,25 +425,34 @@ export function summary(outcomes: Outcome[], dryRun: boolean): string {
 
 /** The `import` command group, with `import users`; answers the group for the commands other files add. */
 export function registerImport(program: Command): Command {
-  const group = program.command('import')
-    .description('Load data into a v2.1 server over its API (learnfile or any compatible server): users, and learners\' programmes')
-    .addHelpText('after', examples(
-      'learnfile import users learners.csv --url https://eportfolio.example.ac.uk --token $TOKEN --organisation "Northgate College"',
-      'LEARNFILE_URL=http://localhost:3000 LEARNFILE_TOKEN=... learnfile import users staff.csv --organisation 4 --dry-run',
-      'learnfile import programme enrolments.csv --url http://localhost:3000 --token $TOKEN --dry-run',
-    ));
+  const group = program
+    .command('import')
+    .description("Load data into a v2.1 server over its API (learnfile or any compatible server): users, and learners' programmes")
+    .addHelpText(
+      'after',
+      examples(
+        'learnfile import users learners.csv --url https://eportfolio.example.ac.uk --token $TOKEN --organisation "Northgate College"',
+        'LEARNFILE_URL=http://localhost:3000 LEARNFILE_TOKEN=... learnfile import users staff.csv --organisation 4 --dry-run',
+        'learnfile import programme enrolments.csv --url http://localhost:3000 --token $TOKEN --dry-run',
+      ),
+    );
 
   addRemoteOptions(group.command('users'))
     .description('Create or update learners and staff from a CSV file, one user per row, keyed by MISID')
-    .argument('<file>', 'CSV with a header line; columns named like the API\'s fields (any case)')
+    .argument('<file>', "CSV with a header line; columns named like the API's fields (any case)")
     .requiredOption('--organisation <id|name>', 'the organisation (centre) to import into')
     .option('--mapping <file>', 'JSON object mapping your CSV headers to API field names, e.g. {"Forename": "FirstName"}')
-    .option('--role <role>', 'role for rows without a Role column: 1 or Learner, 5 or Assessor, 10 or IQA, 40 or Employer, 45 or Observer, 4 or "Trainee Assessor"')
+    .option(
+      '--role <role>',
+      'role for rows without a Role column: 1 or Learner, 5 or Assessor, 10 or IQA, 40 or Employer, 45 or Observer, 4 or "Trainee Assessor"',
+    )
     .option('--dry-run', 'print the plan (create, update with the fields that change, unchanged, invalid with the reason) and change nothing')
-    .option('--errors <file>', 'where to write the rows that failed, with the server\'s code and message (default <file>.errors.csv)')
-    .addOption(new Option('--concurrency <n>', 'calls in flight at once (the server\'s rate limit is always respected)').argParser(parseConcurrency).default(4))
+    .option('--errors <file>', "where to write the rows that failed, with the server's code and message (default <file>.errors.csv)")
+    .addOption(new Option('--concurrency <n>', "calls in flight at once (the server's rate limit is always respected)").argParser(parseConcurrency).default(4))
     .option('--quiet', 'no progress output')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Columns: the API's field names in any case (FirstName, LastName, Email, Role, MISID, ULN,
 NINO, DOB, StartOn, ...). References may be IDs or, in the columns Classroom, Placement,
 DefaultAssessor, DefaultEmployer and LearnerStatus, a MISID or name (an email for people).
@@ -376,10 +461,11 @@ Empty cells are "not given": an update never clears a field. MISID is required.
 Staff rows are loaded before learners, so learners can name assessors from the same file.
 Exit status: 0 when every row was loaded, 2 when some rows were invalid, 1 on failure.
 ${examples(
-    'learnfile import users learners.csv --organisation "Northgate College" --dry-run',
-    'learnfile import users mis-export.csv --organisation 4 --mapping mis-columns.json --errors failed.csv',
-    'learnfile import users tutors.csv --organisation 4 --role Assessor --url http://localhost:3000 --token $LEARNFILE_TOKEN',
-  )}`)
+  'learnfile import users learners.csv --organisation "Northgate College" --dry-run',
+  'learnfile import users mis-export.csv --organisation 4 --mapping mis-columns.json --errors failed.csv',
+  'learnfile import users tutors.csv --organisation 4 --role Assessor --url http://localhost:3000 --token $LEARNFILE_TOKEN',
+)}`,
+    )
     .action(async (file: string, opts: ImportOptions) => {
       const client = remoteClient(opts.url, opts.token);
       const result = await importUsers(client, file, opts);

@@ -4,13 +4,15 @@ import { operate } from './operate.js';
 import { examples, print, printJson, table } from './output.js';
 
 export function registerLearnerStatuses(program: Command): void {
-  const status = program.command('learner-status')
+  const status = program
+    .command('learner-status')
     .description('Add and list the learner statuses an organisation offers (Continuing, Withdrawn...)')
     .addHelpText('after', examples('learnfile learner-status add 4 "Break in learning"', 'learnfile learner-status list 4'));
 
-  status.command('add')
+  status
+    .command('add')
     .description('Add a learner status to an organisation')
-    .argument('<organisationId>', 'the organisation\'s ID', parseId)
+    .argument('<organisationId>', "the organisation's ID", parseId)
     .argument('<name>', 'the status as learners and staff see it', parseName)
     .addHelpText('after', examples('learnfile learner-status add 4 "Break in learning"'))
     .action(async (organisationId: number, name: string, _opts: object, cmd: Command) => {
@@ -18,9 +20,10 @@ export function registerLearnerStatuses(program: Command): void {
       print(`Learner status ${id} added to organisation ${organisationId}: ${name}`);
     });
 
-  status.command('list')
-    .description('List an organisation\'s learner statuses')
-    .argument('<organisationId>', 'the organisation\'s ID', parseId)
+  status
+    .command('list')
+    .description("List an organisation's learner statuses")
+    .argument('<organisationId>', "the organisation's ID", parseId)
     .option('--json', 'print JSON instead of a table')
     .addHelpText('after', examples('learnfile learner-status list 4'))
     .action(async (organisationId: number, opts: { json?: boolean }, cmd: Command) => {
@@ -30,7 +33,12 @@ export function registerLearnerStatuses(program: Command): void {
       } else if (rows.length === 0) {
         print(`Organisation ${organisationId} has no learner statuses. Add one with: learnfile learner-status add ${organisationId} <name>`);
       } else {
-        print(table(['ID', 'Name'], rows.map((s) => [s.id, s.name])));
+        print(
+          table(
+            ['ID', 'Name'],
+            rows.map((s) => [s.id, s.name]),
+          ),
+        );
       }
     });
 }

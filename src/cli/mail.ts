@@ -8,11 +8,13 @@ type MailStatus = 'pending' | 'sent' | 'failed';
 type MailRow = OperationResult<'mail.list'>[number];
 
 export function registerMail(program: Command): void {
-  const mail = program.command('mail')
+  const mail = program
+    .command('mail')
     .description('Look at the mail outbox (verification links and other emails, sent or waiting)')
     .addHelpText('after', examples('learnfile mail list', 'learnfile mail list --status failed', 'learnfile mail retry --all-failed'));
 
-  mail.command('list')
+  mail
+    .command('list')
     .description('List outbox messages, newest first, with their full text (without SMTP_URL, mail stays here)')
     .addOption(new Option('--status <status>', 'only messages in this state').choices(['pending', 'sent', 'failed']))
     .option('--limit <n>', 'at most this many messages', parseLimit, 20)
@@ -29,7 +31,8 @@ export function registerMail(program: Command): void {
       }
     });
 
-  mail.command('retry')
+  mail
+    .command('retry')
     .description('Put failed messages back in the queue with a fresh set of attempts (after an SMTP outage, say)')
     .argument('[ids...]', 'IDs of failed messages (see mail list --status failed)', (v: string, prev: number[] = []) => [...prev, parseId(v)])
     .option('--all-failed', 'every failed message')
@@ -45,16 +48,16 @@ export function registerMail(program: Command): void {
 }
 
 function message(m: MailRow): string {
-  const state = m.status === 'sent' ? `sent ${when(m.sentAt)}`
-    : m.status === 'pending' ? `pending, next attempt ${when(m.nextAttemptAt)}`
-      : m.status;
-  const lines = [
-    `#${m.id}  ${state}  attempts ${m.attempts}  created ${when(m.createdAt)}`,
-    `To:       ${m.to}`,
-    `Subject:  ${m.subject}`,
-  ];
+  const state = m.status === 'sent' ? `sent ${when(m.sentAt)}` : m.status === 'pending' ? `pending, next attempt ${when(m.nextAttemptAt)}` : m.status;
+  const lines = [`#${m.id}  ${state}  attempts ${m.attempts}  created ${when(m.createdAt)}`, `To:       ${m.to}`, `Subject:  ${m.subject}`];
   if (m.lastError) lines.push(`Error:    ${m.lastError}`);
   // Indented so one message's body cannot be mistaken for the next header; links stay whole.
-  lines.push('', ...m.bodyText.trimEnd().split(/\r?\n/).map((l) => (l ? `    ${l}` : '')));
+  lines.push(
+    '',
+    ...m.bodyText
+      .trimEnd()
+      .split(/\r?\n/)
+      .map((l) => (l ? `    ${l}` : '')),
+  );
   return lines.join('\n');
 }

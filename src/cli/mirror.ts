@@ -16,7 +16,10 @@ import { examples, print, setExitStatus } from './output.js';
 import { changedFields, parseConcurrency, pool, progress, progressNote, remoteClient } from './remote.js';
 
 export interface MirrorOptions {
-  from?: string; fromToken?: string; to?: string; toToken?: string;
+  from?: string;
+  fromToken?: string;
+  to?: string;
+  toToken?: string;
   map?: string[];
   anonymise?: boolean;
   seed?: string;
@@ -25,7 +28,12 @@ export interface MirrorOptions {
 }
 
 type Kind = 'classes' | 'placements' | 'users';
-export interface Tally { created: number; updated: number; unchanged: number; failed: number }
+export interface Tally {
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
 export interface MirrorReport {
   organisations: { source: { ID: number; Name: string }; target?: { ID: number; Name: string }; note?: string }[];
   tallies: Record<Kind, Tally>;
@@ -33,7 +41,10 @@ export interface MirrorReport {
 }
 
 type Rec = Record<string, unknown>;
-interface Org { ID: number; Name: string }
+interface Org {
+  ID: number;
+  Name: string;
+}
 
 const STAFF_FIRST = (role: unknown) => (role === 1 ? 1 : 0);
 const fieldsOf = (schema: { properties: object }) => Object.keys(schema.properties).filter((k) => k !== 'OrganisationID');
@@ -67,9 +78,10 @@ function mapOrganisations(source: Org[], target: Org[], maps: string[]): MirrorR
     if (byName.length === 1) return { source: s, target: byName[0]! };
     return {
       source: s,
-      note: byName.length > 1
-        ? `${byName.length} target organisations are named "${s.Name}"; choose one with --map ${s.ID}=<target ID>`
-        : `no target organisation is named "${s.Name}". Organisations cannot be created through the v2.1 API: create it with the target's operator tools (for learnfile: learnfile organisation create) or map it with --map ${s.ID}=<target ID or name>`,
+      note:
+        byName.length > 1
+          ? `${byName.length} target organisations are named "${s.Name}"; choose one with --map ${s.ID}=<target ID>`
+          : `no target organisation is named "${s.Name}". Organisations cannot be created through the v2.1 API: create it with the target's operator tools (for learnfile: learnfile organisation create) or map it with --map ${s.ID}=<target ID or name>`,
     };
   });
 }
@@ -92,7 +104,14 @@ export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions
   const organisations = mapOrganisations(await from.all('/Organisation/Search'), await to.all('/Organisation/Search'), opts.map ?? []);
 
   /** Creates or updates one record on the target; answers its target ID. */
-  const upsert = async (kind: Kind, path: '/Classroom' | '/Placement' | '/User', existingId: number | undefined, body: Rec, describe: string, lookup: () => Promise<number | undefined>): Promise<number | undefined> => {
+  const upsert = async (
+    kind: Kind,
+    path: '/Classroom' | '/Placement' | '/User',
+    existingId: number | undefined,
+    body: Rec,
+    describe: string,
+    lookup: () => Promise<number | undefined>,
+  ): Promise<number | undefined> => {
     try {
       if (existingId !== undefined) {
         const current = (await to.get(`${path}/{id}`, { id: existingId })) as Rec;
@@ -100,14 +119,17 @@ export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions
           throw new CliError(`the target's user ${existingId} has role ${String(current.Role)}, the source's ${String(body.Role)}`);
         }
         const changes = changedFields(body, current, ['OrganisationID', 'Role']);
-        if (Object.keys(changes).length === 0) { tallies[kind].unchanged++; return existingId; }
+        if (Object.keys(changes).length === 0) {
+          tallies[kind].unchanged++;
+          return existingId;
+        }
         await to.update(`${path}/{id}`, { id: existingId }, changes as never);
         tallies[kind].updated++;
         return existingId;
       }
       const created = await to.create(path, body as never);
       tallies[kind].created++;
-      return created.id ?? await lookup();
+      return created.id ?? (await lookup());
     } catch (err) {
       if (!(err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401) && !(err instanceof CliError)) throw err;
       tallies[kind].failed++;
@@ -122,9 +144,12 @@ export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions
     const dst = { OrganisationID: org.target.ID };
     const ids = { classes: new Map<number, number>(), placements: new Map<number, number>(), users: new Map<number, number>() };
 
-    for (const [kind, path, fields] of [['classes', '/Classroom', CLASS_FIELDS], ['placements', '/Placement', PLACEMENT_FIELDS]] as const) {
-      const sourceRows = await collect(from.download(`${path}/Search`, src as never)) as Rec[];
-      const targetRows = await collect(to.download(`${path}/Search`, dst as never)) as Rec[];
+    for (const [kind, path, fields] of [
+      ['classes', '/Classroom', CLASS_FIELDS],
+      ['placements', '/Placement', PLACEMENT_FIELDS],
+    ] as const) {
+      const sourceRows = (await collect(from.download(`${path}/Search`, src as never))) as Rec[];
+      const targetRows = (await collect(to.download(`${path}/Search`, dst as never))) as Rec[];
       const bar = progress(`mirror ${org.source.Name}: ${kind}`, sourceRows.length, { quiet: opts.quiet });
       await pool(sourceRows, concurrency, async (row) => {
         const record = (await from.get(`${path}/{id}`, { id: Number(row.ID) })) as Rec;
@@ -137,9 +162,14 @@ export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions
         const misid = typeof body.MISID === 'string' && body.MISID !== '' ? body.MISID.toLowerCase() : undefined;
         const name = String(body.Name ?? '').toLowerCase();
         const match = targetRows.filter((t) => (misid ? String(t.MISID ?? '').toLowerCase() === misid : String(t.Name ?? '').toLowerCase() === name));
-        const id = await upsert(kind, path, match.length === 1 ? Number(match[0]!.ID) : undefined, { ...body, ...dst },
+        const id = await upsert(
+          kind,
+          path,
+          match.length === 1 ? Number(match[0]!.ID) : undefined,
+          { ...body, ...dst },
           `${kind === 'classes' ? 'class' : 'placement'} "${String(body.Name)}" (source ${String(row.ID)})`,
-          async () => undefined);
+          async () => undefined,
+        );
         if (id !== undefined) ids[kind].set(Number(row.ID), id);
         bar.tick();
       });
@@ -159,7 +189,10 @@ export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions
     const sourceUsers = (await collect(from.download('/User/Search', src))).map((u) => u as unknown as Rec);
     const records = new Map<number, Rec>();
     const bar = progress(`mirror ${org.source.Name}: users`, sourceUsers.length * 2, { quiet: opts.quiet });
-    await pool(sourceUsers, concurrency, async (u) => { records.set(Number(u.ID), (await from.get('/User/{id}', { id: Number(u.ID) })) as Rec); bar.tick(); });
+    await pool(sourceUsers, concurrency, async (u) => {
+      records.set(Number(u.ID), (await from.get('/User/{id}', { id: Number(u.ID) })) as Rec);
+      bar.tick();
+    });
     const targetByMisid = new Map<string, number[]>();
     for await (const t of to.download('/User/Search', dst)) {
       if (t.MISID) targetByMisid.set(t.MISID.toLowerCase(), [...(targetByMisid.get(t.MISID.toLowerCase()) ?? []), t.ID]);
@@ -175,7 +208,10 @@ export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions
         const remap = (field: string, map: Map<number, number>, label: string) => {
           if (body[field] === undefined) return;
           const to = map.get(Number(body[field]));
-          if (to === undefined) { delete body[field]; progressNote(`mirror: ${what}: its ${label} was not copied, so ${field} is left out`); } else body[field] = to;
+          if (to === undefined) {
+            delete body[field];
+            progressNote(`mirror: ${what}: its ${label} was not copied, so ${field} is left out`);
+          } else body[field] = to;
         };
         remap('ClassroomID', ids.classes, 'class');
         remap('PlacementID', ids.placements, 'placement');
@@ -183,7 +219,8 @@ export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions
         remap('DefaultEmployerID', ids.users, 'default employer');
         if (body.LearnerStatusID !== undefined) {
           const s = statuses.get(Number(body.LearnerStatusID));
-          if (s === undefined) delete body.LearnerStatusID; else body.LearnerStatusID = s;
+          if (s === undefined) delete body.LearnerStatusID;
+          else body.LearnerStatusID = s;
         }
         delete body.ProviderID; // providers are not mirrored (yet): the source's ID means nothing on the target
         // The key the target record is found by on the next run.
@@ -218,19 +255,25 @@ export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions
 }
 
 export function registerMirror(program: Command): void {
-  program.command('mirror')
-    .description('Copy one customer\'s classes, placements and users from one v2.1 server into another (e.g. live into a sandbox)')
-    .requiredOption('--from <url>', 'the source server\'s base URL')
+  program
+    .command('mirror')
+    .description("Copy one customer's classes, placements and users from one v2.1 server into another (e.g. live into a sandbox)")
+    .requiredOption('--from <url>', "the source server's base URL")
     .requiredOption('--from-token <token>', 'a customer token on the source server')
-    .requiredOption('--to <url>', 'the target server\'s base URL')
+    .requiredOption('--to <url>', "the target server's base URL")
     .requiredOption('--to-token <token>', 'a customer token on the target server')
-    .addOption(new Option('--map <source=target>', 'map a source organisation to a target organisation (IDs or names); repeatable')
-      .argParser((v: string, prev: string[] = []) => [...prev, v]))
+    .addOption(
+      new Option('--map <source=target>', 'map a source organisation to a target organisation (IDs or names); repeatable').argParser(
+        (v: string, prev: string[] = []) => [...prev, v],
+      ),
+    )
     .option('--anonymise', 'replace names, emails, phone numbers, addresses, ULN, NINO, MISID and birth dates with realistic stand-ins that pass validation')
     .option('--seed <secret>', 'key for the stand-ins (default: the source token); keep it to get the same stand-ins on a re-run')
     .addOption(new Option('--concurrency <n>', 'calls in flight per server').argParser(parseConcurrency).default(4))
     .option('--quiet', 'no progress output')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Organisations cannot be created through the v2.1 API, so each source organisation is
 copied into an existing target organisation of the same name, or the one --map names;
 an organisation with no counterpart is skipped and reported. Records are matched on the
@@ -238,17 +281,20 @@ target by MISID (classes and placements without one by name; users without one g
 MISID MIRROR-<source ID>), so running the same mirror again updates what changed and
 creates only what is missing. Archived users are not copied; logins are the target's own.
 ${examples(
-    'learnfile mirror --from https://live.example.ac.uk --from-token $LIVE --to http://localhost:3000 --to-token $SANDBOX --anonymise',
-    'learnfile mirror --from https://a.example --from-token $A --to https://b.example --to-token $B --map "Northgate College=Northgate Sandbox"',
-  )}`)
+  'learnfile mirror --from https://live.example.ac.uk --from-token $LIVE --to http://localhost:3000 --to-token $SANDBOX --anonymise',
+  'learnfile mirror --from https://a.example --from-token $A --to https://b.example --to-token $B --map "Northgate College=Northgate Sandbox"',
+)}`,
+    )
     .action(async (opts: MirrorOptions) => {
       const from = remoteClient(opts.from, opts.fromToken, 'from');
       const to = remoteClient(opts.to, opts.toToken, 'to');
       const report = await mirror(from, to, opts);
       for (const o of report.organisations) {
-        print(o.target
-          ? `Organisation "${o.source.Name}" (source ${o.source.ID}) -> "${o.target.Name}" (target ${o.target.ID})`
-          : `Organisation "${o.source.Name}" (source ${o.source.ID}) skipped: ${o.note}`);
+        print(
+          o.target
+            ? `Organisation "${o.source.Name}" (source ${o.source.ID}) -> "${o.target.Name}" (target ${o.target.ID})`
+            : `Organisation "${o.source.Name}" (source ${o.source.ID}) skipped: ${o.note}`,
+        );
       }
       for (const [kind, t] of Object.entries(report.tallies)) {
         print(`${kind}: ${t.created} created, ${t.updated} updated, ${t.unchanged} unchanged, ${t.failed} failed`);

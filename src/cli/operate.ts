@@ -31,26 +31,33 @@ export async function withOperator<T>(cmd: Command, fn: (run: RunOperation) => P
     const holder = lockHolder(resolve(config.DATA_DIR));
     if (holder) {
       if (!holder.url || !holder.operatorKey) {
-        throw new CliError(`the embedded database in ${resolve(config.DATA_DIR)} is held by learnfile (pid ${holder.pid}), which is not listening yet; try again in a moment`);
+        throw new CliError(
+          `the embedded database in ${resolve(config.DATA_DIR)} is held by learnfile (pid ${holder.pid}), which is not listening yet; try again in a moment`,
+        );
       }
       let told = false;
       return fn(async (name, input) => {
-        const result = await remote(holder as Required<typeof holder>, name, input) as never;
-        if (!told) { told = true; note(`(done by the running server, pid ${holder.pid})`); }
+        const result = (await remote(holder as Required<typeof holder>, name, input)) as never;
+        if (!told) {
+          told = true;
+          note(`(done by the running server, pid ${holder.pid})`);
+        }
         return result;
       });
     }
   }
   const { runOperation } = await import('../server/resources/admin/admin.operations.js');
   const { AppError } = await import('../server/domain/app-error.js');
-  return withServices(cmd, (services) => fn(async (name, input) => {
-    try {
-      return await runOperation(services, name, input) as never;
-    } catch (err) {
-      if (err instanceof AppError) throw new CliError(explain(err.message, err.issues));
-      throw err;
-    }
-  }));
+  return withServices(cmd, (services) =>
+    fn(async (name, input) => {
+      try {
+        return (await runOperation(services, name, input)) as never;
+      } catch (err) {
+        if (err instanceof AppError) throw new CliError(explain(err.message, err.issues));
+        throw err;
+      }
+    }),
+  );
 }
 
 /** The server's services on the configured database, for work that is not an operation (serving, migrating). */
@@ -58,9 +65,17 @@ export async function withServices<T>(cmd: Command, fn: (services: Services) => 
   const config = await cliConfig(cmd);
   const { createServices } = await import('../server/resources/registry.js');
   const { publicUrl } = await import('../server/config.js');
-  return withDatabase(cmd, (db) => fn(createServices({
-    db, config, log: silent, publicUrl: () => publicUrl(config), mailQueued: () => {},
-  })));
+  return withDatabase(cmd, (db) =>
+    fn(
+      createServices({
+        db,
+        config,
+        log: silent,
+        publicUrl: () => publicUrl(config),
+        mailQueued: () => {},
+      }),
+    ),
+  );
 }
 
 async function remote(holder: { pid: number; url: string; operatorKey: string }, name: string, input: unknown): Promise<unknown> {
@@ -74,7 +89,7 @@ async function remote(holder: { pid: number; url: string; operatorKey: string },
   } catch (err) {
     throw new CliError(`the server (pid ${holder.pid}) holds the database but does not answer at ${holder.url}: ${(err as Error).message}`);
   }
-  const body = await res.json().catch(() => undefined) as { result?: unknown; message?: string; errors?: { field: string; message: string }[] } | undefined;
+  const body = (await res.json().catch(() => undefined)) as { result?: unknown; message?: string; errors?: { field: string; message: string }[] } | undefined;
   if (!res.ok) throw new CliError(explain(body?.message ?? `the server (pid ${holder.pid}) refused the request: HTTP ${res.status}`, body?.errors ?? []));
   return body?.result;
 }
@@ -88,4 +103,14 @@ const lowerFirst = (s: string): string => s.replace(/^([A-Z])(?=[a-z ])/, (c) =>
 
 // Nothing here runs background work that would log; the limiter is built but never started.
 const noop = () => {};
-const silent = { level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop, child: () => silent } as unknown as FastifyBaseLogger;
+const silent = {
+  level: 'silent',
+  fatal: noop,
+  error: noop,
+  warn: noop,
+  info: noop,
+  debug: noop,
+  trace: noop,
+  silent: noop,
+  child: () => silent,
+} as unknown as FastifyBaseLogger;

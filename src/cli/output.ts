@@ -1,7 +1,6 @@
 /** Human output is aligned text on stdout; notes meant for the person, not a script, go to stderr. */
 import type { Database } from '../server/db/client.js';
 
-
 /** Where a run's output and environment come from: the process, or a test running the CLI in-process. */
 export interface CliContext {
   env: Record<string, string | undefined>;
@@ -16,8 +15,12 @@ export interface CliContext {
 
 const processContext: CliContext = {
   env: process.env,
-  out: (text) => { process.stdout.write(text); },
-  err: (text) => { process.stderr.write(text); },
+  out: (text) => {
+    process.stdout.write(text);
+  },
+  err: (text) => {
+    process.stderr.write(text);
+  },
 };
 let context = processContext;
 
@@ -37,16 +40,28 @@ export async function withContext<T>(ctx: CliContext, fn: () => Promise<T>): Pro
  * answers it, so the executable exits with it and a test running the CLI in-process reads it.
  */
 let partialStatus = 0;
-export const setExitStatus = (code: number): void => { partialStatus = code; };
-export const takeExitStatus = (): number => { const code = partialStatus; partialStatus = 0; return code; };
+export const setExitStatus = (code: number): void => {
+  partialStatus = code;
+};
+export const takeExitStatus = (): number => {
+  const code = partialStatus;
+  partialStatus = 0;
+  return code;
+};
 
 export const cliEnv = (): Record<string, string | undefined> => context.env;
 export const givenDatabase = (): Database | undefined => context.database;
 export const writeOut = (text: string): void => context.out(text);
 export const writeErr = (text: string): void => context.err(text);
-export const print = (line = ''): void => { context.out(`${line}\n`); };
-export const note = (line: string): void => { context.err(`${line}\n`); };
-export const printJson = (value: unknown): void => { print(JSON.stringify(value, null, 2)); };
+export const print = (line = ''): void => {
+  context.out(`${line}\n`);
+};
+export const note = (line: string): void => {
+  context.err(`${line}\n`);
+};
+export const printJson = (value: unknown): void => {
+  print(JSON.stringify(value, null, 2));
+};
 
 /** UTC to the second: operators compare these with server logs, which are UTC too. */
 export function when(at: Date | string | null | undefined): string {
@@ -62,10 +77,11 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map((c) => String(c)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]?.length ?? 0)));
   const numeric = headers.map((_, i) => cells.length > 0 && cells.every((r) => /^\d*$/.test(r[i] ?? '')));
-  const line = (r: string[]) => r
-    .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-    .join('  ')
-    .trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...cells.map(line)].join('\n');
 }
 

@@ -37,20 +37,24 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     // Settings made here are copied to every command created below, so all errors look alike.
     .configureOutput({
-      writeOut, writeErr,
+      writeOut,
+      writeErr,
       outputError: (text, write) => write(text.replace(/^error: /, 'learnfile: ').replace(/\n\(Did you mean (.*)\)\n$/, ' (did you mean $1)\n')),
     })
     // Errors come back as exceptions, so that runCli decides the exit code (and tests can run it in-process).
     .exitOverride()
     .showSuggestionAfterError(true)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ learnfile serve
   $ learnfile customer create "Northgate Training Ltd"
   $ learnfile organisation create 1 "Northgate College" --keychain on
   $ learnfile --database-url postgres://learnfile@db/learnfile customer list
 
-Run \`learnfile <command> --help\` for a command's options.`);
+Run \`learnfile <command> --help\` for a command's options.`,
+    );
 
   registerServe(program);
   registerMigrate(program);
@@ -70,7 +74,10 @@ Run \`learnfile <command> --help\` for a command's options.`);
   registerMirror(program);
   registerBulkImport(program);
   // `help` as a subcommand is not inherited, and `--help` already covers it everywhere.
-  const withoutHelpCommand = (cmd: Command): void => { cmd.helpCommand(false); cmd.commands.forEach(withoutHelpCommand); };
+  const withoutHelpCommand = (cmd: Command): void => {
+    cmd.helpCommand(false);
+    cmd.commands.forEach(withoutHelpCommand);
+  };
   withoutHelpCommand(program);
   return program;
 }

@@ -11,13 +11,16 @@ import { ApiClient, type ClientOptions } from '../../packages/client/src/index.j
 import { CliError } from './args.js';
 import { note } from './output.js';
 
-export interface RemoteOptions { url?: string; token?: string }
+export interface RemoteOptions {
+  url?: string;
+  token?: string;
+}
 
 /** --url and --token, falling back to LEARNFILE_URL and LEARNFILE_TOKEN. */
 export function addRemoteOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--url <url>', 'the v2.1 server\'s base URL').env('LEARNFILE_URL'))
-    .addOption(new Option('--token <token>', 'the customer token issued by the server\'s operator').env('LEARNFILE_TOKEN'));
+    .addOption(new Option('--url <url>', "the v2.1 server's base URL").env('LEARNFILE_URL'))
+    .addOption(new Option('--token <token>', "the customer token issued by the server's operator").env('LEARNFILE_TOKEN'));
 }
 
 export function remoteClient(url: string | undefined, token: string | undefined, what = '', extra: Partial<ClientOptions> = {}): ApiClient {
@@ -27,8 +30,12 @@ export function remoteClient(url: string | undefined, token: string | undefined,
   if (!token) throw new CliError(`no customer token: give ${tokenFlag} <token>${what ? '' : ' or set LEARNFILE_TOKEN'}`);
   if (!/^https?:\/\//i.test(url)) throw new CliError(`${flag} must be an http:// or https:// URL, not "${url}"`);
   return new ApiClient({
-    baseUrl: url, customerToken: token, userAgent: 'learnfile-cli',
-    onWait: (e) => { if (e.reason === 'rate-limit') progressNote(`rate limit reached; waiting ${Math.ceil(e.ms / 1000)} s as the server asks`); },
+    baseUrl: url,
+    customerToken: token,
+    userAgent: 'learnfile-cli',
+    onWait: (e) => {
+      if (e.reason === 'rate-limit') progressNote(`rate limit reached; waiting ${Math.ceil(e.ms / 1000)} s as the server asks`);
+    },
     ...extra,
   });
 }
@@ -42,7 +49,11 @@ export function progressNote(line: string): void {
   if (activeBar) activeBar.start(activeBar.getTotal(), (activeBar as unknown as { value: number }).value);
 }
 
-export interface Progress { tick(n?: number): void; setTotal(total: number): void; done(): void }
+export interface Progress {
+  tick(n?: number): void;
+  setTotal(total: number): void;
+  done(): void;
+}
 
 /**
  * A bar with rate and ETA on a terminal; otherwise a plain line every few seconds (and at
@@ -53,21 +64,47 @@ export function progress(label: string, total: number | undefined, opts: { tty?:
   const started = now();
   let count = 0;
   let known = total;
-  if (opts.quiet) return { tick: (n = 1) => { count += n; }, setTotal: (t) => { known = t; }, done: () => {} };
+  if (opts.quiet)
+    return {
+      tick: (n = 1) => {
+        count += n;
+      },
+      setTotal: (t) => {
+        known = t;
+      },
+      done: () => {},
+    };
   const rate = () => count / Math.max(0.001, (now() - started) / 1000);
   if (opts.tty ?? process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({
-      format: known === undefined
-        ? `${label} {value} rows | {speed} rows/s | {duration_formatted}`
-        : `${label} [{bar}] {percentage}% | {value}/{total} | {speed} rows/s | ETA {eta_formatted}`,
-      stream: process.stderr, hideCursor: true, etaBuffer: 200, fps: 5,
-    }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      {
+        format:
+          known === undefined
+            ? `${label} {value} rows | {speed} rows/s | {duration_formatted}`
+            : `${label} [{bar}] {percentage}% | {value}/{total} | {speed} rows/s | ETA {eta_formatted}`,
+        stream: process.stderr,
+        hideCursor: true,
+        etaBuffer: 200,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(known ?? 0, 0, { speed: '0' });
     activeBar = bar;
     return {
-      tick: (n = 1) => { count += n; bar.update(count, { speed: rate().toFixed(0) }); },
-      setTotal: (t) => { known = t; bar.setTotal(t); },
-      done: () => { bar.update(count, { speed: rate().toFixed(0) }); bar.stop(); activeBar = undefined; },
+      tick: (n = 1) => {
+        count += n;
+        bar.update(count, { speed: rate().toFixed(0) });
+      },
+      setTotal: (t) => {
+        known = t;
+        bar.setTotal(t);
+      },
+      done: () => {
+        bar.update(count, { speed: rate().toFixed(0) });
+        bar.stop();
+        activeBar = undefined;
+      },
     };
   }
   let lastLine = started;
@@ -80,9 +117,14 @@ export function progress(label: string, total: number | undefined, opts: { tty?:
   return {
     tick: (n = 1) => {
       count += n;
-      if (now() - lastLine >= 2000) { lastLine = now(); line(); }
+      if (now() - lastLine >= 2000) {
+        lastLine = now();
+        line();
+      }
     },
-    setTotal: (t) => { known = t; },
+    setTotal: (t) => {
+      known = t;
+    },
     done: line,
   };
 }
@@ -111,7 +153,10 @@ export function sameValue(field: string, wanted: unknown, current: unknown): boo
   if (wanted === undefined) return true;
   if (wanted === null || wanted === '') return current === null || current === undefined || current === '';
   if (current === null || current === undefined) return false;
-  if (DATE_FIELDS.has(field) || (typeof wanted === 'string' && typeof current === 'string' && /^\d{4}-\d{2}-\d{2}/.test(wanted) && /^\d{4}-\d{2}-\d{2}T/.test(current))) {
+  if (
+    DATE_FIELDS.has(field) ||
+    (typeof wanted === 'string' && typeof current === 'string' && /^\d{4}-\d{2}-\d{2}/.test(wanted) && /^\d{4}-\d{2}-\d{2}T/.test(current))
+  ) {
     const a = Date.parse(String(wanted).length === 10 ? `${String(wanted)}T00:00:00Z` : String(wanted));
     const b = Date.parse(String(current));
     if (!Number.isNaN(a) && !Number.isNaN(b)) return a === b;

@@ -18,22 +18,35 @@ interface WebhookOps {
 }
 
 export function registerWebhooks(program: Command): void {
-  const webhook = program.command('webhook')
-    .description('Webhook subscriptions: change events POSTed, signed, to a customer\'s URL')
-    .addHelpText('after', examples(
-      'learnfile webhook add 1 https://mis.example.com/learnfile --events "user.*,keychain.verified"',
-      'learnfile webhook list', 'learnfile webhook replay 3 --from 120'));
+  const webhook = program
+    .command('webhook')
+    .description("Webhook subscriptions: change events POSTed, signed, to a customer's URL")
+    .addHelpText(
+      'after',
+      examples(
+        'learnfile webhook add 1 https://mis.example.com/learnfile --events "user.*,keychain.verified"',
+        'learnfile webhook list',
+        'learnfile webhook replay 3 --from 120',
+      ),
+    );
 
-  webhook.command('add <customerId> <url>')
-    .description('Subscribe a URL to a customer\'s events; prints the signing secret once')
+  webhook
+    .command('add <customerId> <url>')
+    .description("Subscribe a URL to a customer's events; prints the signing secret once")
     .requiredOption('--events <types>', 'comma-separated: event names (user.updated), user.* or *')
     .option('--secret <secret>', 'whsec_ and base64 (generated when not given)')
     .option('--from <seq>', 'first sequence number to deliver (default: the next event)', parseId)
     .option('--json', 'print JSON')
     .action(async (customerId: string, url: string, opts: { events: string; secret?: string; from?: number; json?: boolean }, cmd: Command) => {
       const body: CreateWebhookBody = {
-        customerId: parseId(customerId), url, eventTypes: opts.events.split(',').map((s) => s.trim()).filter(Boolean),
-        ...(opts.secret ? { secret: opts.secret } : {}), ...(opts.from ? { from: opts.from } : {}),
+        customerId: parseId(customerId),
+        url,
+        eventTypes: opts.events
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        ...(opts.secret ? { secret: opts.secret } : {}),
+        ...(opts.from ? { from: opts.from } : {}),
       };
       const sub = await withOps(cmd, (ops) => ops.create(body));
       if (opts.json) return printJson(sub);
@@ -41,29 +54,46 @@ export function registerWebhooks(program: Command): void {
       print(`Signing secret (shown only now; give it to the receiver): ${sub.secret}`);
     });
 
-  webhook.command('list')
+  webhook
+    .command('list')
     .description('Subscriptions with their state: active, paused or failing, and how far delivery has got')
-    .option('--customer <customerId>', 'only this customer\'s', parseId)
+    .option('--customer <customerId>', "only this customer's", parseId)
     .option('--json', 'print JSON')
     .action(async (opts: { customer?: number; json?: boolean }, cmd: Command) => {
       const subs = await withOps(cmd, (ops) => ops.list(opts.customer));
       if (opts.json) return printJson(subs);
       if (subs.length === 0) return print('No webhook subscriptions.');
-      print(table(['id', 'customer', 'status', 'delivered', 'attempts', 'next attempt', 'url', 'events', 'last error'],
-        subs.map((s) => [s.id, s.customerId, s.status, `${s.cursor}/${s.lastSequence}`, s.attempts,
-          s.status === 'active' && s.cursor < s.lastSequence ? when(s.nextAttemptAt) : '-', s.url, s.eventTypes.join(','), s.lastError ?? ''])));
+      print(
+        table(
+          ['id', 'customer', 'status', 'delivered', 'attempts', 'next attempt', 'url', 'events', 'last error'],
+          subs.map((s) => [
+            s.id,
+            s.customerId,
+            s.status,
+            `${s.cursor}/${s.lastSequence}`,
+            s.attempts,
+            s.status === 'active' && s.cursor < s.lastSequence ? when(s.nextAttemptAt) : '-',
+            s.url,
+            s.eventTypes.join(','),
+            s.lastError ?? '',
+          ]),
+        ),
+      );
     });
 
-  const simple = (name: 'pause' | 'resume', description: string) => webhook.command(`${name} <id>`)
-    .description(description)
-    .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const sub = await withOps(cmd, (ops) => ops[name](parseId(id)));
-      print(`Webhook ${sub.id} is ${sub.status}.`);
-    });
+  const simple = (name: 'pause' | 'resume', description: string) =>
+    webhook
+      .command(`${name} <id>`)
+      .description(description)
+      .action(async (id: string, _opts: unknown, cmd: Command) => {
+        const sub = await withOps(cmd, (ops) => ops[name](parseId(id)));
+        print(`Webhook ${sub.id} is ${sub.status}.`);
+      });
   simple('pause', 'Stop delivering (events wait; nothing is lost)');
   simple('resume', 'Deliver again (after pause, or when failing), retrying at once');
 
-  webhook.command('replay <id>')
+  webhook
+    .command('replay <id>')
     .description('Deliver again from a sequence number')
     .requiredOption('--from <seq>', 'the first sequence number to deliver again', parseId)
     .action(async (id: string, opts: { from: number }, cmd: Command) => {
@@ -71,7 +101,8 @@ export function registerWebhooks(program: Command): void {
       print(`Webhook ${sub.id} will deliver from sequence ${sub.cursor + 1} (${sub.status}).`);
     });
 
-  webhook.command('remove <id>')
+  webhook
+    .command('remove <id>')
     .description('Delete a subscription')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       await withOps(cmd, (ops) => ops.remove(parseId(id)));
@@ -87,6 +118,8 @@ async function withOps<T>(cmd: Command, fn: (ops: WebhookOps) => Promise<T>): Pr
     pause: (id) => operate(cmd, 'webhook.pause', { id }),
     resume: (id) => operate(cmd, 'webhook.resume', { id }),
     replay: (id, from) => operate(cmd, 'webhook.replay', { id, from }),
-    remove: async (id) => { await operate(cmd, 'webhook.remove', { id }); },
+    remove: async (id) => {
+      await operate(cmd, 'webhook.remove', { id });
+    },
   });
 }

@@ -41,8 +41,7 @@ export const TextLimits = {
 } as const;
 
 /** A text field limited to `maxLength` characters. */
-export const Text = (maxLength: number, options: { minLength?: number; description?: string } = {}) =>
-  Type.String({ maxLength, ...options });
+export const Text = (maxLength: number, options: { minLength?: number; description?: string } = {}) => Type.String({ maxLength, ...options });
 
 /** A schema with an example (path parameters show it, and /docs pre-fills it). */
 export const withExample = <T extends TSchema>(schema: T, example: unknown): T => ({ ...schema, examples: [example] });

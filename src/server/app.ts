@@ -65,7 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.loggerInstance
       ? { loggerInstance: deps.loggerInstance }
       : { logger: deps.logger === false ? false : typeof deps.logger === 'object' ? { ...deps.logger, serializers: logSerializers } : loggerOptions(config) }),
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID()),
+    genReqId: (req) =>
+      typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 200 ? req.headers['x-request-id'] : randomUUID(),
     rewriteUrl: (req) => matcher.rewrite(req.url ?? '/'),
     frameworkErrors: frameworkError as never,
     // The largest real body (every field of a user at its limit) is well under 100 KB;
@@ -80,7 +81,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRoute', (route) => matcher.learn(route.url));
   registerSecurityHeaders(app as unknown as FastifyInstance, { https: publicUrl(config).startsWith('https:') });
-  app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-ID', request.id); });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-ID', request.id);
+  });
   registerBodyParsers(app);
   registerErrorHandler(app, deps.onUndeclaredError);
   registerRouteNotFound(app as unknown as FastifyInstance);
@@ -92,12 +95,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'learnfile integration API',
         version: '2.1',
-        description: 'Wire-compatible with the OneFile ePortfolio API v2.1. Paths and body keys are case-insensitive; bodies may be JSON or form-encoded. '
-          + 'Every error answers `{code, message}` (and `errors` naming each field at fault); each operation lists the codes it can answer, '
-          + 'also as `x-error-codes`.\n\n'
-          + `**Trying it here against the demo:** Authorize \`CustomerToken\` with \`${DEMO_TOKEN}\`, run *authenticate*, `
-          + 'then Authorize `TokenID` with the text it answers. The examples use the demo\'s first centre (ID 1, Northgate College) '
-          + 'and its classes, placements and staff.',
+        description:
+          'Wire-compatible with the OneFile ePortfolio API v2.1. Paths and body keys are case-insensitive; bodies may be JSON or form-encoded. ' +
+          'Every error answers `{code, message}` (and `errors` naming each field at fault); each operation lists the codes it can answer, ' +
+          'also as `x-error-codes`.\n\n' +
+          `**Trying it here against the demo:** Authorize \`CustomerToken\` with \`${DEMO_TOKEN}\`, run *authenticate*, ` +
+          "then Authorize `TokenID` with the text it answers. The examples use the demo's first centre (ID 1, Northgate College) " +
+          'and its classes, placements and staff.',
       },
       servers: [{ url: '/' }],
       components: {
@@ -113,14 +117,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
 
   const sender = config.SMTP_URL
-    ? new MailSender(db, {
-      smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, pollMs: config.MAIL_POLL_MS,
-      maxAttempts: config.MAIL_MAX_ATTEMPTS, retryBaseMs: config.MAIL_RETRY_BASE_MS, leaseMs: config.MAIL_LEASE_MS,
-      ...(metrics ? { onSent: () => metrics.mailSent.inc(), onFailed: () => metrics.mailFailures.inc() } : {}),
-    }, app.log)
+    ? new MailSender(
+        db,
+        {
+          smtpUrl: config.SMTP_URL,
+          from: config.MAIL_FROM,
+          pollMs: config.MAIL_POLL_MS,
+          maxAttempts: config.MAIL_MAX_ATTEMPTS,
+          retryBaseMs: config.MAIL_RETRY_BASE_MS,
+          leaseMs: config.MAIL_LEASE_MS,
+          ...(metrics ? { onSent: () => metrics.mailSent.inc(), onFailed: () => metrics.mailFailures.inc() } : {}),
+        },
+        app.log,
+      )
     : undefined;
   const core: Core = {
-    db, config, log: app.log, operatorKey: deps.operatorKey, clock: deps.clock, pageMarks: deps.pageMarks,
+    db,
+    config,
+    log: app.log,
+    operatorKey: deps.operatorKey,
+    clock: deps.clock,
+    pageMarks: deps.pageMarks,
     publicUrl: () => publicUrl(config, boundPort(app.server)),
     mailQueued: () => {
       if (sender) sender.kick();
@@ -135,32 +152,55 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Pages read ahead are not served across a write this process handles (it may change them):
   // forgotten when a write starts and again when it ends. Reads are GETs and routes marked readOnly.
   const writes = (request: FastifyRequest) => request.method !== 'GET' && request.method !== 'HEAD' && !request.routeOptions.config?.readOnly;
-  app.addHook('onRequest', async (request) => { if (writes(request)) readAhead.changed(); });
-  app.addHook('onResponse', async (request) => { if (writes(request)) readAhead.changed(); });
+  app.addHook('onRequest', async (request) => {
+    if (writes(request)) readAhead.changed();
+  });
+  app.addHook('onResponse', async (request) => {
+    if (writes(request)) readAhead.changed();
+  });
   app.decorate('pageMarks', marks);
   app.decorate('sessionCache', sessions);
   const { signal, dispatcher } = services;
   app.decorate('webhookDispatcher', dispatcher);
   // Background work that reads several tables waits while tests empty them (see whilePaused).
   app.decorate('whileBackgroundPaused', <T>(fn: () => Promise<T>) => dispatcher.whilePaused(fn));
-  app.addHook('onReady', async () => { await signal.start(); await sessions.start(db); dispatcher.start(signal); });
+  app.addHook('onReady', async () => {
+    await signal.start();
+    await sessions.start(db);
+    dispatcher.start(signal);
+  });
   // Before the server waits for open requests: long-polls of the feed answer at once.
-  app.addHook('preClose', async () => { await signal.close(); });
-  app.addHook('onClose', async () => { await dispatcher.stop(); await signal.close(); await sessions.close(); });
+  app.addHook('preClose', async () => {
+    await signal.close();
+  });
+  app.addHook('onClose', async () => {
+    await dispatcher.stop();
+    await signal.close();
+    await sessions.close();
+  });
   if (sender) {
     app.addHook('onReady', async () => sender.start());
     app.addHook('onClose', async () => sender.stop());
   }
   // Tests empty the tables between cases (IDs restart); what this process remembers must go too.
-  app.decorate('forgetCaches', async () => { marks.clear(); readAhead.changed(); limiter.forget(); authFailures.forget(); sessions.forget(); });
+  app.decorate('forgetCaches', async () => {
+    marks.clear();
+    readAhead.changed();
+    limiter.forget();
+    authFailures.forget();
+    sessions.forget();
+  });
 
-  await app.register(async (api: ApiApp) => {
-    registerAuth(api, services.auth);
-    registerBodyNormaliser(api);
-    api.addHook('onRoute', contractGuard());
-    api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-    for (const module of routeModules) if (module.scope === 'api') module.register(api, services, core);
-  }, { prefix: API_PREFIX });
+  await app.register(
+    async (api: ApiApp) => {
+      registerAuth(api, services.auth);
+      registerBodyNormaliser(api);
+      api.addHook('onRoute', contractGuard());
+      api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+      for (const module of routeModules) if (module.scope === 'api') module.register(api, services, core);
+    },
+    { prefix: API_PREFIX },
+  );
   for (const module of routeModules) if (module.scope === 'root') module.register(app as unknown as ApiApp, services, core);
   if (deps.operatorKey && db.kind === 'pglite') backupRoutes(app as unknown as FastifyInstance, deps.db, deps.operatorKey);
   healthRoutes(app as unknown as FastifyInstance, deps.db);
@@ -172,14 +212,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 /** Verification links are credentials: their tokens stay out of the access log. */
-const redactVerification = (url: string): string =>
-  url.toLowerCase().startsWith(`${VERIFY_PATH}/`) ? `${VERIFY_PATH}/[redacted]` : url;
+const redactVerification = (url: string): string => (url.toLowerCase().startsWith(`${VERIFY_PATH}/`) ? `${VERIFY_PATH}/[redacted]` : url);
 
 /** Verification links are credentials: their tokens stay out of the access log. Errors are
  * logged without SQL, parameters or quoted values (http/log.ts). */
 const logSerializers = {
   err: safeError as never,
   req: (req: { method: string; url: string; ip?: string }) => ({
-    method: req.method, url: redactVerification(req.url), remoteAddress: req.ip,
+    method: req.method,
+    url: redactVerification(req.url),
+    remoteAddress: req.ip,
   }),
 };

@@ -21,37 +21,78 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ 'x-schemes': ['postgres:', 'postgresql:'] })),
   DATABASE_WAIT_SECONDS: Type.Integer({ minimum: 0, maximum: 3600, default: 30, description: 'How long start-up waits for PostgreSQL to accept connections' }),
   DATA_DIR: Type.String({ default: './data' }),
-  SMTP_URL: Type.Optional(Type.String({ description: 'e.g. smtp://user:pass@mail.example.com:587; unset keeps mail in the outbox', 'x-schemes': ['smtp:', 'smtps:'] })),
+  SMTP_URL: Type.Optional(
+    Type.String({ description: 'e.g. smtp://user:pass@mail.example.com:587; unset keeps mail in the outbox', 'x-schemes': ['smtp:', 'smtps:'] }),
+  ),
   MAIL_FROM: Type.String({ default: 'learnfile <no-reply@learnfile.local>', 'x-email': true }),
   MAIL_POLL_MS: Type.Integer({ minimum: 50, default: 5000, description: 'How often the sender looks for due mail' }),
   MAIL_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 8 }),
   MAIL_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 30000, description: 'First retry delay; doubles each time' }),
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 300 }),
   MAX_PAGE_SIZE: Type.Integer({ minimum: 1, default: 1000 }),
-  EXACT_COUNT_LIMIT: Type.Integer({ minimum: 0, maximum: 100_000_000, default: 10_000, description: "Up to this many matches a page's X-Total-Count is counted exactly; above it, it is the planner's estimate (X-Total-Count-Exact: false)" }),
-  SESSION_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24 }),
-  SESSION_CACHE_SIZE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000, description: 'Sessions each process keeps in memory to authenticate calls without a database read; 0 reads every time' }),
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, 'x-secret': true, description: 'Bearer token GET /metrics requires; unset turns /metrics off' })),
-  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: 'How long a stop waits for requests under way before closing their connections' }),
-  LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }),
-  LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], {
-    default: 'auto', description: 'auto: readable lines on a terminal, JSON lines otherwise',
+  EXACT_COUNT_LIMIT: Type.Integer({
+    minimum: 0,
+    maximum: 100_000_000,
+    default: 10_000,
+    description: "Up to this many matches a page's X-Total-Count is counted exactly; above it, it is the planner's estimate (X-Total-Count-Exact: false)",
   }),
-  OPERATOR_KEY: Type.Optional(Type.String({
-    minLength: 24, description: 'Serves the admin API (/api/admin) to callers sending it as X-Operator-Key; on the embedded database a fresh key is made each run when unset',
-  })),
+  SESSION_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24 }),
+  SESSION_CACHE_SIZE: Type.Integer({
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 10_000,
+    description: 'Sessions each process keeps in memory to authenticate calls without a database read; 0 reads every time',
+  }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, 'x-secret': true, description: 'Bearer token GET /metrics requires; unset turns /metrics off' })),
+  SHUTDOWN_GRACE_MS: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 10_000,
+    description: 'How long a stop waits for requests under way before closing their connections',
+  }),
+  LOG_LEVEL: Type.Union(
+    LOG_LEVELS.map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  LOG_FORMAT: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], {
+    default: 'auto',
+    description: 'auto: readable lines on a terminal, JSON lines otherwise',
+  }),
+  OPERATOR_KEY: Type.Optional(
+    Type.String({
+      minLength: 24,
+      description:
+        'Serves the admin API (/api/admin) to callers sending it as X-Operator-Key; on the embedded database a fresh key is made each run when unset',
+    }),
+  ),
   WEBHOOK_POLL_MS: Type.Integer({ minimum: 50, default: 5000, description: 'How often the webhook deliverer looks for retries come due' }),
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'How long a receiver may take to answer' }),
   WEBHOOK_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Events per delivery, at most' }),
   WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 5000, description: 'Delay after the first failure; doubles each time' }),
   WEBHOOK_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 3_600_000, description: 'Longest delay between attempts' }),
-  WEBHOOK_RETRY_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24, description: 'How long a failing delivery is retried before the subscription is marked failing' }),
+  WEBHOOK_RETRY_HOURS: Type.Number({
+    exclusiveMinimum: 0,
+    default: 24,
+    description: 'How long a failing delivery is retried before the subscription is marked failing',
+  }),
   SEED_DEMO: Type.Boolean({ default: true, description: 'Load the demo customer into an empty database at start-up' }),
   // Reliability and abuse limits (docs/security.md).
-  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30000, description: 'PostgreSQL: longest a statement may run; also bounds the wait for an answer over a broken network' }),
-  DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000, description: 'PostgreSQL: longest a new connection, or a wait for a free pooled one, may take' }),
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 30000,
+    description: 'PostgreSQL: longest a statement may run; also bounds the wait for an answer over a broken network',
+  }),
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: 'PostgreSQL: longest a new connection, or a wait for a free pooled one, may take',
+  }),
   MAIL_LEASE_MS: Type.Integer({ minimum: 1000, default: 60000, description: 'How long a sender holds a message it is sending; renewed while the send lasts' }),
-  AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 1, default: 30, description: 'Failed authentications per client address per minute before further attempts get 429' }),
+  AUTH_FAILURES_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 30,
+    description: 'Failed authentications per client address per minute before further attempts get 429',
+  }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -110,12 +151,24 @@ function problemWith(schema: TSchema, value: unknown): string | undefined {
 
 /** What a schema accepts, in words. */
 function allowed(schema: TSchema): string {
-  const s = schema as TSchema & { anyOf?: { const: unknown }[]; type?: string; minimum?: number; maximum?: number; exclusiveMinimum?: number; minLength?: number };
+  const s = schema as TSchema & {
+    anyOf?: { const: unknown }[];
+    type?: string;
+    minimum?: number;
+    maximum?: number;
+    exclusiveMinimum?: number;
+    minLength?: number;
+  };
   if (s.anyOf) return `one of ${s.anyOf.map((o) => String(o.const)).join(', ')}`;
   if (s.type === 'boolean') return 'true or false';
-  const range = s.minimum !== undefined && s.maximum !== undefined ? ` from ${s.minimum} to ${s.maximum}`
-    : s.minimum !== undefined ? ` of ${s.minimum} or more`
-      : s.exclusiveMinimum !== undefined ? ` above ${s.exclusiveMinimum}` : '';
+  const range =
+    s.minimum !== undefined && s.maximum !== undefined
+      ? ` from ${s.minimum} to ${s.maximum}`
+      : s.minimum !== undefined
+        ? ` of ${s.minimum} or more`
+        : s.exclusiveMinimum !== undefined
+          ? ` above ${s.exclusiveMinimum}`
+          : '';
   if (s.type === 'integer') return `a whole number${range}`;
   if (s.type === 'number') return `a number${range}`;
   if (s.minLength) return `text of at least ${s.minLength} characters`;

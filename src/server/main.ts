@@ -14,7 +14,12 @@ import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export interface Running { app: FastifyInstance; db: Database; url: string; close(): Promise<void> }
+export interface Running {
+  app: FastifyInstance;
+  db: Database;
+  url: string;
+  close(): Promise<void>;
+}
 
 /**
  * Config -> port check -> database (waiting for PostgreSQL) -> migrations -> (demo on an
@@ -27,8 +32,11 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
   let db: Database;
   if (config.DATABASE_URL) {
     db = await openPostgresWaiting({
-      databaseUrl: config.DATABASE_URL, waitSeconds: config.DATABASE_WAIT_SECONDS, log,
-      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      databaseUrl: config.DATABASE_URL,
+      waitSeconds: config.DATABASE_WAIT_SECONDS,
+      log,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     });
   } else {
     const secured = describeSecured(dataDir, secureDataDir(dataDir));
@@ -51,9 +59,11 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
     const demoLive = await demoTokenLive(db);
     log.info(`learnfile is listening on ${url}${API_PREFIX}`);
     log.info(`API docs: ${url}/docs  (OpenAPI: ${url}${API_PREFIX}/openapi.json)`);
-    log.info(db.kind === 'pglite'
-      ? `database: embedded PGlite in ${db.location} (survives a killed process, not a power cut: PGlite does not fsync)`
-      : `database: PostgreSQL at ${db.location}`);
+    log.info(
+      db.kind === 'pglite'
+        ? `database: embedded PGlite in ${db.location} (survives a killed process, not a power cut: PGlite does not fsync)`
+        : `database: PostgreSQL at ${db.location}`,
+    );
     if (config.METRICS_TOKEN) log.info(`metrics: ${url}/metrics (bearer METRICS_TOKEN)`);
     if (demoLive) log.info(`demo customer token (public, for trying things out): ${DEMO_TOKEN}`);
     // Last, so that scripts and tests can wait for it: every start-up line is out by then.
@@ -67,7 +77,9 @@ export async function serve(config: Config = loadConfig()): Promise<Running> {
   const database = db;
   let closing: Promise<void> | undefined;
   return {
-    app: started, db: database, url: publicUrl(config, boundPort(started.server)),
+    app: started,
+    db: database,
+    url: publicUrl(config, boundPort(started.server)),
     close() {
       closing ??= (async () => {
         // Requests under way may finish; after the grace period their connections are cut.
@@ -103,16 +115,19 @@ export function closeOnSignals(running: Running): void {
     }
     stopping = true;
     log.info(`${signal}: stopping (waiting for requests under way)`);
-    running.close().then(() => {
-      log.info('stopped');
-      // pino writes asynchronously to pipes; let the last lines out before exiting.
-      (log as { flush?: () => void }).flush?.();
-      process.exitCode = 0;
-      setImmediate(() => process.exit(0));
-    }, (err: unknown) => {
-      log.error({ err }, 'stop failed');
-      process.exit(1);
-    });
+    running.close().then(
+      () => {
+        log.info('stopped');
+        // pino writes asynchronously to pipes; let the last lines out before exiting.
+        (log as { flush?: () => void }).flush?.();
+        process.exitCode = 0;
+        setImmediate(() => process.exit(0));
+      },
+      (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

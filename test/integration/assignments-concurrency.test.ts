@@ -5,9 +5,15 @@ import { centreWithPeople, engine, harness, newStandard } from '../helpers.js';
 // On PGlite the requests queue up (one transaction at a time); on PostgreSQL they really race.
 describe(`assignments under concurrency (${engine})`, () => {
   let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test('32 simultaneous level-3 assigns leave one holder and an audit trail of the sequence; no 5xx', async () => {
     const c = await centreWithPeople(h);
@@ -20,7 +26,9 @@ describe(`assignments under concurrency (${engine})`, () => {
     const holder = (await c.client.get(`/LearningAim/${aimId}`)).json().AssessorID as number;
     assert.ok(assessors.includes(holder));
     const trail = await h.db.query<{ changes: { AssessorID: { old: number | null; new: number } } }>(
-      `SELECT changes FROM audit_log WHERE entity = 'learning_aim' AND entity_id = $1 AND action = 'update' ORDER BY id`, [aimId]);
+      `SELECT changes FROM audit_log WHERE entity = 'learning_aim' AND entity_id = $1 AND action = 'update' ORDER BY id`,
+      [aimId],
+    );
     assert.equal(trail.length, 32);
     // Each change starts from the previous one's result: a chain from empty to the holder.
     let previous: number | null = null;

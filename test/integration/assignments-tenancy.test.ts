@@ -4,9 +4,15 @@ import { centreWithPeople, engine, harness, newLearningAimStatus, newStandard, n
 
 describe(`assignment endpoints keep tenants apart (${engine})`, () => {
   let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test("another customer's standards, units, templates, aims, summaries, users and placements are indistinguishable from missing ones", async () => {
     const a = await centreWithPeople(h, { name: 'A' });
@@ -35,13 +41,22 @@ describe(`assignment endpoints keep tenants apart (${engine})`, () => {
     assert.equal((await A.get(`/Organisation/${b.organisationId}/AssignedStandards`)).statusCode, 404);
     assert.equal((await A.get(`/Organisation/${b.organisationId}/LearningAimStatuses`)).statusCode, 404);
     // Searches, even when filtering on the other customer's IDs.
-    assert.deepEqual((await A.post('/Standard/Search')).json().map((s: { ID: number }) => s.ID), [sa.id]);
+    assert.deepEqual(
+      (await A.post('/Standard/Search')).json().map((s: { ID: number }) => s.ID),
+      [sa.id],
+    );
     assert.equal((await A.post('/Standard/Search', { OrganisationID: b.organisationId })).statusCode, 204);
-    assert.deepEqual((await A.post('/Unit/Search')).json().map((u: { ID: string }) => u.ID), ['KS_COMM1']);
+    assert.deepEqual(
+      (await A.post('/Unit/Search')).json().map((u: { ID: string }) => u.ID),
+      ['KS_COMM1'],
+    );
     assert.equal((await A.post('/Unit/Search', { StandardID: sb.id })).statusCode, 204);
     assert.equal((await A.post('/Unit/Search/1/10', { OrganisationID: b.organisationId })).statusCode, 204);
     assert.equal((await A.post('/FrameworkTemplate/Search')).statusCode, 204);
-    assert.deepEqual((await A.post('/LearningAim/Search')).json().map((x: { ID: number }) => x.ID), [aimA]);
+    assert.deepEqual(
+      (await A.post('/LearningAim/Search')).json().map((x: { ID: number }) => x.ID),
+      [aimA],
+    );
     assert.equal((await A.post('/LearningAim/Search', { UserID: b.learner })).statusCode, 204);
     assert.equal((await A.post('/UnitSummary/Search', { UserID: b.learner })).statusCode, 204);
     assert.equal((await A.post('/UnitSummary/Search')).json().length, 1);

@@ -4,9 +4,15 @@ import { centreWithPeople, engine, harness, newStandard } from '../helpers.js';
 
 describe(`assigning staff to learners (${engine})`, () => {
   let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   async function withProgramme() {
     const c = await centreWithPeople(h);
@@ -15,7 +21,7 @@ describe(`assigning staff to learners (${engine})`, () => {
     await c.client.post(`/Unit/KS_COMM1/Assign/${c.learner}/${s.id}`);
     return { ...c, standardId: s.id };
   }
-  const list = async (c: Awaited<ReturnType<typeof withProgramme>>) => (await c.client.get(`/User/${c.learner}/Assignments`));
+  const list = async (c: Awaited<ReturnType<typeof withProgramme>>) => await c.client.get(`/User/${c.learner}/Assignments`);
 
   test('levels 3, 2 and 1 fill slots and the additional set; Assignments lists them in the exact shape', async () => {
     const c = await withProgramme();
@@ -47,10 +53,12 @@ describe(`assigning staff to learners (${engine})`, () => {
     assert.equal(summary.AssessorID, c.trainee);
     assert.equal(summary.IQAID, c.iqa);
     const audit = await h.db.query<{ changes: Record<string, { old: unknown; new: unknown }> }>(
-      `SELECT changes FROM audit_log WHERE entity = 'learning_aim' AND action = 'update' ORDER BY id`);
-    assert.deepEqual(audit.map((a) => a.changes), [
-      { AssessorID: { old: null, new: c.assessor } }, { IQAID: { old: null, new: c.iqa } }, { AssessorID: { old: c.assessor, new: c.trainee } },
-    ]);
+      `SELECT changes FROM audit_log WHERE entity = 'learning_aim' AND action = 'update' ORDER BY id`,
+    );
+    assert.deepEqual(
+      audit.map((a) => a.changes),
+      [{ AssessorID: { old: null, new: c.assessor } }, { IQAID: { old: null, new: c.iqa } }, { AssessorID: { old: c.assessor, new: c.trainee } }],
+    );
   });
 
   test('the swapped form (path is the learner, LearnerID the staff member) is accepted, with form bodies and lower-case keys', async () => {
@@ -81,14 +89,25 @@ describe(`assigning staff to learners (${engine})`, () => {
     assert.equal(await code(c.assessor, { Level: 1, LearnerID: 99999 }), -132);
     assert.equal(await code(c.assessor, { Level: 1, LearnerID: c.iqa }), -132);
     const missing = await c.client.post(`/User/${c.assessor}/Assign`, { Level: 'x' });
-    assert.deepEqual(missing.json().errors.map((e: { field: string }) => e.field).sort(), ['LearnerID', 'Level']);
+    assert.deepEqual(
+      missing
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+      ['LearnerID', 'Level'],
+    );
     await c.client.post(`/User/${c.observer}/Archive`);
     assert.equal(await code(c.observer, { Level: 1 }), -133);
     const elsewhere = await h.db.query<{ id: number }>(`INSERT INTO organisations (customer_id, name) VALUES ($1, 'Second') RETURNING id`, [c.customerId]);
-    const farAssessor = (await c.client.post('/User', { OrganisationID: elsewhere[0]!.id, Role: 5, FirstName: 'Far', LastName: 'Away', Email: 'far@example.com' })).json().ID;
+    const farAssessor = (
+      await c.client.post('/User', { OrganisationID: elsewhere[0]!.id, Role: 5, FirstName: 'Far', LastName: 'Away', Email: 'far@example.com' })
+    ).json().ID;
     assert.equal(await code(farAssessor, { Level: 1 }), -134);
     assert.equal((await assign(99999, { Level: 1 })).statusCode, 404);
-    assert.equal(await h.db.query(`SELECT 1 FROM audit_log WHERE entity IN ('assignment') OR (entity = 'learning_aim' AND action = 'update')`).then((r) => r.length), 0);
+    assert.equal(
+      await h.db.query(`SELECT 1 FROM audit_log WHERE entity IN ('assignment') OR (entity = 'learning_aim' AND action = 'update')`).then((r) => r.length),
+      0,
+    );
   });
 
   test('Unassign empties a slot only for its holder and removes additional staff; LastModified moves only on change', async () => {
@@ -103,7 +122,10 @@ describe(`assigning staff to learners (${engine})`, () => {
     const t1 = await stamp();
     assert.ok(t1 > t0);
     await c.client.post(`/User/${c.employer}/Unassign`, { LearnerID: c.learner, Level: 1 });
-    assert.deepEqual((await list(c)).json().map((a: { Kind: string }) => a.Kind), ['DefaultAssessor']);
+    assert.deepEqual(
+      (await list(c)).json().map((a: { Kind: string }) => a.Kind),
+      ['DefaultAssessor'],
+    );
   });
 
   test('AssignPlacement links an employer to a placement of their organisation, audited', async () => {
@@ -113,8 +135,15 @@ describe(`assigning staff to learners (${engine})`, () => {
     assert.equal((await c.client.post(`/user/${c.employer}/assignplacement/${second}/FALSE`)).statusCode, 204);
     assert.equal((await c.client.post(`/User/${c.employer}/AssignPlacement/${second}/false`)).statusCode, 204);
     const audit = await h.db.query<{ action: string; changes: { GrantAccess: { old: unknown; new: unknown } } }>(
-      `SELECT action, changes FROM audit_log WHERE entity = 'employer_placement' ORDER BY id`);
-    assert.deepEqual(audit.map((a) => [a.action, a.changes.GrantAccess]), [['create', { old: null, new: true }], ['update', { old: true, new: false }]]);
+      `SELECT action, changes FROM audit_log WHERE entity = 'employer_placement' ORDER BY id`,
+    );
+    assert.deepEqual(
+      audit.map((a) => [a.action, a.changes.GrantAccess]),
+      [
+        ['create', { old: null, new: true }],
+        ['update', { old: true, new: false }],
+      ],
+    );
     assert.equal((await c.client.post(`/User/${c.assessor}/AssignPlacement/${second}/true`)).json().code, -141);
     assert.equal((await c.client.post(`/User/${c.employer}/AssignPlacement/99999/true`)).json().code, -57);
     assert.equal((await c.client.post(`/User/${c.employer}/AssignPlacement/${second}/yes`)).statusCode, 400);
@@ -131,10 +160,14 @@ describe(`assigning staff to learners (${engine})`, () => {
     await c.client.post(`/User/${c.trainee}/Unarchive`);
     const t0 = (await c.client.get(`/User/${c.learner}`)).json().LastModified;
     assert.equal((await c.client.delete(`/User/${c.trainee}`)).statusCode, 204);
-    assert.deepEqual((await list(c)).json().map((a: { Kind: string }) => a.Kind), ['DefaultAssessor']);
+    assert.deepEqual(
+      (await list(c)).json().map((a: { Kind: string }) => a.Kind),
+      ['DefaultAssessor'],
+    );
     assert.ok((await c.client.get(`/User/${c.learner}`)).json().LastModified > t0);
     const audit = await h.db.query<{ entity: string; action: string }>(
-      `SELECT entity, action FROM audit_log WHERE actor LIKE 'session:%' AND entity <> 'user' ORDER BY id DESC LIMIT 3`);
+      `SELECT entity, action FROM audit_log WHERE actor LIKE 'session:%' AND entity <> 'user' ORDER BY id DESC LIMIT 3`,
+    );
     assert.deepEqual(audit.map((a) => `${a.entity}:${a.action}`).sort(), ['assignment:delete', 'learning_aim:update', 'unit_summary:update']);
     // A learner with no progress can be deleted, their programme with them; progress still blocks (-110).
     await h.db.query('UPDATE learning_aims SET progress = 10');

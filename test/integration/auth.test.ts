@@ -33,9 +33,15 @@ function assertUnauthorised(res: LightMyRequestResponse): void {
 
 describe(`authentication (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   const authenticate = (headers: Record<string, string>, payload?: string) =>
     h.app.inject({ method: 'POST', url: '/api/v2.1/Authentication', headers, ...(payload === undefined ? {} : { payload }) });
@@ -114,9 +120,11 @@ describe(`authentication (${engine})`, () => {
     test('every operation the OpenAPI document guards with a session refuses a call without one', async () => {
       // The route table itself, through the document it writes: a new route cannot be left out.
       const doc = h.app.swagger() as { paths: Record<string, Record<string, { security?: unknown[] }>> };
-      const guarded = Object.entries(doc.paths).flatMap(([path, operations]) => Object.entries(operations)
-        .filter(([method, op]) => ['get', 'post', 'put', 'delete'].includes(method) && op.security === undefined)
-        .map(([method]) => [method.toUpperCase() as 'GET' | 'POST', path.replace(/\{[^}]+\}/g, '1')] as const));
+      const guarded = Object.entries(doc.paths).flatMap(([path, operations]) =>
+        Object.entries(operations)
+          .filter(([method, op]) => ['get', 'post', 'put', 'delete'].includes(method) && op.security === undefined)
+          .map(([method]) => [method.toUpperCase() as 'GET' | 'POST', path.replace(/\{[^}]+\}/g, '1')] as const),
+      );
       assert.ok(guarded.length >= 60, `only ${guarded.length} guarded operations found`);
       for (const [method, url] of guarded) {
         const res = await h.app.inject({ method, url });
@@ -141,7 +149,9 @@ describe(`authentication (${engine})`, () => {
       const t = await newCustomer(h.db);
       const session = (await authenticate({ 'x-customertoken': t.token })).body;
       const [row] = await h.db.query<{ hours: number }>(
-        'SELECT extract(epoch FROM expires_at - created_at)::float8 / 3600 AS hours FROM sessions WHERE token_hash = $1', [tokenHash(session)]);
+        'SELECT extract(epoch FROM expires_at - created_at)::float8 / 3600 AS hours FROM sessions WHERE token_hash = $1',
+        [tokenHash(session)],
+      );
       assert.ok(row, 'the session is stored by its hash');
       assert.ok(Math.abs(Number(row.hours) - 24) < 0.01, `lifetime ${row.hours} h`);
     });
@@ -170,13 +180,18 @@ describe(`authentication (${engine})`, () => {
       const sessions = await h.db.query<Record<string, unknown>>('SELECT * FROM sessions');
       assert.equal(tokens.length, 1);
       assert.equal(sessions.length, 1);
-      const seen = (rows: Record<string, unknown>[]) => rows.flatMap((row) => Object.values(row).flatMap((v) => {
-        if (Buffer.isBuffer(v) || v instanceof Uint8Array) {
-          const b = Buffer.from(v);
-          return [b.toString('utf8'), b.toString('hex'), b.toString('base64'), b.toString('base64url')];
-        }
-        return [v instanceof Date ? v.toISOString() : String(v)];
-      })).join('\n');
+      const seen = (rows: Record<string, unknown>[]) =>
+        rows
+          .flatMap((row) =>
+            Object.values(row).flatMap((v) => {
+              if (Buffer.isBuffer(v) || v instanceof Uint8Array) {
+                const b = Buffer.from(v);
+                return [b.toString('utf8'), b.toString('hex'), b.toString('base64'), b.toString('base64url')];
+              }
+              return [v instanceof Date ? v.toISOString() : String(v)];
+            }),
+          )
+          .join('\n');
       const everything = seen(tokens) + seen(sessions);
       for (const secret of [t.token, session]) assert.ok(!everything.includes(secret), 'a token is stored in plain text');
       for (const row of [...tokens, ...sessions]) {
@@ -186,7 +201,9 @@ describe(`authentication (${engine})`, () => {
       }
       const text = await h.db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM (SELECT * FROM api_tokens) a, (SELECT * FROM sessions) s
-          WHERE a::text LIKE '%' || $1 || '%' OR s::text LIKE '%' || $2 || '%'`, [t.token, session]);
+          WHERE a::text LIKE '%' || $1 || '%' OR s::text LIKE '%' || $2 || '%'`,
+        [t.token, session],
+      );
       assert.equal(text[0]?.n, 0);
     });
   });
@@ -194,8 +211,12 @@ describe(`authentication (${engine})`, () => {
 
 describe(`rate limit (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '5' })); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '5' }));
+  });
+  after(async () => {
+    await h.close();
+  });
   beforeEach(async () => {
     await h.reset();
     // The limit counts calls per calendar minute; keep each test inside one minute.
@@ -254,9 +275,16 @@ describe(`session lifetime follows the server's clock (${engine})`, () => {
   let h: H;
   let offset = 0;
   const HOUR = 3_600_000;
-  before(async () => { h = await harness(testConfig(), { clock: () => new Date(Date.now() + offset) }); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { offset = 0; await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig(), { clock: () => new Date(Date.now() + offset) });
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    offset = 0;
+    await h.reset();
+  });
 
   test('a session works until 24 hours have passed on the clock and is refused after, with no waiting', async () => {
     const t = await newCustomer(h.db);
@@ -278,8 +306,10 @@ describe(`session lifetime follows the server's clock (${engine})`, () => {
     offset = 5 * HOUR;
     const t = await newCustomer(h.db);
     const session = (await h.app.inject({ method: 'POST', url: '/api/v2.1/Authentication', headers: { 'x-customertoken': t.token } })).body;
-    const [row] = await h.db.query<{ created_at: Date; expires_at: Date }>('SELECT created_at, expires_at FROM sessions WHERE token_hash = $1', [tokenHash(session)]);
-    assert.ok(Math.abs(row!.created_at.getTime() - (Date.now() + 5 * HOUR)) < 60_000, 'issued at the clock\'s time');
+    const [row] = await h.db.query<{ created_at: Date; expires_at: Date }>('SELECT created_at, expires_at FROM sessions WHERE token_hash = $1', [
+      tokenHash(session),
+    ]);
+    assert.ok(Math.abs(row!.created_at.getTime() - (Date.now() + 5 * HOUR)) < 60_000, "issued at the clock's time");
     assert.equal(row!.expires_at.getTime() - row!.created_at.getTime(), 24 * HOUR);
   });
 });
@@ -287,9 +317,16 @@ describe(`session lifetime follows the server's clock (${engine})`, () => {
 describe(`session lifetime from configuration (${engine})`, () => {
   let h: H;
   let offset = 0;
-  before(async () => { h = await harness(testConfig({ SESSION_HOURS: '0.5' }), { clock: () => new Date(Date.now() + offset) }); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { offset = 0; await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig({ SESSION_HOURS: '0.5' }), { clock: () => new Date(Date.now() + offset) });
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    offset = 0;
+    await h.reset();
+  });
 
   test('a session lives SESSION_HOURS and is refused once that has passed', async () => {
     const t = await newCustomer(h.db);

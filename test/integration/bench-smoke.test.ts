@@ -21,18 +21,30 @@ after(() => rmSync(out, { recursive: true, force: true }));
 test(`npm run bench -- --quick produces a complete result (${engine})`, { timeout: 180_000 }, async () => {
   const lines: string[] = [];
   const { results, files } = await runBench({
-    ...QUICK, quick: true, out, databaseUrl: process.env.DATABASE_URL, logLevel: 'warn', runtime: 'tsx', say: (l) => lines.push(l),
+    ...QUICK,
+    quick: true,
+    out,
+    databaseUrl: process.env.DATABASE_URL,
+    logLevel: 'warn',
+    runtime: 'tsx',
+    say: (l) => lines.push(l),
   });
 
   assert.deepEqual(results.problems, [], `the quick run met problems; its progress:\n${lines.join('\n')}`);
   assert.equal(results.engine, engine);
   assert.equal(results.quick, true);
-  assert.deepEqual(results.scenarios.map((s) => s.id), SCENARIO_IDS);
+  assert.deepEqual(
+    results.scenarios.map((s) => s.id),
+    SCENARIO_IDS,
+  );
   for (const s of results.scenarios) {
     for (const v of ['ours', 'fastify', 'raw'] as const) {
       const summary = s[v];
       assert.equal(summary.rounds.length, QUICK.rounds, `${s.id} ${v}: one sample per round`);
-      assert.ok(summary.rounds.every((r) => r.count > 0 && r.errors === 0), `${s.id} ${v}: every round answered as expected`);
+      assert.ok(
+        summary.rounds.every((r) => r.count > 0 && r.errors === 0),
+        `${s.id} ${v}: every round answered as expected`,
+      );
       assert.ok(Number.isFinite(summary.rate.median) && summary.rate.median > 0, `${s.id} ${v}: a rate`);
       assert.ok(Number.isFinite(summary.p50) && Number.isFinite(summary.p99), `${s.id} ${v}: latencies`);
     }
@@ -42,13 +54,16 @@ test(`npm run bench -- --quick produces a complete result (${engine})`, { timeou
   assert.ok(results.load.users >= QUICK.scale, 'the users were loaded');
   assert.match(results.engineVersion, engine === 'pglite' ? /^PGlite .*PostgreSQL/ : /^PostgreSQL \d+/);
   assert.ok(results.machine.cores > 0 && results.machine.cpu.length > 0 && results.machine.node.startsWith('v'));
-  if (process.platform === 'linux') assert.ok((results.server.peakRssMiB ?? 0) > 0, 'the server\'s peak RSS was read from /proc');
+  if (process.platform === 'linux') assert.ok((results.server.peakRssMiB ?? 0) > 0, "the server's peak RSS was read from /proc");
 
   // The files: JSON that reads back as the same result, and the markdown table with a row per scenario.
   assert.equal(files.length, 3);
   for (const f of files) assert.ok(f.startsWith(out) && existsSync(f), `${f} written under --out`);
   const json = JSON.parse(readFileSync(files.find((f) => f.endsWith('.json'))!, 'utf8')) as Results;
-  assert.deepEqual(json.scenarios.map((s) => s.id), SCENARIO_IDS);
+  assert.deepEqual(
+    json.scenarios.map((s) => s.id),
+    SCENARIO_IDS,
+  );
   const md = readFileSync(join(out, `latest-${engine}.md`), 'utf8');
   for (const s of results.scenarios) assert.ok(md.includes(`| ${s.title} |`), `the table has ${s.id}`);
 });

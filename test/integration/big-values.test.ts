@@ -22,21 +22,44 @@ const shapes: Record<string, string> = {
 
 describe(`a 1 MB value in any text field never blocks other requests (${engine})`, () => {
   let h: Harness & { reset(): Promise<void> };
-  before(async () => { h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '1000000' })); await h.reset(); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '1000000' }));
+    await h.reset();
+  });
+  after(async () => {
+    await h.close();
+  });
 
   test('every text field of every body, JSON and form: 400 naming the field, the event loop never held 100 ms', async () => {
     const t = await tenantWithCentre(h);
-    const userId = (await t.client.post('/User', { OrganisationID: t.organisationId, FirstName: 'Kim', LastName: 'Lee', Email: 'k@example.com', Role: 5 })).json<{ ID: number }>().ID;
-    const doc = (h.app as unknown as { swagger(): { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, { type?: unknown; items?: { type?: unknown } }> } }> } }>> } }).swagger();
+    const userId = (
+      await t.client.post('/User', { OrganisationID: t.organisationId, FirstName: 'Kim', LastName: 'Lee', Email: 'k@example.com', Role: 5 })
+    ).json<{ ID: number }>().ID;
+    const doc = (
+      h.app as unknown as {
+        swagger(): {
+          paths: Record<
+            string,
+            Record<
+              string,
+              { requestBody?: { content: Record<string, { schema: { properties?: Record<string, { type?: unknown; items?: { type?: unknown } }> } }> } }
+            >
+          >;
+        };
+      }
+    ).swagger();
     const cases: { url: string; field: string }[] = [];
     for (const [path, methods] of Object.entries(doc.paths)) {
       // Updates of records this test has made (users, classes, placements); every other
       // record's update would first answer 404 for want of a record, before reading the body.
       if (/\{id\}/.test(path) && !/\/(User|Placement|Classroom)\//.test(path)) continue;
-      const declared = methods.post?.requestBody?.content['application/json']?.schema as { $ref?: string; properties?: Record<string, { type?: unknown; items?: { type?: unknown } }> } | undefined;
+      const declared = methods.post?.requestBody?.content['application/json']?.schema as
+        | { $ref?: string; properties?: Record<string, { type?: unknown; items?: { type?: unknown } }> }
+        | undefined;
       // Named schemas are references into the document's components.
-      const body = declared?.$ref ? (doc as unknown as { components: { schemas: Record<string, typeof declared> } }).components.schemas[declared.$ref.split('/').pop()!] : declared;
+      const body = declared?.$ref
+        ? (doc as unknown as { components: { schemas: Record<string, typeof declared> } }).components.schemas[declared.$ref.split('/').pop()!]
+        : declared;
       for (const [field, prop] of Object.entries(body?.properties ?? {})) {
         if (prop.type === 'string' || prop.items?.type === 'string') {
           const id = path.includes('/User/') ? userId : path.includes('/Placement/') ? t.placementId : t.classroomId;
@@ -60,14 +83,20 @@ describe(`a 1 MB value in any text field never blocks other requests (${engine})
           // Another client's call, made while the big one is handled.
           const other = t.client.get('/Customer');
           const res = await h.app.inject({
-            method: 'POST', url, headers: { 'x-tokenid': t.client.session, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+            method: 'POST',
+            url,
+            headers: { 'x-tokenid': t.client.session, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
             payload: form ? new URLSearchParams({ [field]: value }).toString() : JSON.stringify({ [field]: value }),
           });
           assert.equal((await other).statusCode, 200);
           assert.equal(res.statusCode, 400, `${url} ${field} (${shape}): ${res.body.slice(0, 200)}`);
           // Encoded, a megabyte of multi-byte text passes the 2 MB body limit: refused unread.
           if (res.json().code === -101) assert.match(res.json().message, /too large/);
-          else assert.ok(res.json().errors.some((e: { field: string }) => e.field === field), `${url}: ${field} not named: ${res.body.slice(0, 300)}`);
+          else
+            assert.ok(
+              res.json().errors.some((e: { field: string }) => e.field === field),
+              `${url}: ${field} not named: ${res.body.slice(0, 300)}`,
+            );
           const ms = delay.max / 1e6;
           if (ms > worst.ms) worst = { ms, what: `${url} ${field} ${shape}${form ? ' (form)' : ''}` };
         }

@@ -43,9 +43,17 @@ const asCells = (body: Record<string, unknown>): Record<string, string> =>
 describe(`bulk import of users (${engine})`, () => {
   let h: H;
   let dir: string;
-  before(async () => { h = await harness(testConfig({ OPERATOR_KEY: KEY })); dir = await mkdtemp(join(tmpdir(), 'learnfile-bulk-')); });
-  after(async () => { await h.close(); await rm(dir, { recursive: true, force: true }); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig({ OPERATOR_KEY: KEY }));
+    dir = await mkdtemp(join(tmpdir(), 'learnfile-bulk-'));
+  });
+  after(async () => {
+    await h.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   async function staff(t: Centre) {
     const make = async (body: Record<string, unknown>) => {
@@ -55,8 +63,12 @@ describe(`bulk import of users (${engine})`, () => {
     };
     const assessor = await make({ Role: 5, FirstName: 'Asha', Email: 'asha@example.ac.uk', MISID: 'T-1' });
     const employer = await make({ Role: 40, FirstName: 'Emma', Email: 'emma@hull-motors.example', MISID: 'E-1', PlacementID: t.placementId });
-    const status = (await h.db.query<{ id: number }>(
-      `INSERT INTO learner_statuses (customer_id, organisation_id, name) VALUES ($1, $2, 'On programme') RETURNING id`, [t.customerId, t.organisationId]))[0]!.id;
+    const status = (
+      await h.db.query<{ id: number }>(`INSERT INTO learner_statuses (customer_id, organisation_id, name) VALUES ($1, $2, 'On programme') RETURNING id`, [
+        t.customerId,
+        t.organisationId,
+      ])
+    )[0]!.id;
     return { assessor, employer, status };
   }
 
@@ -64,10 +76,26 @@ describe(`bulk import of users (${engine})`, () => {
     const t = await tenantWithCentre(h);
     const { assessor, employer, status } = await staff(t);
     const good = {
-      Role: 1, FirstName: 'Zoë', LastName: "O'Neill", Email: 'zoe@example.org', DefaultAssessorID: assessor, DefaultEmployerID: employer,
-      ClassroomID: t.classroomId, PlacementID: t.placementId, LearnerStatusID: status, ULN: '9276 308 686', NINO: 'ab 12 34 56 c',
-      DOB: '2006-05-04', StartOn: '2025-09-01T09:00:00+01:00', L12: '31', L13: 'F', SecondaryLLDDCodes: ['4', '5'], SupportFunding: 'TRUE',
-      ContractedHours: '37.5', MobileNumber: '07700 900123', CompanyName: 'Hull Motors',
+      Role: 1,
+      FirstName: 'Zoë',
+      LastName: "O'Neill",
+      Email: 'zoe@example.org',
+      DefaultAssessorID: assessor,
+      DefaultEmployerID: employer,
+      ClassroomID: t.classroomId,
+      PlacementID: t.placementId,
+      LearnerStatusID: status,
+      ULN: '9276 308 686',
+      NINO: 'ab 12 34 56 c',
+      DOB: '2006-05-04',
+      StartOn: '2025-09-01T09:00:00+01:00',
+      L12: '31',
+      L13: 'F',
+      SecondaryLLDDCodes: ['4', '5'],
+      SupportFunding: 'TRUE',
+      ContractedHours: '37.5',
+      MobileNumber: '07700 900123',
+      CompanyName: 'Hull Motors',
     };
     const bad: Record<string, unknown>[] = [
       { ...good, ClassroomID: undefined },
@@ -83,15 +111,24 @@ describe(`bulk import of users (${engine})`, () => {
       { ...good, ULN: 'abc', PlacementID: 999, Email: '' },
       { Role: 40, FirstName: 'No', LastName: 'Placement', Email: 'np@example.org' },
     ];
-    const bodies = [good, { ...good, L12: '12' }, { Role: 10, FirstName: 'Ian', LastName: 'Iqa', Email: 'ian@example.ac.uk', ClassroomID: 999 }, ...bad]
-      .map((b) => Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)));
+    const bodies = [good, { ...good, L12: '12' }, { Role: 10, FirstName: 'Ian', LastName: 'Iqa', Email: 'ian@example.ac.uk', ClassroomID: 999 }, ...bad].map(
+      (b) => Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)),
+    );
 
     const api: { status: number; code?: number; id?: number; warning?: string }[] = [];
     for (const [i, body] of bodies.entries()) {
       const res = await t.client.post('/User', { OrganisationID: t.organisationId, ...body, MISID: `API-${i}` });
-      api.push(res.statusCode === 200 ? { status: 200, id: res.json<{ ID: number }>().ID, ...(res.headers.warning ? { warning: String(res.headers.warning) } : {}) } : { status: res.statusCode, code: res.json<{ code: number }>().code });
+      api.push(
+        res.statusCode === 200
+          ? { status: 200, id: res.json<{ ID: number }>().ID, ...(res.headers.warning ? { warning: String(res.headers.warning) } : {}) }
+          : { status: res.statusCode, code: res.json<{ code: number }>().code },
+      );
     }
-    const result = await bulk(h, t.organisationId, bodies.map((b, i) => asCells({ ...b, MISID: `BULK-${i}` })));
+    const result = await bulk(
+      h,
+      t.organisationId,
+      bodies.map((b, i) => asCells({ ...b, MISID: `BULK-${i}` })),
+    );
     assert.equal(result.created, 3);
     assert.deepEqual(result.existing, []);
     const refused = new Map(result.invalid.map((p) => [p.index, p]));
@@ -99,7 +136,14 @@ describe(`bulk import of users (${engine})`, () => {
       if (a.status === 200) assert.ok(!refused.has(i), `row ${i} was refused: ${JSON.stringify(refused.get(i))}`);
       else assert.equal(refused.get(i)?.code, a.code, `row ${i}: POST /User answered ${a.code}, the bulk import ${JSON.stringify(refused.get(i))}`);
     }
-    assert.deepEqual(refused.get(13)!.errors.map((e) => e.field).sort(), ['Email', 'PlacementID', 'ULN'], 'every problem of a row is named');
+    assert.deepEqual(
+      refused
+        .get(13)!
+        .errors.map((e) => e.field)
+        .sort(),
+      ['Email', 'PlacementID', 'ULN'],
+      'every problem of a row is named',
+    );
     // ILR codes outside the lists are kept and reported, as POST /User reports them in its Warning header.
     for (const [i, a] of api.entries()) {
       if (a.status !== 200) continue;
@@ -112,54 +156,98 @@ describe(`bulk import of users (${engine})`, () => {
     const [found] = (await c.post('/User/Search', { MISID: 'BULK-0' })).json<{ ID: number }[]>();
     const viaApi = await user(c, api[0]!.id!);
     const viaBulk = await user(c, found!.ID);
-    const strip = (u: Record<string, unknown>) => { const { ID: _i, MISID: _m, Username: _u, LastModified: _l, ...rest } = u; return rest; };
+    const strip = (u: Record<string, unknown>) => {
+      const { ID: _i, MISID: _m, Username: _u, LastModified: _l, ...rest } = u;
+      return rest;
+    };
     assert.deepEqual(strip(viaBulk), strip(viaApi));
     assert.equal(viaBulk.Username, `zoneill${found!.ID}`, 'a login name as POST /User makes it');
     const [stored] = await h.db.query<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE id = $1', [found!.ID]);
     assert.equal(stored!.password_hash, null, 'no password: none was generated');
 
-    const audit = async (id: number) => (await h.db.query<{ actor: string; action: string; changes: Record<string, { old: unknown; new: unknown }> }>(
-      `SELECT actor, action, changes FROM audit_log WHERE entity = 'user' AND entity_id = $1`, [id]));
+    const audit = async (id: number) =>
+      await h.db.query<{ actor: string; action: string; changes: Record<string, { old: unknown; new: unknown }> }>(
+        `SELECT actor, action, changes FROM audit_log WHERE entity = 'user' AND entity_id = $1`,
+        [id],
+      );
     const [a1] = await audit(api[0]!.id!);
     const [a2] = await audit(found!.ID);
     assert.equal(a2!.actor, 'operator:test');
     assert.equal(a2!.action, 'create');
     assert.deepEqual({ ...a2!.changes, MISID: null }, { ...a1!.changes, MISID: null }, 'the same audit record, field for field');
     const events = await h.db.query<{ type: string; organisation_id: number; fields: unknown }>(
-      `SELECT type, organisation_id, fields FROM events WHERE entity_id = ANY($1::bigint[]) AND entity = 'user' ORDER BY seq`, [[api[0]!.id!, found!.ID]]);
-    assert.deepEqual(events.map((e) => [e.type, e.organisation_id]), [['user.created', t.organisationId], ['user.created', t.organisationId]]);
+      `SELECT type, organisation_id, fields FROM events WHERE entity_id = ANY($1::bigint[]) AND entity = 'user' ORDER BY seq`,
+      [[api[0]!.id!, found!.ID]],
+    );
+    assert.deepEqual(
+      events.map((e) => [e.type, e.organisation_id]),
+      [
+        ['user.created', t.organisationId],
+        ['user.created', t.organisationId],
+      ],
+    );
     const seqs = await h.db.query<{ seq: number }>('SELECT seq FROM events WHERE customer_id = $1 ORDER BY seq', [t.customerId]);
-    assert.deepEqual(seqs.map((s) => Number(s.seq)), seqs.map((_, i) => i + 1), 'event numbers without gaps');
+    assert.deepEqual(
+      seqs.map((s) => Number(s.seq)),
+      seqs.map((_, i) => i + 1),
+      'event numbers without gaps',
+    );
   });
 
   test('a CSV with references by name, MISID and email loads across chunks, staff first; a dry run writes nothing; a re-run skips what is there', async () => {
     const t = await tenantWithCentre(h);
     await h.db.query(`UPDATE classrooms SET mis_id = 'MV3' WHERE id = $1`, [t.classroomId]);
     const file = join(dir, 'people.csv');
-    await writeFile(file, [
-      'Student Ref,Forename,Surname,E-mail,Role,Group,Employer,Tutor,Boss,ULN',
-      'L-1,Ada,Okafor,ada@example.org,Learner,MV3,Employer A,T-9,emma@example.org,9276308686',
-      'L-2,Ben,Ng,ben@example.org,1,class a,Employer A,tess@example.ac.uk,,',
-      'L-3,Cy,Hall,cy@example.org,1,Nowhere,Employer A,T-9,,',
-      'T-9,Tess,Tutor,tess@example.ac.uk,Assessor,,,,,',
-      'E-9,Emma,Boss,emma@example.org,Employer,,Employer A,,,',
-      'L-1,Dup,Licate,dup@example.org,1,MV3,Employer A,T-9,,',
-      ',No,Misid,nomisid@example.org,1,MV3,Employer A,T-9,,',
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        'Student Ref,Forename,Surname,E-mail,Role,Group,Employer,Tutor,Boss,ULN',
+        'L-1,Ada,Okafor,ada@example.org,Learner,MV3,Employer A,T-9,emma@example.org,9276308686',
+        'L-2,Ben,Ng,ben@example.org,1,class a,Employer A,tess@example.ac.uk,,',
+        'L-3,Cy,Hall,cy@example.org,1,Nowhere,Employer A,T-9,,',
+        'T-9,Tess,Tutor,tess@example.ac.uk,Assessor,,,,,',
+        'E-9,Emma,Boss,emma@example.org,Employer,,Employer A,,,',
+        'L-1,Dup,Licate,dup@example.org,1,MV3,Employer A,T-9,,',
+        ',No,Misid,nomisid@example.org,1,MV3,Employer A,T-9,,',
+      ].join('\n'),
+    );
     const mapping = join(dir, 'mapping.json');
-    await writeFile(mapping, JSON.stringify({ 'Student Ref': 'MISID', Forename: 'FirstName', Surname: 'LastName', 'E-mail': 'Email', Group: 'Classroom', Employer: 'Placement', Tutor: 'DefaultAssessor', Boss: 'DefaultEmployer' }));
+    await writeFile(
+      mapping,
+      JSON.stringify({
+        'Student Ref': 'MISID',
+        Forename: 'FirstName',
+        Surname: 'LastName',
+        'E-mail': 'Email',
+        Group: 'Classroom',
+        Employer: 'Placement',
+        Tutor: 'DefaultAssessor',
+        Boss: 'DefaultEmployer',
+      }),
+    );
     const opts = { organisation: t.organisationId, mapping, chunkSize: 2, quiet: true, errors: join(dir, 'people.errors.csv') };
 
     const plan = await bulkImportFile(door(h), file, { ...opts, dryRun: true });
     assert.equal(plan.chunks, 3, 'six rows to send (the repeated MISID is not), two at a time');
     assert.equal(plan.created, 4, JSON.stringify(plan));
-    assert.deepEqual(plan.invalid.map((p) => p.line), [4, 7, 8], 'learners may name staff that earlier chunks would create');
+    assert.deepEqual(
+      plan.invalid.map((p) => p.line),
+      [4, 7, 8],
+      'learners may name staff that earlier chunks would create',
+    );
     assert.equal(plan.invalid[1]!.code, undefined, 'a MISID repeated in the file is found before anything is sent');
     assert.equal((await t.client.post('/User/Search', { OrganisationID: t.organisationId })).statusCode, 204, 'a dry run writes nothing');
 
     const run = await bulkImportFile(door(h), file, opts);
     assert.equal(run.created, 4);
-    assert.deepEqual(run.invalid.map((p) => [p.line, p.code]), [[4, -58], [7, undefined], [8, -100]]);
+    assert.deepEqual(
+      run.invalid.map((p) => [p.line, p.code]),
+      [
+        [4, -58],
+        [7, undefined],
+        [8, -100],
+      ],
+    );
     const report = await readFile(opts.errors, 'utf8');
     assert.match(report, /^Student Ref,Forename,.*,ErrorLine,ErrorCode,ErrorMessage\n/);
     assert.match(report, /L-3,Cy,.*,4,-58,"ClassroomID ""Nowhere"" matches no class of the organisation by MISID or name"\n/);
@@ -181,7 +269,13 @@ describe(`bulk import of users (${engine})`, () => {
   test('a Keychain centre links every account to the Keychain of its email and queues verification mail, unless suppressed or told not to', async () => {
     const t = await tenantWithCentre(h, { keychain: true });
     const quiet = await newOrganisation(h.db, t.customerId, { name: 'Quiet', keychain: true, suppressEmail: true });
-    const existing = await t.client.post('/User', { OrganisationID: t.organisationId, Role: 5, FirstName: 'Kay', LastName: 'Old', Email: 'kay.éclair@example.org' });
+    const existing = await t.client.post('/User', {
+      OrganisationID: t.organisationId,
+      Role: 5,
+      FirstName: 'Kay',
+      LastName: 'Old',
+      Email: 'kay.éclair@example.org',
+    });
     assert.equal(existing.statusCode, 200, existing.body);
     const [before] = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mail_outbox');
     const rows = [
@@ -194,12 +288,15 @@ describe(`bulk import of users (${engine})`, () => {
     assert.deepEqual(result.keychains, { created: 1, linked: 3 });
     assert.equal(result.mails, 3);
     const keychains = await h.db.query<{ mis_id: string; keychain_id: number; username: string | null }>(
-      `SELECT mis_id, keychain_id, username FROM users WHERE mis_id IS NOT NULL ORDER BY mis_id`);
+      `SELECT mis_id, keychain_id, username FROM users WHERE mis_id IS NOT NULL ORDER BY mis_id`,
+    );
     const kay = (await h.db.query<{ keychain_id: number }>(`SELECT keychain_id FROM users WHERE last_name = 'Old'`))[0]!.keychain_id;
     assert.equal(keychains[0]!.keychain_id, kay, 'the Keychain already there for the email (keys compared as POST /User compares them)');
     assert.equal(keychains[1]!.keychain_id, keychains[2]!.keychain_id, 'one new Keychain for two spellings of one email');
     assert.ok(keychains.every((k) => k.username === null));
-    const mail = await h.db.query<{ to_address: string; body_text: string; secret: string }>('SELECT to_address, body_text, secret FROM mail_outbox ORDER BY id');
+    const mail = await h.db.query<{ to_address: string; body_text: string; secret: string }>(
+      'SELECT to_address, body_text, secret FROM mail_outbox ORDER BY id',
+    );
     assert.equal(mail.length - before!.n, 3);
     const last = mail.at(-1)!;
     assert.ok(last.body_text.includes(`/keychain/verify/${last.secret}`) || last.body_text.includes(last.secret), 'the link carries the token');
@@ -212,20 +309,32 @@ describe(`bulk import of users (${engine})`, () => {
     const noMail = await bulk(h, t.organisationId, [{ MISID: 'K-4', Role: '5', FirstName: 'N', LastName: 'Four', Email: 'n@example.org' }], { mail: false });
     assert.deepEqual([suppressed.mails, noMail.mails, suppressed.keychains.created, noMail.keychains.created], [0, 0, 1, 1]);
     const types = await h.db.query<{ type: string; n: number }>(
-      `SELECT type, count(*)::int AS n FROM events WHERE entity IN ('user', 'keychain') GROUP BY type ORDER BY type`);
-    assert.deepEqual(types.map((r) => [r.type, r.n]), [['keychain.created', 4], ['user.created', 6]]);
+      `SELECT type, count(*)::int AS n FROM events WHERE entity IN ('user', 'keychain') GROUP BY type ORDER BY type`,
+    );
+    assert.deepEqual(
+      types.map((r) => [r.type, r.n]),
+      [
+        ['keychain.created', 4],
+        ['user.created', 6],
+      ],
+    );
   });
 
   test('a chunk over 5,000 rows or a row with an over-long cell is refused as a whole, naming the field', async () => {
     const t = await tenantWithCentre(h);
     const res = await h.app.inject({
-      method: 'POST', url: '/api/admin/ops/users.bulkImport', headers: { 'x-operator-key': KEY },
+      method: 'POST',
+      url: '/api/admin/ops/users.bulkImport',
+      headers: { 'x-operator-key': KEY },
       payload: { organisationId: t.organisationId, rows: Array.from({ length: 5001 }, () => ({ MISID: 'x' })) },
     });
     assert.equal(res.statusCode, 400);
     assert.match(res.body, /rows/);
     const unknown = await h.app.inject({
-      method: 'POST', url: '/api/admin/ops/users.bulkImport', headers: { 'x-operator-key': KEY }, payload: { organisationId: 999, rows: [] },
+      method: 'POST',
+      url: '/api/admin/ops/users.bulkImport',
+      headers: { 'x-operator-key': KEY },
+      payload: { organisationId: 999, rows: [] },
     });
     assert.equal(unknown.statusCode, 404);
   });
@@ -245,7 +354,10 @@ describe(`learnfile bulk-import users, the command (${engine})`, () => {
       flags = ['--data-dir', join(dir, 'data')];
     }
   });
-  after(async () => { await dropDb?.(); await rm(dir, { recursive: true, force: true }); });
+  after(async () => {
+    await dropDb?.();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   async function learnfile(...args: string[]) {
     let stdout = '';
@@ -253,7 +365,15 @@ describe(`learnfile bulk-import users, the command (${engine})`, () => {
     const env: NodeJS.ProcessEnv = { ...process.env, LEARNFILE_DEBUG: '' };
     delete env.DATABASE_URL;
     delete env.DATA_DIR;
-    const code = await runCli([...flags, ...args], { env, out: (s) => { stdout += s; }, err: (s) => { stderr += s; } });
+    const code = await runCli([...flags, ...args], {
+      env,
+      out: (s) => {
+        stdout += s;
+      },
+      err: (s) => {
+        stderr += s;
+      },
+    });
     return { code, stdout, stderr };
   }
 
@@ -262,7 +382,10 @@ describe(`learnfile bulk-import users, the command (${engine})`, () => {
     assert.equal((await learnfile('customer', 'create', 'Bulk Co')).code, 0);
     assert.equal((await learnfile('organisation', 'create', '1', 'Centre')).code, 0);
     const file = join(dir, 'staff.csv');
-    await writeFile(file, 'MISID,FirstName,LastName,Email,Role\nS-1,Ann,Ash,ann@example.org,Assessor\nS-2,Bo,Birch,bo@example.org,IQA\nS-3,Cal,Cedar,not-an-email,5\n');
+    await writeFile(
+      file,
+      'MISID,FirstName,LastName,Email,Role\nS-1,Ann,Ash,ann@example.org,Assessor\nS-2,Bo,Birch,bo@example.org,IQA\nS-3,Cal,Cedar,not-an-email,5\n',
+    );
     const errors = join(dir, 'staff.errors.csv');
     const run = await learnfile('bulk-import', 'users', file, '--organisation', '1', '--chunk-size', '2', '--errors', errors, '--quiet');
     assert.equal(run.code, 2, run.stderr);

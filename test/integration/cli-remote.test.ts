@@ -33,7 +33,13 @@ async function centre(h: H, url: string, name = 'Northgate College') {
   const organisationId = await newOrganisation(h.db, tenant.customerId, { name });
   const client = createClient({ baseUrl: url, customerToken: tenant.token });
   await client.create('/Classroom', { OrganisationID: organisationId, Name: 'Motor Vehicle L3', MISID: 'MV3' });
-  await client.create('/Placement', { OrganisationID: organisationId, Name: 'Hull Motors', Address: '1 Dock Street, Hull', Contact: 'Jo Real', Telephone: '01482 000000' });
+  await client.create('/Placement', {
+    OrganisationID: organisationId,
+    Name: 'Hull Motors',
+    Address: '1 Dock Street, Hull',
+    Contact: 'Jo Real',
+    Telephone: '01482 000000',
+  });
   return { ...tenant, organisationId, client };
 }
 
@@ -44,9 +50,18 @@ describe(`learnfile import users (${engine})`, () => {
   let h: H;
   let url: string;
   let dir: string;
-  before(async () => { h = await harness(); url = await listening(h); dir = await mkdtemp(join(tmpdir(), 'learnfile-import-')); });
-  after(async () => { await h.close(); await rm(dir, { recursive: true, force: true }); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+    url = await listening(h);
+    dir = await mkdtemp(join(tmpdir(), 'learnfile-import-'));
+  });
+  after(async () => {
+    await h.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test('the sample CSV: dry run plans, the run creates staff before learners, a re-run changes nothing, an edit updates only what differs', async () => {
     const { client, organisationId } = await centre(h, url);
@@ -54,13 +69,23 @@ describe(`learnfile import users (${engine})`, () => {
     const opts = { organisation: 'northgate college', quiet: true, errors: join(dir, 'errors.csv') };
 
     const plan = await importUsers(client, sample, { ...opts, dryRun: true });
-    assert.deepEqual(plan.outcomes.map((o) => o.kind), ['create', 'create', 'create', 'create', 'create']);
+    assert.deepEqual(
+      plan.outcomes.map((o) => o.kind),
+      ['create', 'create', 'create', 'create', 'create'],
+    );
     assert.deepEqual(await users(client, organisationId), [], 'a dry run changes nothing');
 
     const first = await importUsers(client, sample, opts);
-    assert.deepEqual(first.outcomes.map((o) => o.kind), ['create', 'create', 'create', 'create', 'create'], JSON.stringify(first.outcomes));
+    assert.deepEqual(
+      first.outcomes.map((o) => o.kind),
+      ['create', 'create', 'create', 'create', 'create'],
+      JSON.stringify(first.outcomes),
+    );
     const after1 = await users(client, organisationId);
-    assert.deepEqual(after1.map((u) => u.MISID), ['L-1001', 'L-1002', 'L-1003', 'T-001', 'T-002']);
+    assert.deepEqual(
+      after1.map((u) => u.MISID),
+      ['L-1001', 'L-1002', 'L-1003', 'T-001', 'T-002'],
+    );
     const assessor = after1.find((u) => u.MISID === 'T-001')!;
     const ada = await client.get('/User/{id}', { id: after1.find((u) => u.MISID === 'L-1001')!.ID });
     assert.equal(ada?.DefaultAssessorID, assessor.ID, 'the assessor named by MISID in the same file');
@@ -69,22 +94,37 @@ describe(`learnfile import users (${engine})`, () => {
     assert.equal(ben?.DefaultAssessorID, assessor.ID, 'the assessor named by email');
 
     const again = await importUsers(client, sample, opts);
-    assert.deepEqual(again.outcomes.map((o) => o.kind), ['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    assert.deepEqual(
+      again.outcomes.map((o) => o.kind),
+      ['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged'],
+    );
 
     // A mapped MIS export: other headers, one change, one new learner, one bad ULN.
     const mis = join(dir, 'mis.csv');
-    await writeFile(mis, [
-      'Student Ref,Forename,Surname,E-mail,Group,Employer,Tutor,Role,Mobile',
-      'L-1001,Ada,Okafor,ada.new@example.org,MV3,Hull Motors,T-001,1,07700 900201',
-      'L-1004,Dev,Shah,dev@example.org,Motor Vehicle L3,Hull Motors,T-001,Learner,',
-      'L-1005,Eve,Hall,eve@example.org,Nowhere Class,Hull Motors,T-001,1,',
-    ].join('\n'));
+    await writeFile(
+      mis,
+      [
+        'Student Ref,Forename,Surname,E-mail,Group,Employer,Tutor,Role,Mobile',
+        'L-1001,Ada,Okafor,ada.new@example.org,MV3,Hull Motors,T-001,1,07700 900201',
+        'L-1004,Dev,Shah,dev@example.org,Motor Vehicle L3,Hull Motors,T-001,Learner,',
+        'L-1005,Eve,Hall,eve@example.org,Nowhere Class,Hull Motors,T-001,1,',
+      ].join('\n'),
+    );
     const mapping = join(ROOT, 'docs/examples/users-mapping.json');
     const dry = await importUsers(client, mis, { ...opts, mapping, dryRun: true });
-    assert.deepEqual(dry.outcomes.map((o) => [o.kind, o.kind === 'update' ? o.fields : undefined]),
-      [['update', ['Email']], ['create', undefined], ['invalid', undefined]]);
+    assert.deepEqual(
+      dry.outcomes.map((o) => [o.kind, o.kind === 'update' ? o.fields : undefined]),
+      [
+        ['update', ['Email']],
+        ['create', undefined],
+        ['invalid', undefined],
+      ],
+    );
     const run = await importUsers(client, mis, { ...opts, mapping });
-    assert.deepEqual(run.outcomes.map((o) => o.kind), ['update', 'create', 'invalid']);
+    assert.deepEqual(
+      run.outcomes.map((o) => o.kind),
+      ['update', 'create', 'invalid'],
+    );
     assert.equal((await client.get('/User/{id}', { id: ada!.ID }))?.Email, 'ada.new@example.org');
     const report = await readFile(opts.errors, 'utf8');
     assert.match(report, /^Student Ref,Forename,.*,ErrorLine,ErrorCode,ErrorMessage\n/);
@@ -94,31 +134,50 @@ describe(`learnfile import users (${engine})`, () => {
   test('rows the server refuses go to the error report with its code and message; the rest load', async () => {
     const { client, organisationId } = await centre(h, url);
     const file = join(dir, 'bad.csv');
-    await writeFile(file, [
-      'MISID,Role,FirstName,LastName,Email,Placement,Classroom,DefaultAssessor,ULN,NINO',
-      'E-1,40,Gill,Ward,gill@example.org,Hull Motors,,,,',
-      'E-2,1,Hal,Ward,hal@example.org,Hull Motors,MV3,E-3,1234567890,QQ123456A',
-      'E-3,Tutor,Ivy,Wood,ivy@example.org,,,,,',
-      ',5,No,Misid,nomisid@example.org,,,,,',
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        'MISID,Role,FirstName,LastName,Email,Placement,Classroom,DefaultAssessor,ULN,NINO',
+        'E-1,40,Gill,Ward,gill@example.org,Hull Motors,,,,',
+        'E-2,1,Hal,Ward,hal@example.org,Hull Motors,MV3,E-3,1234567890,QQ123456A',
+        'E-3,Tutor,Ivy,Wood,ivy@example.org,,,,,',
+        ',5,No,Misid,nomisid@example.org,,,,,',
+      ].join('\n'),
+    );
     const result = await importUsers(client, file, { organisation: String(organisationId), quiet: true, errors: join(dir, 'bad.errors.csv'), concurrency: 2 });
-    assert.deepEqual(result.outcomes.map((o) => o.kind), ['create', 'invalid', 'create', 'invalid']);
+    assert.deepEqual(
+      result.outcomes.map((o) => o.kind),
+      ['create', 'invalid', 'create', 'invalid'],
+    );
     const refused = result.outcomes[1]!;
-    assert.ok(refused.kind === 'invalid' && typeof refused.code === 'number' && /ULN/.test(refused.reason) && /NINO/.test(refused.reason), JSON.stringify(refused));
+    assert.ok(
+      refused.kind === 'invalid' && typeof refused.code === 'number' && /ULN/.test(refused.reason) && /NINO/.test(refused.reason),
+      JSON.stringify(refused),
+    );
     const report = await readFile(join(dir, 'bad.errors.csv'), 'utf8');
     assert.equal(report.trim().split('\n').length, 3, 'header and the two failed rows');
     assert.match(report, new RegExp(`E-2,.*,3,${refused.code},`));
     assert.match(report, /MISID is required/);
-    assert.deepEqual((await users(client, organisationId)).map((u) => u.MISID), ['E-1', 'E-3']);
+    assert.deepEqual(
+      (await users(client, organisationId)).map((u) => u.MISID),
+      ['E-1', 'E-3'],
+    );
   });
 });
 
 describe(`learnfile export (${engine})`, () => {
   let h: H;
   let url: string;
-  before(async () => { h = await harness(); url = await listening(h); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+    url = await listening(h);
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test('writes users as CSV that imports again, and placements as JSON Lines, from a streaming download', async () => {
     const { client, organisationId } = await centre(h, url);
@@ -126,7 +185,9 @@ describe(`learnfile export (${engine})`, () => {
     const capture = async (kind: 'users' | 'placements' | 'classes', opts: object) => {
       const out = new PassThrough();
       let text = '';
-      out.on('data', (c: Buffer) => { text += c.toString(); });
+      out.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
       const n = await exportRows(client, kind, { quiet: true, ...opts }, out);
       return { n, text };
     };
@@ -134,16 +195,32 @@ describe(`learnfile export (${engine})`, () => {
     assert.equal(csv.n, 5);
     const lines = csv.text.trim().split('\n');
     assert.equal(lines[0], 'ID,FirstName,LastName,MISID,Role,Email');
-    assert.ok(lines.slice(1).some((l) => /,Ada,Okafor,L-1001,1,ada.okafor@example.org$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.slice(1).some((l) => /,Ada,Okafor,L-1001,1,ada.okafor@example.org$/.test(l)),
+      lines.join('\n'),
+    );
 
     const full = await capture('users', { role: 'Learner', full: true, format: 'jsonl' });
-    const records = full.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = full.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(records.map((r) => r.MISID).sort(), ['L-1001', 'L-1002', 'L-1003']);
     assert.equal(records.find((r) => r.MISID === 'L-1001')!.NINO, 'AB123456C');
-    assert.deepEqual(records.map((r) => r.ID), records.map((r) => r.ID).sort((a, b) => Number(a) - Number(b)), 'in the search\'s order');
+    assert.deepEqual(
+      records.map((r) => r.ID),
+      records.map((r) => r.ID).sort((a, b) => Number(a) - Number(b)),
+      "in the search's order",
+    );
 
     const placements = await capture('placements', { format: 'jsonl' });
-    assert.deepEqual(placements.text.trim().split('\n').map((l) => (JSON.parse(l) as { Name: string }).Name), ['Hull Motors']);
+    assert.deepEqual(
+      placements.text
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { Name: string }).Name),
+      ['Hull Motors'],
+    );
     assert.equal((await capture('classes', { organisation: String(organisationId) })).n, 1);
   });
 });
@@ -159,8 +236,14 @@ describe(`learnfile mirror, learnfile to learnfile (${engine})`, () => {
     liveUrl = await listening(live);
     sandboxUrl = await listening(sandbox);
   });
-  after(async () => { await live.close(); await sandbox.close(); });
-  beforeEach(async () => { await live.reset(); await sandbox.reset(); });
+  after(async () => {
+    await live.close();
+    await sandbox.close();
+  });
+  beforeEach(async () => {
+    await live.reset();
+    await sandbox.reset();
+  });
 
   test('copies classes, placements and users with mapped IDs, anonymised, and a re-run changes nothing', async () => {
     const source = await centre(live, liveUrl);
@@ -207,16 +290,26 @@ describe(`learnfile mirror, learnfile to learnfile (${engine})`, () => {
       assert.equal(l?.ClassroomID, targetClass!.ID, 'class ID mapped');
       assert.equal(l?.PlacementID, targetPlacement!.ID, 'placement ID mapped');
       assert.equal(l?.DefaultAssessorID, assessor.ID, 'default assessor mapped to the copied assessor');
-      if (l?.ULN) { assert.equal(ulnProblem(l.ULN), null); assert.notEqual(l.ULN, '9276308686'); }
-      if (l?.NINO) { assert.equal(ninoProblem(l.NINO), null); assert.notEqual(l.NINO, 'AB123456C'); }
+      if (l?.ULN) {
+        assert.equal(ulnProblem(l.ULN), null);
+        assert.notEqual(l.ULN, '9276308686');
+      }
+      if (l?.NINO) {
+        assert.equal(ninoProblem(l.NINO), null);
+        assert.notEqual(l.NINO, 'AB123456C');
+      }
     }
 
     const again = await mirror(from, target, opts);
-    assert.deepEqual(again.tallies, {
-      classes: { created: 0, updated: 0, unchanged: 1, failed: 0 },
-      placements: { created: 0, updated: 0, unchanged: 1, failed: 0 },
-      users: { created: 0, updated: 0, unchanged: 5, failed: 0 },
-    }, 'the same stand-ins on a re-run: nothing to do');
+    assert.deepEqual(
+      again.tallies,
+      {
+        classes: { created: 0, updated: 0, unchanged: 1, failed: 0 },
+        placements: { created: 0, updated: 0, unchanged: 1, failed: 0 },
+        users: { created: 0, updated: 0, unchanged: 5, failed: 0 },
+      },
+      'the same stand-ins on a re-run: nothing to do',
+    );
 
     // A change at the source is carried over on the next run, and only that.
     await from.update('/Classroom/{id}', { id: (await from.all('/Classroom/Search'))[0]!.ID }, { Name: 'Motor Vehicle Level 3' });
@@ -239,14 +332,22 @@ describe(`learnfile mirror, learnfile to learnfile (${engine})`, () => {
 
 describe(`the learnfile executable's remote commands (${engine})`, () => {
   test('every remote command has --help with examples, and a missing server is one clear line', async () => {
-    const run = (args: string[], env: Record<string, string> = {}) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, LEARNFILE_URL: '', LEARNFILE_TOKEN: '', ...env } });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-      child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+          cwd: ROOT,
+          env: { ...process.env, LEARNFILE_URL: '', LEARNFILE_TOKEN: '', ...env },
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+        });
+        child.stderr.on('data', (c: Buffer) => {
+          err += c.toString();
+        });
+        child.on('close', (code) => resolve({ code, out, err }));
+      });
     for (const cmd of [['import', 'users'], ['export', 'users'], ['export', 'placements'], ['mirror']]) {
       const help = await run([...cmd, '--help']);
       assert.equal(help.code, 0);

@@ -56,7 +56,11 @@ async function freshStore(): Promise<Store> {
 async function admin(url: string, sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
 }
 
 async function using<T>(opening: Promise<Database>, fn: (db: Database) => Promise<T>): Promise<T> {
@@ -78,8 +82,12 @@ function spawnLearnfile(...args: string[]): Promise<Run> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: operatorEnv() as NodeJS.ProcessEnv });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
@@ -120,10 +128,14 @@ describe(`learnfile CLI (${engine})`, () => {
   /** `learnfile <args>` on this file's database. */
   const cli = (...args: string[]) => runLearnfile(args, { database: t.db });
   const store = { use: <T>(fn: (db: Database) => Promise<T>): Promise<T> => fn(t.db) };
-  before(async () => { t = await createTestDb(); });
-  after(async () => { await t.drop(); });
+  before(async () => {
+    t = await createTestDb();
+  });
+  after(async () => {
+    await t.drop();
+  });
 
-  test('--help lists every command group, and a subcommand\'s --help shows its options and an example', async () => {
+  test("--help lists every command group, and a subcommand's --help shows its options and an example", async () => {
     // The real entry point, once: the rest of the suite runs the same program in-process.
     const [main, sub] = await Promise.all([spawnLearnfile('--help'), learnfile('organisation', 'update', '--help')]);
     succeeded(main);
@@ -161,9 +173,20 @@ describe(`learnfile CLI (${engine})`, () => {
     const listed = succeeded(await cli('token', 'list', String(customerId), '--json'));
     assert.ok(!listed.stdout.includes(first!) && !listed.stdout.includes(secondToken), 'token values are never listed');
     const tokens = JSON.parse(listed.stdout) as { id: number; label: string | null; revokedAt: string | null }[];
-    assert.deepEqual(tokens.map((t) => [t.id, t.label, t.revokedAt !== null]), [[Number(firstId), 'initial', true], [tokens[1]!.id, 'MIS sync', false]]);
+    assert.deepEqual(
+      tokens.map((t) => [t.id, t.label, t.revokedAt !== null]),
+      [
+        [Number(firstId), 'initial', true],
+        [tokens[1]!.id, 'MIS sync', false],
+      ],
+    );
 
-    const customers = JSON.parse(succeeded(await cli('customer', 'list', '--json')).stdout) as { id: number; name: string; liveTokens: number; organisations: number }[];
+    const customers = JSON.parse(succeeded(await cli('customer', 'list', '--json')).stdout) as {
+      id: number;
+      name: string;
+      liveTokens: number;
+      organisations: number;
+    }[];
     const row = customers.find((c) => c.id === customerId);
     assert.deepEqual(row && [row.name, row.liveTokens, row.organisations], ['Acme Training', 1, 0]);
   });
@@ -179,13 +202,15 @@ describe(`learnfile CLI (${engine})`, () => {
     assert.deepEqual(listed, [{ id, customerId, name: 'Riverside Centre', keychainCreation: false, keychainEmailSuppression: true }]);
   });
 
-  test('learner-status add then list shows the organisation\'s statuses in the order added', async () => {
+  test("learner-status add then list shows the organisation's statuses in the order added", async () => {
     const organisationId = await store.use(async (db) => {
       const { customerId } = await newCustomer(db, 'Statuses Ltd');
       return orgs.insertOrganisation(db, customerId, { name: 'Centre' });
     });
-    assert.match(succeeded(await cli('learner-status', 'add', String(organisationId), 'Break in learning')).stdout,
-      new RegExp(`^Learner status \\d+ added to organisation ${organisationId}: Break in learning$`, 'm'));
+    assert.match(
+      succeeded(await cli('learner-status', 'add', String(organisationId), 'Break in learning')).stdout,
+      new RegExp(`^Learner status \\d+ added to organisation ${organisationId}: Break in learning$`, 'm'),
+    );
     const listed = succeeded(await cli('learner-status', 'list', String(organisationId)));
     assert.match(listed.stdout, /^ID +Name\n +\d+ +Break in learning\n$/);
     oneLineError(await cli('learner-status', 'add', '2000000000', 'Withdrawn'), /no organisation with ID 2000000000/);
@@ -194,9 +219,16 @@ describe(`learnfile CLI (${engine})`, () => {
   test('mail list shows the outbox newest first with the full text body, and filters by status', async () => {
     await store.use(async (db) => {
       const { customerId } = await newCustomer(db, 'Mail Ltd');
-      const insert = (to: string, subject: string, body: string, status: string, error: string | null) => db.query(
-        `INSERT INTO mail_outbox (customer_id, to_address, subject, body_text, status, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [customerId, to, subject, body, status, error ? 3 : 0, error]);
+      const insert = (to: string, subject: string, body: string, status: string, error: string | null) =>
+        db.query(`INSERT INTO mail_outbox (customer_id, to_address, subject, body_text, status, attempts, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+          customerId,
+          to,
+          subject,
+          body,
+          status,
+          error ? 3 : 0,
+          error,
+        ]);
       await insert('ann@example.com', 'Verify your email', 'Hello Ann,\n\nOpen http://127.0.0.1:3000/verify?token=abc123 to join.\n', 'pending', null);
       await insert('bob@example.com', 'Welcome', 'Hello Bob', 'failed', 'connect ECONNREFUSED');
     });
@@ -214,9 +246,14 @@ describe(`learnfile CLI (${engine})`, () => {
   test('mail retry puts failed messages back in the queue with fresh attempts, by ID or all at once', async () => {
     const ids = await store.use(async (db) => {
       const { customerId } = await newCustomer(db, 'Retry Ltd');
-      const insert = async (to: string, status: string) => (await db.query<{ id: number }>(
-        `INSERT INTO mail_outbox (customer_id, to_address, subject, body_text, status, attempts, last_error, next_attempt_at)
-         VALUES ($1, $2, 'Hi', 'Hello', $3, 8, 'gave up', now() + interval '1 day') RETURNING id`, [customerId, to, status]))[0]!.id;
+      const insert = async (to: string, status: string) =>
+        (
+          await db.query<{ id: number }>(
+            `INSERT INTO mail_outbox (customer_id, to_address, subject, body_text, status, attempts, last_error, next_attempt_at)
+         VALUES ($1, $2, 'Hi', 'Hello', $3, 8, 'gave up', now() + interval '1 day') RETURNING id`,
+            [customerId, to, status],
+          )
+        )[0]!.id;
       return [await insert('a@example.com', 'failed'), await insert('b@example.com', 'failed'), await insert('c@example.com', 'sent')];
     });
     const [a, b, c] = ids as [number, number, number];
@@ -224,9 +261,20 @@ describe(`learnfile CLI (${engine})`, () => {
     oneLineError(await cli('mail', 'retry', String(c)), new RegExp(`not failed \\(or no such message\\): ${c}`));
     // Earlier tests in this file share the database, so other failed messages may go too.
     assert.match(succeeded(await cli('mail', 'retry', '--all-failed')).stdout, new RegExp(`Re-queued \\d+ message\\(s\\): (.*, )?${b}(,|$)`, 'm'));
-    const rows = await store.use((db) => db.query<{ id: number; status: string; attempts: number; due: boolean }>(
-      'SELECT id, status, attempts, next_attempt_at <= now() AS due FROM mail_outbox WHERE id = ANY($1) ORDER BY id', [ids]));
-    assert.deepEqual(rows.map((r) => [r.status, r.attempts, r.due]), [['pending', 0, true], ['pending', 0, true], ['sent', 8, false]]);
+    const rows = await store.use((db) =>
+      db.query<{ id: number; status: string; attempts: number; due: boolean }>(
+        'SELECT id, status, attempts, next_attempt_at <= now() AS due FROM mail_outbox WHERE id = ANY($1) ORDER BY id',
+        [ids],
+      ),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.status, r.attempts, r.due]),
+      [
+        ['pending', 0, true],
+        ['pending', 0, true],
+        ['sent', 8, false],
+      ],
+    );
     oneLineError(await cli('mail', 'retry'), /name the failed messages to retry, or give --all-failed/);
   });
 
@@ -245,14 +293,18 @@ describe(`learnfile CLI (${engine})`, () => {
       }
     });
     const filter = ['--customer', String(customerId), '--entity', 'classroom', '--id', String(classroomId)];
-    const lines = succeeded(await cli('audit', ...filter)).stdout.trimEnd().split('\n');
+    const lines = succeeded(await cli('audit', ...filter))
+      .stdout.trimEnd()
+      .split('\n');
     assert.equal(lines.length, 2, lines.join('\n'));
     assert.match(lines[0]!, new RegExp(`customer ${customerId} +classroom ${classroomId} +update .*Name: "Class A" -> "Class B"`));
     assert.match(lines[1]!, /create .*Name: null -> "Class A"/);
 
     const latest = JSON.parse(succeeded(await cli('audit', ...filter, '--limit', '1', '--json')).stdout);
-    assert.deepEqual(latest.map((r: { action: string; changes: unknown }) => [r.action, r.changes]),
-      [['update', { Name: { old: 'Class A', new: 'Class B' } }]]);
+    assert.deepEqual(
+      latest.map((r: { action: string; changes: unknown }) => [r.action, r.changes]),
+      [['update', { Name: { old: 'Class A', new: 'Class B' } }]],
+    );
   });
 
   test('seed demo prints the demo token, refuses a second time, and --force replaces the demo customer', async () => {
@@ -265,7 +317,10 @@ describe(`learnfile CLI (${engine})`, () => {
     const secondId = Number(/^Demo customer (\d+) loaded/m.exec(forced.stdout)?.[1]);
     assert.ok(secondId > firstId);
     await store.use(async (db) => {
-      assert.deepEqual((await customers.listCustomers(db)).filter((c) => c.name === 'Demo Training Ltd').map((c) => c.id), [secondId]);
+      assert.deepEqual(
+        (await customers.listCustomers(db)).filter((c) => c.name === 'Demo Training Ltd').map((c) => c.id),
+        [secondId],
+      );
       assert.deepEqual(await authenticate(db, DEMO_TOKEN), [200]);
     });
   });
@@ -301,8 +356,10 @@ describe(`learnfile CLI (${engine})`, () => {
     const parent = await mkdtemp(join(tmpdir(), 'learnfile-none-'));
     const dir = join(parent, 'data');
     try {
-      oneLineError(await learnfile('--data-dir', dir, 'customer', 'list'),
-        new RegExp(`there is no learnfile database in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*learnfile --data-dir .* migrate`));
+      oneLineError(
+        await learnfile('--data-dir', dir, 'customer', 'list'),
+        new RegExp(`there is no learnfile database in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*learnfile --data-dir .* migrate`),
+      );
       assert.equal(existsSync(dir), false, 'the command must not create the folder');
       succeeded(await learnfile('--data-dir', dir, 'migrate'));
       assert.equal(statSync(dir).mode & 0o777, 0o700, 'a new data directory is private to its owner');

@@ -30,7 +30,11 @@ async function centre(client: ApiClient, organisationId: number) {
   const classroom = await client.create('/Classroom', { OrganisationID: organisationId, Name: 'Class A' });
   const placement = await client.create('/Placement', { OrganisationID: organisationId, Name: 'Employer A' });
   const assessor = await client.create('/User', {
-    OrganisationID: organisationId, FirstName: 'Asha', LastName: 'Patel', Email: 'asha@example.ac.uk', Role: Roles.Assessor,
+    OrganisationID: organisationId,
+    FirstName: 'Asha',
+    LastName: 'Patel',
+    Email: 'asha@example.ac.uk',
+    Role: Roles.Assessor,
   });
   assert.ok(classroom.id && placement.id && assessor.id, 'every create answers the new ID');
   return { classroomId: classroom.id, placementId: placement.id, assessorId: assessor.id };
@@ -39,9 +43,16 @@ async function centre(client: ApiClient, organisationId: number) {
 describe(`the client library against a running server (${engine})`, () => {
   let h: H;
   let url: string;
-  before(async () => { h = await harness(); url = await listening(h); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+    url = await listening(h);
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test('authenticates, creates, pages through a search and streams the same rows', async () => {
     const tenant = await newCustomer(h.db);
@@ -53,17 +64,30 @@ describe(`the client library against a running server (${engine})`, () => {
     const { classroomId, placementId, assessorId } = await centre(client, organisationId);
     for (let i = 1; i <= 5; i++) {
       const created = await client.create('/User', {
-        OrganisationID: organisationId, FirstName: `Learner${i}`, LastName: 'Jones', Email: `l${i}@example.com`, Role: Roles.Learner,
-        DefaultAssessorID: assessorId, ClassroomID: classroomId, PlacementID: placementId, MISID: `M${i}`,
+        OrganisationID: organisationId,
+        FirstName: `Learner${i}`,
+        LastName: 'Jones',
+        Email: `l${i}@example.com`,
+        Role: Roles.Learner,
+        DefaultAssessorID: assessorId,
+        ClassroomID: classroomId,
+        PlacementID: placementId,
+        MISID: `M${i}`,
       });
       assert.equal(typeof created.id, 'number');
       assert.equal(created.record?.MISID, `M${i}`, 'the record the server sent comes back too');
     }
     calls.length = 0;
     const learners = await client.all('/User/Search', { OrganisationID: organisationId, Role: Roles.Learner }, { pageSize: 2 });
-    assert.deepEqual(learners.map((u) => u.MISID), ['M1', 'M2', 'M3', 'M4', 'M5']);
-    assert.deepEqual(calls, ['POST /User/Search/1/2', 'POST /User/Search/2/2', 'POST /User/Search/3/2'],
-      'paged under the hood, stopping at the short page, on one session');
+    assert.deepEqual(
+      learners.map((u) => u.MISID),
+      ['M1', 'M2', 'M3', 'M4', 'M5'],
+    );
+    assert.deepEqual(
+      calls,
+      ['POST /User/Search/1/2', 'POST /User/Search/2/2', 'POST /User/Search/3/2'],
+      'paged under the hood, stopping at the short page, on one session',
+    );
 
     const streamed = [];
     for await (const row of client.download('/User/Search', { OrganisationID: organisationId, Role: Roles.Learner })) streamed.push(row);
@@ -84,8 +108,12 @@ describe(`the client library against a running server (${engine})`, () => {
     const tenant = await newCustomer(h.db);
     const organisationId = await newOrganisation(h.db, tenant.customerId);
     const client = createClient({ baseUrl: url, customerToken: tenant.token });
-    const err = await client.create('/User', { OrganisationID: organisationId, FirstName: 'A', LastName: 'B', Email: 'a@example.com', Role: Roles.Learner, ULN: '1234' })
-      .then(() => assert.fail('should be refused'), (e: unknown) => e);
+    const err = await client
+      .create('/User', { OrganisationID: organisationId, FirstName: 'A', LastName: 'B', Email: 'a@example.com', Role: Roles.Learner, ULN: '1234' })
+      .then(
+        () => assert.fail('should be refused'),
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof ApiError);
     assert.equal(err.status, 400);
     assert.equal(typeof err.code, 'number');
@@ -132,12 +160,25 @@ describe(`the client library against a running server (${engine})`, () => {
     let dropNext = 0;
     // A transport that loses the connection before the request reaches the server.
     const flaky = (request: Request) => {
-      if (dropNext > 0 && !request.url.endsWith('/Authentication')) { dropNext--; return Promise.reject(new TypeError('fetch failed')); }
+      if (dropNext > 0 && !request.url.endsWith('/Authentication')) {
+        dropNext--;
+        return Promise.reject(new TypeError('fetch failed'));
+      }
       return fetch(request);
     };
-    const client = createClient({ baseUrl: url, customerToken: tenant.token, fetch: flaky, retryBaseMs: 100, sleep: async (ms) => { slept.push(ms); } });
+    const client = createClient({
+      baseUrl: url,
+      customerToken: tenant.token,
+      fetch: flaky,
+      retryBaseMs: 100,
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    });
     dropNext = 2;
-    assert.deepEqual(await client.all('/Organisation/Search'), [{ ID: organisationId, Name: 'Centre', KeychainCreationForNewUserActive: false, KeychainEmailSuppression: false }]);
+    assert.deepEqual(await client.all('/Organisation/Search'), [
+      { ID: organisationId, Name: 'Centre', KeychainCreationForNewUserActive: false, KeychainEmailSuppression: false },
+    ]);
     assert.equal(slept.length, 2);
     assert.ok(slept[0]! >= 50 && slept[0]! <= 100 && slept[1]! >= 100 && slept[1]! <= 200, `doubling back-off: ${slept}`);
 
@@ -155,9 +196,16 @@ describe(`the client library against a running server (${engine})`, () => {
 describe(`the client library and the rate limit (${engine})`, () => {
   let h: H;
   let url: string;
-  before(async () => { h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '4' })); url = await listening(h); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '4' }));
+    url = await listening(h);
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   /** What the minute rolling over does to the server's counts, without waiting for it. */
   async function nextMinute(): Promise<void> {
@@ -171,15 +219,23 @@ describe(`the client library and the rate limit (${engine})`, () => {
     const waits: string[] = [];
     const { calls, fetcher } = recording();
     const client = createClient({
-      baseUrl: url, customerToken: tenant.token, fetch: fetcher,
-      sleep: async (ms) => { slept.push(ms); await nextMinute(); },
+      baseUrl: url,
+      customerToken: tenant.token,
+      fetch: fetcher,
+      sleep: async (ms) => {
+        slept.push(ms);
+        await nextMinute();
+      },
       onWait: (e) => waits.push(`${e.reason} ${e.path}`),
     });
     // Authentication counts too: 1 + 3 calls use the minute up; the next three must wait.
     const results = await Promise.all(Array.from({ length: 6 }, () => client.get('/Customer')));
     assert.ok(results.every((r) => r?.ID === tenant.customerId));
     assert.ok(slept.length >= 1, 'it waited');
-    assert.ok(slept.every((ms) => ms >= 1000 && ms <= 60_000), `waits follow Retry-After (whole seconds): ${slept}`);
+    assert.ok(
+      slept.every((ms) => ms >= 1000 && ms <= 60_000),
+      `waits follow Retry-After (whole seconds): ${slept}`,
+    );
     assert.ok(waits.length >= 1 && waits.every((w) => w === 'rate-limit /Customer'));
     const limited = calls.length - 7; // 1 authentication + 6 successful calls
     assert.ok(limited >= 1 && limited <= 3, `each refused call was retried once after the pause, not spun: ${calls.length} calls`);

@@ -22,7 +22,11 @@ async function startProxy(target: URL) {
   let partitioned = false;
   const server = net.createServer((client) => {
     client.on('error', () => {});
-    if (partitioned) { pairs.add([client, client]); client.pause(); return; }
+    if (partitioned) {
+      pairs.add([client, client]);
+      client.pause();
+      return;
+    }
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());
@@ -38,15 +42,30 @@ async function startProxy(target: URL) {
     /** From now on nothing crosses, in either direction; connections stay open but silent. */
     partition() {
       partitioned = true;
-      for (const [a, b] of pairs) { a.unpipe(b); b.unpipe(a); a.pause(); b.pause(); }
+      for (const [a, b] of pairs) {
+        a.unpipe(b);
+        b.unpipe(a);
+        a.pause();
+        b.pause();
+      }
     },
     /** The network is back: new connections cross again (the old ones are gone, as after a real outage). */
     heal() {
       partitioned = false;
-      for (const [a, b] of pairs) { a.destroy(); b.destroy(); }
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
       pairs.clear();
     },
-    close: () => new Promise<void>((resolve) => { for (const [a, b] of pairs) { a.destroy(); b.destroy(); } server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const [a, b] of pairs) {
+          a.destroy();
+          b.destroy();
+        }
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -61,12 +80,18 @@ describe('the database can blink (postgres)', { skip: onPostgres ? false : 'need
     admin = new pg.Client({ connectionString: fresh.url });
     await admin.connect();
   });
-  after(async () => { await admin.end(); await fresh.drop(); });
+  after(async () => {
+    await admin.end();
+    await fresh.drop();
+  });
 
   async function appOn(url: string, env: Record<string, string> = {}): Promise<{ app: FastifyInstance; db: Database; client: Client; organisationId: number }> {
     const config = testConfig({ DATABASE_URL: url, ...env });
     const db = await openDatabase({
-      databaseUrl: url, dataDir: '', statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      databaseUrl: url,
+      dataDir: '',
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     });
     const app = await buildApp({ db, config, logger: false });
     const tenant = await newCustomer(db);
@@ -81,7 +106,13 @@ describe('the database can blink (postgres)', { skip: onPostgres ? false : 'need
     const [{ pid }] = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE classrooms IN ACCESS EXCLUSIVE MODE');
-    return { pid, release: async () => { await holder.query('ROLLBACK'); await holder.end(); } };
+    return {
+      pid,
+      release: async () => {
+        await holder.query('ROLLBACK');
+        await holder.end();
+      },
+    };
   }
 
   /** Resolves once some backend of this database waits for a lock (the request is in flight). */
@@ -99,8 +130,9 @@ describe('the database can blink (postgres)', { skip: onPostgres ? false : 'need
       const lock = await lockClassrooms();
       const inFlight = s.client.post('/Classroom', { OrganisationID: s.organisationId, Name: 'Class A' });
       await someoneWaitsForALock();
-      await admin.query(
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), $1)', [lock.pid]);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), $1)', [
+        lock.pid,
+      ]);
       const res = await inFlight;
       assert.equal(res.statusCode, 503, res.body);
       assert.equal(res.json().code, -503);

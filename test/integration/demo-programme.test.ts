@@ -5,8 +5,13 @@ import { DEMO_TOKEN, seedDemo } from '../../src/server/demo/demo.js';
 
 describe(`the demo's programmes (${engine})`, () => {
   let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => { h = await harness(); await seedDemo(h.db); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await harness();
+    await seedDemo(h.db);
+  });
+  after(async () => {
+    await h.close();
+  });
 
   test('each centre offers two standards with units, learning-aim statuses and a template; every learner has a programme with staff', async () => {
     const c = await Client.for(h.app, DEMO_TOKEN);

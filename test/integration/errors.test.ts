@@ -15,8 +15,19 @@ interface ErrorAnswer {
 
 /** Things an error body must never show: stack frames, file paths, SQL, driver messages. */
 const INTERNALS = [
-  /\bat\s+\S+\s+\(/, /\.(ts|js):\d+/, /node_modules/, /\bSELECT\b/i, /\bINSERT\s+INTO\b/i, /\bUPDATE\s+\w+\s+SET\b/i,
-  /\bFROM\s+\w+\s+WHERE\b/i, /\brelation\b/i, /\bsyntax error\b/i, /\bout of range\b/i, /\bpg_/, /stack/i, /Error:/,
+  /\bat\s+\S+\s+\(/,
+  /\.(ts|js):\d+/,
+  /node_modules/,
+  /\bSELECT\b/i,
+  /\bINSERT\s+INTO\b/i,
+  /\bUPDATE\s+\w+\s+SET\b/i,
+  /\bFROM\s+\w+\s+WHERE\b/i,
+  /\brelation\b/i,
+  /\bsyntax error\b/i,
+  /\bout of range\b/i,
+  /\bpg_/,
+  /stack/i,
+  /Error:/,
 ];
 
 function assertNoInternals(res: LightMyRequestResponse, label = ''): void {
@@ -36,9 +47,15 @@ function errorBody(res: LightMyRequestResponse, status: number): ErrorAnswer {
 
 describe(`errors (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   async function centre(name = 'Customer') {
     const t = await newCustomer(h.db, name);
@@ -96,7 +113,10 @@ describe(`errors (${engine})`, () => {
     test('a missing Name and badly typed fields answer one 400 naming every field', async () => {
       const c = await centre();
       const res = await c.client.post('/Classroom', {
-        OrganisationID: c.organisationId, Archive: 'perhaps', IVFinalSignOff: 'sometimes', StartOn: 'not a date',
+        OrganisationID: c.organisationId,
+        Archive: 'perhaps',
+        IVFinalSignOff: 'sometimes',
+        StartOn: 'not a date',
       });
       const body = errorBody(res, 400);
       assert.equal(body.code, -100);
@@ -127,7 +147,10 @@ describe(`errors (${engine})`, () => {
       const c = await centre();
       const body = errorBody(await c.client.post('/Classroom', { OrganisationID: '1.5', Name: 'Half' }), 400);
       assert.equal(body.code, -100);
-      assert.deepEqual(body.errors?.map((e) => e.field), ['OrganisationID']);
+      assert.deepEqual(
+        body.errors?.map((e) => e.field),
+        ['OrganisationID'],
+      );
     });
 
     test('a single problem is reported with a message naming the field', async () => {
@@ -141,7 +164,10 @@ describe(`errors (${engine})`, () => {
     test('an empty Name is refused', async () => {
       const c = await centre();
       const body = errorBody(await c.client.post('/Classroom', { OrganisationID: c.organisationId, Name: '' }), 400);
-      assert.deepEqual(body.errors?.map((e) => e.field), ['Name']);
+      assert.deepEqual(
+        body.errors?.map((e) => e.field),
+        ['Name'],
+      );
     });
 
     test('an update with a badly typed field answers 400 and changes nothing', async () => {
@@ -149,7 +175,10 @@ describe(`errors (${engine})`, () => {
       const created = (await c.client.create('/Classroom', { OrganisationID: c.organisationId, Name: 'Stable' })).json<{ ID: number }>();
       const res = await c.client.post(`/Classroom/${created.ID}`, { Name: 'Changed', Archive: 'perhaps' });
       const body = errorBody(res, 400);
-      assert.deepEqual(body.errors?.map((e) => e.field), ['Archive']);
+      assert.deepEqual(
+        body.errors?.map((e) => e.field),
+        ['Archive'],
+      );
       assert.equal((await c.client.get(`/Classroom/${created.ID}`)).json<{ Name: string }>().Name, 'Stable');
     });
   });
@@ -218,7 +247,9 @@ describe(`errors (${engine})`, () => {
     test('malformed JSON answers 400 with a code, not 500', async () => {
       const c = await centre();
       const res = await h.app.inject({
-        method: 'POST', url: '/api/v2.1/Classroom', payload: '{"OrganisationID": 1, "Name": ',
+        method: 'POST',
+        url: '/api/v2.1/Classroom',
+        payload: '{"OrganisationID": 1, "Name": ',
         headers: { 'x-tokenid': c.client.session, 'content-type': 'application/json' },
       });
       const body = errorBody(res, 400);
@@ -235,7 +266,9 @@ describe(`errors (${engine})`, () => {
     test('a JSON body that is not an object is read as no fields', async () => {
       const c = await centre();
       const res = await h.app.inject({
-        method: 'POST', url: '/api/v2.1/Classroom', payload: '"just a string"',
+        method: 'POST',
+        url: '/api/v2.1/Classroom',
+        payload: '"just a string"',
         headers: { 'x-tokenid': c.client.session, 'content-type': 'application/json' },
       });
       const body = errorBody(res, 400);
@@ -268,7 +301,12 @@ describe(`errors (${engine})`, () => {
         await c.client.post('/Classroom/Search/x/y', {}),
         await c.client.get('/Organisation/abc/LearnerStatuses'),
         await c.client.get('/Placement/-1'),
-        await h.app.inject({ method: 'POST', url: '/api/v2.1/Placement', payload: '[1,2', headers: { 'x-tokenid': c.client.session, 'content-type': 'application/json' } }),
+        await h.app.inject({
+          method: 'POST',
+          url: '/api/v2.1/Placement',
+          payload: '[1,2',
+          headers: { 'x-tokenid': c.client.session, 'content-type': 'application/json' },
+        }),
         await h.app.inject({ method: 'GET', url: '/api/v2.1/Customer', headers: { 'x-tokenid': "' OR ''='" } }),
       ];
       for (const [i, res] of answers.entries()) {

@@ -9,15 +9,25 @@ import { engine, harness, newStandard, tenantWithCentre, testConfig, type Harnes
 
 describe(`what the fuzz found stays fixed (${engine})`, () => {
   let h: Harness & { reset(): Promise<void> };
-  before(async () => { h = await harness(testConfig()); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig());
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   const refused = (res: { statusCode: number; body: string }, field: string) => {
     assert.equal(res.statusCode, 400, res.body);
     const body = JSON.parse(res.body) as { code: number; errors: { field: string }[] };
     assert.equal(body.code, -100, res.body);
-    assert.deepEqual(body.errors.map((e) => e.field), [field], res.body);
+    assert.deepEqual(
+      body.errors.map((e) => e.field),
+      [field],
+      res.body,
+    );
   };
 
   test('GET /Events: an `after` past any sequence, or a number that is not finite, is a 400 naming it (was 500)', async () => {

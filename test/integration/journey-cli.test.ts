@@ -9,22 +9,31 @@ import { Client, createTestDb, engine, runLearnfile, testConfig, type TestDb } f
 
 describe(`learnfile plan, timesheet and visit-type commands (${engine})`, () => {
   let t: TestDb;
-  before(async () => { t = await createTestDb(); });
-  after(async () => { await t.drop(); });
+  before(async () => {
+    t = await createTestDb();
+  });
+  after(async () => {
+    await t.drop();
+  });
 
   const cli = (...args: string[]) => runLearnfile(args, { database: t.db });
 
   /** Reads through the HTTP app on the same database. */
   async function overHttp<T>(fn: (c: Client, db: Database) => Promise<T>): Promise<T> {
     const app = await buildApp({ db: t.db, config: testConfig(), logger: false });
-    try { return await fn(await Client.for(app, DEMO_TOKEN), t.db); } finally { await app.close(); }
+    try {
+      return await fn(await Client.for(app, DEMO_TOKEN), t.db);
+    } finally {
+      await app.close();
+    }
   }
 
   test('plan add and timesheet add record what the API then reads; the OTJ summary moves; mistakes are one line', async () => {
     assert.equal((await cli('seed', 'demo')).code, 0);
     const { learner, assessor, organisation, hoursBefore } = await overHttp(async (c, db) => {
       const [row] = await db.query<{ id: number; default_assessor_id: number; organisation_id: number }>(
-        'SELECT id, default_assessor_id, organisation_id FROM users WHERE role = 1 ORDER BY id LIMIT 1');
+        'SELECT id, default_assessor_id, organisation_id FROM users WHERE role = 1 ORDER BY id LIMIT 1',
+      );
       const otj = (await c.get(`/User/${row!.id}/offthejob`)).json<{ CachedActualHours: number }>();
       return { learner: row!.id, assessor: row!.default_assessor_id, organisation: row!.organisation_id, hoursBefore: otj.CachedActualHours };
     });
@@ -32,7 +41,19 @@ describe(`learnfile plan, timesheet and visit-type commands (${engine})`, () => 
     const plan = await cli('plan', 'add', '1', String(learner), 'Mock end-point assessment', '--on', '2027-01-11', '--assessor', String(assessor));
     assert.equal(plan.code, 0, plan.stderr);
     const planId = Number(/^Plan (\d+) recorded/.exec(plan.stdout)?.[1]);
-    const entry = await cli('timesheet', 'add', '1', String(learner), '--from', '2026-11-25T09:00:00Z', '--to', '2026-11-25T14:30:00Z', '--category', 'Workshop', '--off-the-job');
+    const entry = await cli(
+      'timesheet',
+      'add',
+      '1',
+      String(learner),
+      '--from',
+      '2026-11-25T09:00:00Z',
+      '--to',
+      '2026-11-25T14:30:00Z',
+      '--category',
+      'Workshop',
+      '--off-the-job',
+    );
     assert.equal(entry.code, 0, entry.stderr);
     assert.match(entry.stdout, /^Timesheet entry \d+ recorded for learner \d+: 5\.5 h of Workshop \(off the job\)\n$/);
 
@@ -43,7 +64,10 @@ describe(`learnfile plan, timesheet and visit-type commands (${engine})`, () => 
 
     assert.equal((await cli('visit-type', 'add', String(organisation), 'Exam practice')).code, 0);
     const types = await cli('visit-type', 'list', String(organisation), '--json');
-    assert.deepEqual(JSON.parse(types.stdout).map((t: { name: string }) => t.name), ['Face-to-face', 'Remote session', 'Workplace visit', 'Exam practice']);
+    assert.deepEqual(
+      JSON.parse(types.stdout).map((t: { name: string }) => t.name),
+      ['Face-to-face', 'Remote session', 'Workplace visit', 'Exam practice'],
+    );
 
     await overHttp(async (c) => {
       assert.equal((await c.get(`/Plan/${planId}`)).json<{ Title: string }>().Title, 'Mock end-point assessment');

@@ -7,8 +7,13 @@ import { OtjMethods } from '../../src/contract/offthejob.js';
 
 describe(`the demo learners' journey (${engine})`, () => {
   let h: Harness & { reset(): Promise<void> };
-  before(async () => { h = await harness(); await seedDemo(h.db); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await harness();
+    await seedDemo(h.db);
+  });
+  after(async () => {
+    await h.close();
+  });
 
   test('every demo learner has visits, reviews in several states, a plan, a term of timesheet entries and an OTJ position', async () => {
     const c = await Client.for(h.app, DEMO_TOKEN);
@@ -21,7 +26,12 @@ describe(`the demo learners' journey (${engine})`, () => {
       assert.equal((await c.post('/Plan/Search', { LearnerID: ID })).json<unknown[]>().length, 1);
       const entries = (await c.get(`/Timesheet/Learner/${ID}`)).json<{ IsOffTheJob: boolean }[]>();
       assert.equal(entries.filter((e) => e.IsOffTheJob).length, 11, 'one off-the-job day a week for the autumn term');
-      const otj = (await c.get(`/User/${ID}/offthejob`)).json<{ CachedActualHours: number; PlannedOTJ: number; PercentOfPlanned: number; MethodOfCalculatingOTJ: string }>();
+      const otj = (await c.get(`/User/${ID}/offthejob`)).json<{
+        CachedActualHours: number;
+        PlannedOTJ: number;
+        PercentOfPlanned: number;
+        MethodOfCalculatingOTJ: string;
+      }>();
       assert.ok(otj.CachedActualHours === 66 || otj.CachedActualHours === 44, `11 weeks of 6 or 4 hours, got ${otj.CachedActualHours}`);
       assert.ok(otj.PlannedOTJ > 0 && otj.PercentOfPlanned > 0);
       assert.ok(([OtjMethods.from2025, OtjMethods.from2025Fallback] as string[]).includes(otj.MethodOfCalculatingOTJ));

@@ -11,9 +11,15 @@ type H = Awaited<ReturnType<typeof harness>>;
 
 describe(`a month of an MIS's journey calls (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(testConfig({ OPERATOR_KEY })); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig({ OPERATOR_KEY }));
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test('visit, review on it, signatures in order, timesheet entries, and the OTJ summary after each entry', async () => {
     // A full-time learner (37.5 h) who started on 1 Sep 2025 on a standard publishing 187 hours of OTJ, 7 hours of RPL:
@@ -25,18 +31,30 @@ describe(`a month of an MIS's journey calls (${engine})`, () => {
 
     // Week 1: book a workplace visit and a review on it (form-encoded, lower-case keys, as PHP clients send).
     const visitRes = await mis.form('/visit', {
-      learnerid: String(c.learner), assessorid: String(c.assessor), datefrom: '2026-10-05T09:00:00+01:00', dateto: '2026-10-05T11:00:00+01:00', visittypeid: '3',
+      learnerid: String(c.learner),
+      assessorid: String(c.assessor),
+      datefrom: '2026-10-05T09:00:00+01:00',
+      dateto: '2026-10-05T11:00:00+01:00',
+      visittypeid: '3',
     });
     const visitId = JSON.parse(visitRes.body) as number;
     assert.ok(Number.isInteger(visitId));
     const reviewRes = await mis.form('/Review/', {
-      LearnerID: String(c.learner), AssessorID: String(c.assessor), EmployerID: String(c.employer), Status: '1', VisitID: String(visitId),
-      ScheduledFor: '2026-10-05T09:30:00+01:00', EndTime: '2026-10-05T10:30:00+01:00',
+      LearnerID: String(c.learner),
+      AssessorID: String(c.assessor),
+      EmployerID: String(c.employer),
+      Status: '1',
+      VisitID: String(visitId),
+      ScheduledFor: '2026-10-05T09:30:00+01:00',
+      EndTime: '2026-10-05T10:30:00+01:00',
     });
     const reviewId = JSON.parse(reviewRes.body) as number;
     assert.ok(Number.isInteger(reviewId));
     const scheduled = (await mis.post('/Review/Search/', { LearnerID: c.learner, Status: 1 })).json<{ ID: number }[]>();
-    assert.deepEqual(scheduled.map((r) => r.ID), [reviewId]);
+    assert.deepEqual(
+      scheduled.map((r) => r.ID),
+      [reviewId],
+    );
 
     // The review takes place; the assessor signs, then the learner, then the employer.
     const review = () => mis.get(`/Review/${reviewId}`).then((r) => r.json<{ Status: number; VisitID: number }>());
@@ -47,10 +65,16 @@ describe(`a month of an MIS's journey calls (${engine})`, () => {
     assert.equal((await review()).Status, 4);
     assert.equal((await mis.post(`/Review/${reviewId}`, { EmployerSignedOn: '2026-10-07T16:00:00Z' })).statusCode, 204);
     assert.deepEqual(await review().then((r) => [r.Status, r.VisitID]), [5, visitId]);
-    assert.deepEqual((await mis.post('/Review/Search', { LearnerID: c.learner, Status: 5 })).json<{ ID: number }[]>().map((r) => r.ID), [reviewId]);
+    assert.deepEqual(
+      (await mis.post('/Review/Search', { LearnerID: c.learner, Status: 5 })).json<{ ID: number }[]>().map((r) => r.ID),
+      [reviewId],
+    );
 
     // The month's timesheet: the summary moves after every off-the-job entry (180 h planned).
-    const otj = () => mis.get(`/User/${c.learner}/offthejob`).then((r) => r.json<{ CachedActualHours: number; PercentOfPlanned: number; PlannedOTJ: number; MethodOfCalculatingOTJ: string }>());
+    const otj = () =>
+      mis
+        .get(`/User/${c.learner}/offthejob`)
+        .then((r) => r.json<{ CachedActualHours: number; PercentOfPlanned: number; PlannedOTJ: number; MethodOfCalculatingOTJ: string }>());
     const beforeEntries = (await mis.get(`/User/${c.learner}`)).json<{ LastModified: string }>().LastModified;
     const sinceBefore = new Date(new Date(beforeEntries).getTime() + 1).toISOString();
     assert.equal((await mis.post('/User/Search', { OrganisationID: c.organisationId, Role: 1, LastModified: sinceBefore })).statusCode, 204);
@@ -70,10 +94,16 @@ describe(`a month of an MIS's journey calls (${engine})`, () => {
       assert.deepEqual([s.CachedActualHours, s.PercentOfPlanned], [hours, percent], `after the entry from ${from}`);
     }
     const timesheet = (await mis.get(`/Timesheet/Learner/${c.learner}`)).json<{ IsOffTheJob: boolean }[]>();
-    assert.deepEqual(timesheet.map((e) => e.IsOffTheJob), [true, false, true, true, true]);
+    assert.deepEqual(
+      timesheet.map((e) => e.IsOffTheJob),
+      [true, false, true, true, true],
+    );
 
     // A sync job asking "who changed since before the entries" now sees the learner.
     const changed = (await mis.post('/User/Search', { OrganisationID: c.organisationId, Role: 1, LastModified: sinceBefore })).json<{ ID: number }[]>();
-    assert.deepEqual(changed.map((u) => u.ID), [c.learner]);
+    assert.deepEqual(
+      changed.map((u) => u.ID),
+      [c.learner],
+    );
   });
 });

@@ -10,12 +10,21 @@ type H = Awaited<ReturnType<typeof harness>>;
 
 describe(`the learner's journey (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(testConfig({ OPERATOR_KEY })); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig({ OPERATOR_KEY }));
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
-  const audit = (entity: string, id: number) => h.db.query<{ actor: string; action: string; changes: Record<string, { old: unknown; new: unknown }> }>(
-    'SELECT actor, action, changes FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id', [entity, id]);
+  const audit = (entity: string, id: number) =>
+    h.db.query<{ actor: string; action: string; changes: Record<string, { old: unknown; new: unknown }> }>(
+      'SELECT actor, action, changes FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id',
+      [entity, id],
+    );
   const lastModified = async (c: JourneyCentre, id: number) => (await c.client.get(`/User/${id}`)).json<{ LastModified: string }>().LastModified;
   /** An ID from a create's bare-integer answer. */
   const bareId = (res: { statusCode: number; body: string; headers: Record<string, unknown> }): number => {
@@ -36,17 +45,35 @@ describe(`the learner's journey (${engine})`, () => {
       const res = await c.client.get(`/Review/${id}`);
       assert.equal(res.statusCode, 200);
       const r = res.json<Record<string, unknown>>();
-      assert.deepEqual({ ...r, CreatedOn: undefined, LastModified: undefined }, {
-        ID: id, OrganisationID: c.organisationId, LearnerID: c.learner, AssessorID: c.assessor, EmployerID: c.employer, Status: 1,
-        CreatedOn: undefined, ScheduledFor: '2026-10-05T10:00:00.000Z', EndTime: '2026-10-05T11:00:00.000Z',
-        StartedOn: null, AssessorSignedOn: null, LearnerSignedOn: null, EmployerSignedOn: null, VisitID: null, Progress: null, LastModified: undefined,
-      });
+      assert.deepEqual(
+        { ...r, CreatedOn: undefined, LastModified: undefined },
+        {
+          ID: id,
+          OrganisationID: c.organisationId,
+          LearnerID: c.learner,
+          AssessorID: c.assessor,
+          EmployerID: c.employer,
+          Status: 1,
+          CreatedOn: undefined,
+          ScheduledFor: '2026-10-05T10:00:00.000Z',
+          EndTime: '2026-10-05T11:00:00.000Z',
+          StartedOn: null,
+          AssessorSignedOn: null,
+          LearnerSignedOn: null,
+          EmployerSignedOn: null,
+          VisitID: null,
+          Progress: null,
+          LastModified: undefined,
+        },
+      );
       assert.match(String(r.CreatedOn), /^\d{4}-\d{2}-\d{2}T/);
     });
 
     test('a form body with lower-case keys and a trailing slash books a review too', async () => {
       const c = await journeyCentre(h);
-      const id = bareId(await c.client.form('/review/', { learnerid: String(c.learner), assessorid: String(c.assessor), status: '1', scheduledfor: '2026-10-05' }));
+      const id = bareId(
+        await c.client.form('/review/', { learnerid: String(c.learner), assessorid: String(c.assessor), status: '1', scheduledfor: '2026-10-05' }),
+      );
       assert.equal((await c.client.get(`/Review/${id}`)).json<{ ScheduledFor: string }>().ScheduledFor, '2026-10-05T00:00:00.000Z');
     });
 
@@ -54,13 +81,26 @@ describe(`the learner's journey (${engine})`, () => {
       const c = await journeyCentre(h);
       const other = await journeyCentre(h, 'Other');
       const visitOfOther = bareId(await visit(c, {}));
-      const secondLearner = (await c.client.post('/User', {
-        OrganisationID: c.organisationId, FirstName: 'Sam', LastName: 'Second', Email: 's@example.com', Role: 1,
-        DefaultAssessorID: c.assessor, ClassroomID: c.classroomId, PlacementID: c.placementId,
-      })).json<{ ID: number }>().ID;
+      const secondLearner = (
+        await c.client.post('/User', {
+          OrganisationID: c.organisationId,
+          FirstName: 'Sam',
+          LastName: 'Second',
+          Email: 's@example.com',
+          Role: 1,
+          DefaultAssessorID: c.assessor,
+          ClassroomID: c.classroomId,
+          PlacementID: c.placementId,
+        })
+      ).json<{ ID: number }>().ID;
       const res = await c.client.post('/Review', {
-        LearnerID: secondLearner, AssessorID: c.iqa, EmployerID: c.assessor, VisitID: visitOfOther, Status: 9,
-        ScheduledFor: '2026-10-05T10:00:00Z', EndTime: '2026-10-05T09:00:00Z',
+        LearnerID: secondLearner,
+        AssessorID: c.iqa,
+        EmployerID: c.assessor,
+        VisitID: visitOfOther,
+        Status: 9,
+        ScheduledFor: '2026-10-05T10:00:00Z',
+        EndTime: '2026-10-05T09:00:00Z',
       });
       assert.equal(res.statusCode, 400);
       const codes = Object.fromEntries(res.json<{ errors: { field: string; code: number }[] }>().errors.map((e) => [e.field, e.code]));
@@ -71,7 +111,10 @@ describe(`the learner's journey (${engine})`, () => {
       assert.equal(otherCentreAssessor.json<{ code: number }>().code, -161);
       const missing = await c.client.post('/Review', { AssessorID: c.assessor });
       assert.equal(missing.statusCode, 400);
-      assert.deepEqual(missing.json<{ errors: { field: string }[] }>().errors.map((e) => e.field), ['LearnerID']);
+      assert.deepEqual(
+        missing.json<{ errors: { field: string }[] }>().errors.map((e) => e.field),
+        ['LearnerID'],
+      );
       assert.equal((await h.db.query('SELECT 1 FROM reviews')).length, 0);
     });
 
@@ -118,8 +161,13 @@ describe(`the learner's journey (${engine})`, () => {
       const status = async () => (await c.client.get(`/Review/${id}`)).json<{ Status: number }>().Status;
       const early = await c.client.post(`/Review/${id}`, { LearnerSignedOn: '2026-10-05T11:00:00Z', EmployerSignedOn: '2026-10-05T11:00:00Z' });
       assert.equal(early.statusCode, 400);
-      assert.deepEqual(early.json<{ errors: { field: string; code: number }[] }>().errors.map((e) => [e.field, e.code]),
-        [['LearnerSignedOn', -165], ['EmployerSignedOn', -165]]);
+      assert.deepEqual(
+        early.json<{ errors: { field: string; code: number }[] }>().errors.map((e) => [e.field, e.code]),
+        [
+          ['LearnerSignedOn', -165],
+          ['EmployerSignedOn', -165],
+        ],
+      );
       assert.equal((await c.client.post(`/Review/${id}`, { StartedOn: '2026-10-05T10:00:00Z' })).statusCode, 204);
       assert.equal(await status(), 2);
       assert.equal((await c.client.post(`/Review/${id}`, { AssessorSignedOn: '2026-10-05T10:50:00Z', Progress: 35 })).statusCode, 204);
@@ -148,7 +196,10 @@ describe(`the learner's journey (${engine})`, () => {
       const c = await journeyCentre(h);
       const id = bareId(await book(c, { EndTime: '2026-10-05T11:00:00Z' }));
       assert.equal((await c.client.post(`/Review/${id}`, { ScheduledFor: '2026-10-05T12:00:00Z' })).json<{ code: number }>().code, -166);
-      assert.equal((await c.client.post(`/Review/${id}`, { ScheduledFor: '2026-10-06T10:00:00Z', EndTime: '2026-10-06T11:00:00Z', LearnerID: c.assessor })).statusCode, 204);
+      assert.equal(
+        (await c.client.post(`/Review/${id}`, { ScheduledFor: '2026-10-06T10:00:00Z', EndTime: '2026-10-06T11:00:00Z', LearnerID: c.assessor })).statusCode,
+        204,
+      );
       const r = (await c.client.get(`/Review/${id}`)).json<{ LearnerID: number; ScheduledFor: string }>();
       assert.deepEqual([r.LearnerID, r.ScheduledFor], [c.learner, '2026-10-06T10:00:00.000Z']);
       assert.equal((await c.client.post('/Review/999', { Progress: 1 })).statusCode, 404);
@@ -164,7 +215,10 @@ describe(`the learner's journey (${engine})`, () => {
       assert.equal((await c.client.post(`/Review/${id}`, { Progress: 10 })).statusCode, 204);
       assert.ok((await lastModified(c, c.learner)) > afterBooking);
       const trail = await audit('review', id);
-      assert.deepEqual(trail.map((a) => a.action), ['create', 'update']);
+      assert.deepEqual(
+        trail.map((a) => a.action),
+        ['create', 'update'],
+      );
       assert.match(trail[0]!.actor, /^session:\d+ token:\d+$/);
       assert.deepEqual(trail[1]!.changes, { Progress: { old: null, new: 10 } });
       const same = await lastModified(c, c.learner);
@@ -179,19 +233,38 @@ describe(`the learner's journey (${engine})`, () => {
       const c = await journeyCentre(h);
       const id = bareId(await visit(c, { SMSReminder: 'true' }));
       const v = (await c.client.get(`/Visit/${id}`)).json<Record<string, unknown>>();
-      assert.deepEqual({ ...v, LastModified: undefined }, {
-        ID: id, OrganisationID: c.organisationId, LearnerID: c.learner, AssessorID: c.assessor,
-        DateFrom: '2026-10-05T09:00:00.000Z', DateTo: '2026-10-05T11:00:00.000Z', VisitTypeID: 2, SMSReminder: true, LastModified: undefined,
-      });
-      assert.deepEqual((await audit('visit', id)).map((a) => a.action), ['create']);
+      assert.deepEqual(
+        { ...v, LastModified: undefined },
+        {
+          ID: id,
+          OrganisationID: c.organisationId,
+          LearnerID: c.learner,
+          AssessorID: c.assessor,
+          DateFrom: '2026-10-05T09:00:00.000Z',
+          DateTo: '2026-10-05T11:00:00.000Z',
+          VisitTypeID: 2,
+          SMSReminder: true,
+          LastModified: undefined,
+        },
+      );
+      assert.deepEqual(
+        (await audit('visit', id)).map((a) => a.action),
+        ['create'],
+      );
     });
 
-    test('DateTo must be after DateFrom; missing fields are named; the organisation, when given, must be the learner\'s', async () => {
+    test("DateTo must be after DateFrom; missing fields are named; the organisation, when given, must be the learner's", async () => {
       const c = await journeyCentre(h);
       const second = await secondCentre(h, c);
       assert.equal((await visit(c, { DateTo: '2026-10-05T09:00:00Z' })).json<{ code: number }>().code, -166);
       const missing = await c.client.post('/Visit', { LearnerID: c.learner });
-      assert.deepEqual(missing.json<{ errors: { field: string }[] }>().errors.map((e) => e.field).sort(), ['AssessorID', 'DateFrom', 'DateTo']);
+      assert.deepEqual(
+        missing
+          .json<{ errors: { field: string }[] }>()
+          .errors.map((e) => e.field)
+          .sort(),
+        ['AssessorID', 'DateFrom', 'DateTo'],
+      );
       assert.equal((await visit(c, { OrganisationID: second.organisationId })).json<{ code: number }>().code, -160);
       assert.equal((await visit(c, { OrganisationID: 999 })).json<{ code: number }>().code, -11);
       bareId(await visit(c, { OrganisationID: c.organisationId }));
@@ -206,13 +279,25 @@ describe(`the learner's journey (${engine})`, () => {
       assert.equal(own, 101);
       const types = await c.client.get(`/Organisation/${c.organisationId}/VisitTypes`);
       assert.deepEqual(types.json(), [
-        { ID: 1, Name: 'Face-to-face' }, { ID: 2, Name: 'Remote session' }, { ID: 3, Name: 'Workplace visit' }, { ID: 101, Name: 'Exam practice' },
+        { ID: 1, Name: 'Face-to-face' },
+        { ID: 2, Name: 'Remote session' },
+        { ID: 3, Name: 'Workplace visit' },
+        { ID: 101, Name: 'Exam practice' },
       ]);
       assert.equal((await c.client.get(`/Organisation/${second.organisationId}/VisitTypes`)).json<unknown[]>().length, 3);
       for (const type of [1, 3, own]) bareId(await visit(c, { VisitTypeID: type }));
-      assert.equal((await c.client.post('/Visit', {
-        LearnerID: second.learner, AssessorID: second.assessor, DateFrom: '2026-10-05T09:00:00Z', DateTo: '2026-10-05T10:00:00Z', VisitTypeID: own,
-      })).json<{ code: number }>().code, -167);
+      assert.equal(
+        (
+          await c.client.post('/Visit', {
+            LearnerID: second.learner,
+            AssessorID: second.assessor,
+            DateFrom: '2026-10-05T09:00:00Z',
+            DateTo: '2026-10-05T10:00:00Z',
+            VisitTypeID: own,
+          })
+        ).json<{ code: number }>().code,
+        -167,
+      );
       assert.equal((await visit(c, { VisitTypeID: 4 })).json<{ code: number }>().code, -167);
     });
 
@@ -231,7 +316,9 @@ describe(`the learner's journey (${engine})`, () => {
       assert.deepEqual(await ids({ LearnerID: c.assessor }), []);
       const page = await c.client.post('/Visit/Search/2/1', {});
       assert.equal(page.headers['x-total-count'], '2');
-      assert.deepEqual(page.json(), [{ ID: b, LearnerID: c.learner, AssessorID: c.trainee, DateFrom: '2026-11-02T09:00:00.000Z', DateTo: '2026-11-02T10:00:00.000Z', VisitTypeID: 3 }]);
+      assert.deepEqual(page.json(), [
+        { ID: b, LearnerID: c.learner, AssessorID: c.trainee, DateFrom: '2026-11-02T09:00:00.000Z', DateTo: '2026-11-02T10:00:00.000Z', VisitTypeID: 3 },
+      ]);
     });
   });
 
@@ -240,21 +327,41 @@ describe(`the learner's journey (${engine})`, () => {
       const c = await journeyCentre(h);
       const second = await secondCentre(h, c);
       const made = await operator(h, 'plan.add', {
-        customerId: c.customerId, learnerId: c.learner, title: 'Unit 3 observation', planOn: '2026-10-05', assessorId: c.assessor, details: 'Observe a call',
+        customerId: c.customerId,
+        learnerId: c.learner,
+        title: 'Unit 3 observation',
+        planOn: '2026-10-05',
+        assessorId: c.assessor,
+        details: 'Observe a call',
       });
       assert.equal(made.status, 200, JSON.stringify(made.body));
       const id = (made.body.result as { ID: number }).ID;
-      const other = (await operator(h, 'plan.add', { customerId: c.customerId, learnerId: second.learner, title: 'Induction', planOn: '2026-09-01T09:00:00Z' })).body.result as { ID: number };
+      const other = (await operator(h, 'plan.add', { customerId: c.customerId, learnerId: second.learner, title: 'Induction', planOn: '2026-09-01T09:00:00Z' }))
+        .body.result as { ID: number };
       assert.deepEqual((await c.client.get(`/Plan/${id}`)).json(), {
-        ID: id, OrganisationID: c.organisationId, Title: 'Unit 3 observation', PlanOn: '2026-10-05T00:00:00.000Z', LearnerID: c.learner,
-        AssessorID: c.assessor, AssessorSignedOn: null, LearnerSignedOn: null, Details: 'Observe a call',
+        ID: id,
+        OrganisationID: c.organisationId,
+        Title: 'Unit 3 observation',
+        PlanOn: '2026-10-05T00:00:00.000Z',
+        LearnerID: c.learner,
+        AssessorID: c.assessor,
+        AssessorSignedOn: null,
+        LearnerSignedOn: null,
+        Details: 'Observe a call',
       });
-      assert.deepEqual((await c.client.post('/Plan/Search/', { LearnerID: c.learner })).json(),
-        [{ ID: id, Title: 'Unit 3 observation', PlanOn: '2026-10-05T00:00:00.000Z', LearnerID: c.learner }]);
-      assert.deepEqual((await c.client.post('/plan/search', { OrganisationID: second.organisationId })).json<{ ID: number }[]>().map((p) => p.ID), [other.ID]);
+      assert.deepEqual((await c.client.post('/Plan/Search/', { LearnerID: c.learner })).json(), [
+        { ID: id, Title: 'Unit 3 observation', PlanOn: '2026-10-05T00:00:00.000Z', LearnerID: c.learner },
+      ]);
+      assert.deepEqual(
+        (await c.client.post('/plan/search', { OrganisationID: second.organisationId })).json<{ ID: number }[]>().map((p) => p.ID),
+        [other.ID],
+      );
       assert.equal((await c.client.post('/Plan/Search/1/1', {})).headers['x-total-count'], '2');
       assert.equal((await c.client.post('/Plan/Search', { LearnerID: c.assessor })).statusCode, 204);
-      assert.deepEqual((await audit('plan', id)).map((a) => [a.actor, a.action]), [['operator', 'create']]);
+      assert.deepEqual(
+        (await audit('plan', id)).map((a) => [a.actor, a.action]),
+        [['operator', 'create']],
+      );
     });
 
     test('the operator is told every problem with a plan or an entry, and nothing is written', async () => {
@@ -262,9 +369,25 @@ describe(`the learner's journey (${engine})`, () => {
       const plan = await operator(h, 'plan.add', { customerId: c.customerId, learnerId: c.assessor, title: 'X', planOn: 'soon', assessorId: c.iqa });
       assert.equal(plan.status, 400);
       assert.deepEqual(plan.body.errors!.map((e) => e.field).sort(), ['learnerId', 'planOn']);
-      const entry = await operator(h, 'timesheet.add', { customerId: c.customerId, learnerId: c.learner, category: 'Work', from: '2026-10-05T10:00:00Z', to: '2026-10-05T09:00:00Z', offTheJob: 'maybe' });
-      assert.deepEqual(entry.body.errors!.map((e) => [e.field, e.code]), [['to', -166], ['offTheJob', -100]]);
-      assert.equal((await operator(h, 'timesheet.add', { customerId: 999, learnerId: c.learner, category: 'Work', from: '2026-10-05', to: '2026-10-06' })).status, 404);
+      const entry = await operator(h, 'timesheet.add', {
+        customerId: c.customerId,
+        learnerId: c.learner,
+        category: 'Work',
+        from: '2026-10-05T10:00:00Z',
+        to: '2026-10-05T09:00:00Z',
+        offTheJob: 'maybe',
+      });
+      assert.deepEqual(
+        entry.body.errors!.map((e) => [e.field, e.code]),
+        [
+          ['to', -166],
+          ['offTheJob', -100],
+        ],
+      );
+      assert.equal(
+        (await operator(h, 'timesheet.add', { customerId: 999, learnerId: c.learner, category: 'Work', from: '2026-10-05', to: '2026-10-06' })).status,
+        404,
+      );
       assert.equal((await h.db.query('SELECT 1 FROM plans UNION ALL SELECT 1 FROM timesheet_entries')).length, 0);
     });
 
@@ -273,7 +396,13 @@ describe(`the learner's journey (${engine})`, () => {
       assert.equal((await c.client.get(`/Timesheet/Learner/${c.learner}`)).statusCode, 204);
       const before = await lastModified(c, c.learner);
       const made = await operator(h, 'timesheet.add', {
-        customerId: c.customerId, learnerId: c.learner, category: 'Training course', from: '2026-10-05T09:00:00Z', to: '2026-10-05T15:30:00Z', offTheJob: 'TRUE', comments: 'Day release',
+        customerId: c.customerId,
+        learnerId: c.learner,
+        category: 'Training course',
+        from: '2026-10-05T09:00:00Z',
+        to: '2026-10-05T15:30:00Z',
+        offTheJob: 'TRUE',
+        comments: 'Day release',
       });
       assert.equal(made.status, 200, JSON.stringify(made.body));
       const work = await addEntry(h, c, c.learner, '2026-10-06T09:00:00Z', '2026-10-06T17:00:00Z', false, 'Work');
@@ -281,10 +410,29 @@ describe(`the learner's journey (${engine})`, () => {
       const res = await c.client.get(`/timesheet/learner/${c.learner}/`);
       assert.equal(res.statusCode, 200);
       assert.deepEqual(res.json(), [
-        { ID: (made.body.result as { ID: number }).ID, TimesheetCategory: 'Training course', FromDate: '2026-10-05T09:00:00.000Z', ToDate: '2026-10-05T15:30:00.000Z', Comments: 'Day release', IsOffTheJob: true, Hours: 6.5 },
-        { ID: work.ID, TimesheetCategory: 'Work', FromDate: '2026-10-06T09:00:00.000Z', ToDate: '2026-10-06T17:00:00.000Z', Comments: null, IsOffTheJob: false, Hours: 8 },
+        {
+          ID: (made.body.result as { ID: number }).ID,
+          TimesheetCategory: 'Training course',
+          FromDate: '2026-10-05T09:00:00.000Z',
+          ToDate: '2026-10-05T15:30:00.000Z',
+          Comments: 'Day release',
+          IsOffTheJob: true,
+          Hours: 6.5,
+        },
+        {
+          ID: work.ID,
+          TimesheetCategory: 'Work',
+          FromDate: '2026-10-06T09:00:00.000Z',
+          ToDate: '2026-10-06T17:00:00.000Z',
+          Comments: null,
+          IsOffTheJob: false,
+          Hours: 8,
+        },
       ]);
-      assert.deepEqual((await audit('timesheet_entry', work.ID)).map((a) => a.action), ['create']);
+      assert.deepEqual(
+        (await audit('timesheet_entry', work.ID)).map((a) => a.action),
+        ['create'],
+      );
       assert.equal((await c.client.get(`/Timesheet/Learner/${c.assessor}`)).statusCode, 404);
       assert.equal((await c.client.get('/Timesheet/Learner/999')).statusCode, 404);
     });
@@ -299,8 +447,15 @@ describe(`the learner's journey (${engine})`, () => {
       const otj = async (path = `/User/${c.learner}/offthejob`) => (await c.client.get(path)).json<Record<string, unknown>>();
       // 1 Sep 2025 to 30 Aug 2027 = 728 days = 104 weeks.
       assert.deepEqual(await otj(), {
-        ID: c.learner, ContractedHours: 37.5, TargetPercentage: 6.61, PlannedOTJ: 230, Duration: 104, MethodOfCalculatingOTJ: OtjMethods.from2025,
-        MinimumOTJ: 230, PercentOfPlanned: 0, CachedActualHours: 0,
+        ID: c.learner,
+        ContractedHours: 37.5,
+        TargetPercentage: 6.61,
+        PlannedOTJ: 230,
+        Duration: 104,
+        MethodOfCalculatingOTJ: OtjMethods.from2025,
+        MinimumOTJ: 230,
+        PercentOfPlanned: 0,
+        CachedActualHours: 0,
       });
       // Target: 37.5 h x (104 - 11.2) weeks = 3480 h contracted; 230 / 3480 = 6.609...% -> 6.61.
       await addEntry(h, c, c.learner, '2026-10-05T09:00:00Z', '2026-10-05T15:54:00Z'); // 6.9 h
@@ -342,8 +497,10 @@ describe(`the learner's journey (${engine})`, () => {
       const s2 = await insertStandard(h.db, c.customerId, 'Functional Skills Maths L2', null);
       await insertAim(h.db, c.customerId, c.learner, s1);
       await insertAim(h.db, c.customerId, c.learner, s2);
-      assert.deepEqual((await c.client.get(`/user/${c.learner}/learnerepisodes`)).json<{ Standards: unknown }[]>()[0]!.Standards,
-        [{ ID: s1, Title: 'Business Administrator L3' }, { ID: s2, Title: 'Functional Skills Maths L2' }]);
+      assert.deepEqual((await c.client.get(`/user/${c.learner}/learnerepisodes`)).json<{ Standards: unknown }[]>()[0]!.Standards, [
+        { ID: s1, Title: 'Business Administrator L3' },
+        { ID: s2, Title: 'Functional Skills Maths L2' },
+      ]);
       assert.equal((await c.client.get(`/User/${c.employer}/LearnerEpisodes`)).statusCode, 404);
     });
   });
@@ -353,26 +510,48 @@ describe(`the learner's journey (${engine})`, () => {
       const c = await journeyCentre(h);
       const id = bareId(await c.client.post('/Provider', { Name: 'Skills Partner Ltd', UKPRN: '10012345' }));
       const other = bareId(await c.client.form('/provider/', { name: 'Northern Training' }));
-      assert.deepEqual({ ...(await c.client.get(`/Provider/${id}`)).json<object>(), LastModified: undefined },
-        { ID: id, Name: 'Skills Partner Ltd', UKPRN: '10012345', MISID: null, LastModified: undefined });
+      assert.deepEqual(
+        { ...(await c.client.get(`/Provider/${id}`)).json<object>(), LastModified: undefined },
+        { ID: id, Name: 'Skills Partner Ltd', UKPRN: '10012345', MISID: null, LastModified: undefined },
+      );
       const updated = await c.client.post(`/Provider/${id}`, { MISID: 'SP-1' });
       assert.equal(updated.statusCode, 200);
       assert.equal(updated.json<{ MISID: string; Name: string }>().Name, 'Skills Partner Ltd');
-      assert.deepEqual((await c.client.post('/Provider/Search', {})).json(), [{ ID: id, Name: 'Skills Partner Ltd' }, { ID: other, Name: 'Northern Training' }]);
+      assert.deepEqual((await c.client.post('/Provider/Search', {})).json(), [
+        { ID: id, Name: 'Skills Partner Ltd' },
+        { ID: other, Name: 'Northern Training' },
+      ]);
       assert.deepEqual((await c.client.post('/Provider/Search/1/5', { Name: 'northern*' })).json(), [{ ID: other, Name: 'Northern Training' }]);
       assert.equal((await c.client.post('/Provider/Search', { UKPRN: '19999999' })).statusCode, 204);
       const bad = await c.client.post('/Provider', { UKPRN: '123' });
-      assert.deepEqual(bad.json<{ errors: { field: string }[] }>().errors.map((e) => e.field).sort(), ['Name', 'UKPRN']);
-      assert.deepEqual((await audit('provider', id)).map((a) => a.action), ['create', 'update']);
+      assert.deepEqual(
+        bad
+          .json<{ errors: { field: string }[] }>()
+          .errors.map((e) => e.field)
+          .sort(),
+        ['Name', 'UKPRN'],
+      );
+      assert.deepEqual(
+        (await audit('provider', id)).map((a) => a.action),
+        ['create', 'update'],
+      );
     });
 
     test("a learner's ProviderID must name one of the customer's providers when set or changed; a stored unknown one keeps working", async () => {
       const c = await journeyCentre(h);
       const provider = bareId(await c.client.post('/Provider', { Name: 'Skills Partner Ltd' }));
-      const learner = (extra: Record<string, unknown>) => c.client.post('/User', {
-        OrganisationID: c.organisationId, FirstName: 'Pat', LastName: 'Provided', Email: 'p@example.com', Role: 1,
-        DefaultAssessorID: c.assessor, ClassroomID: c.classroomId, PlacementID: c.placementId, ...extra,
-      });
+      const learner = (extra: Record<string, unknown>) =>
+        c.client.post('/User', {
+          OrganisationID: c.organisationId,
+          FirstName: 'Pat',
+          LastName: 'Provided',
+          Email: 'p@example.com',
+          Role: 1,
+          DefaultAssessorID: c.assessor,
+          ClassroomID: c.classroomId,
+          PlacementID: c.placementId,
+          ...extra,
+        });
       assert.equal((await learner({ ProviderID: 4242 })).json<{ code: number }>().code, -168);
       const ok = await learner({ ProviderID: provider });
       assert.equal(ok.json<{ ProviderID: number }>().ProviderID, provider);

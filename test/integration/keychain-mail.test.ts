@@ -5,8 +5,14 @@ import { startSmtp, type TestSmtp } from '../smtp.js';
 
 type Centre = Awaited<ReturnType<typeof tenantWithCentre>>;
 
-const staff = (t: Centre, email: string, extra: Record<string, unknown> = {}) =>
-  ({ OrganisationID: t.organisationId, FirstName: 'Kim', LastName: 'Lee', Email: email, Role: 5, ...extra });
+const staff = (t: Centre, email: string, extra: Record<string, unknown> = {}) => ({
+  OrganisationID: t.organisationId,
+  FirstName: 'Kim',
+  LastName: 'Lee',
+  Email: email,
+  Role: 5,
+  ...extra,
+});
 
 /** Lets the previous test's mail finish sending, so it cannot arrive during the next test. */
 async function outboxSettled(h: Harness): Promise<void> {
@@ -31,8 +37,15 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
     smtp = await startSmtp();
     h = await harness(testConfig({ SMTP_URL: smtp.url, MAIL_POLL_MS: '50', MAIL_RETRY_BASE_MS: '100', MAIL_MAX_ATTEMPTS: '3' }));
   });
-  after(async () => { await h.close(); await smtp.close(); });
-  beforeEach(async () => { await outboxSettled(h); await h.reset(); smtp.clear(); });
+  after(async () => {
+    await h.close();
+    await smtp.close();
+  });
+  beforeEach(async () => {
+    await outboxSettled(h);
+    await h.reset();
+    smtp.clear();
+  });
 
   test('with Keychain creation on, a create answers 200 with an empty body and a Location header', async () => {
     const t = await tenantWithCentre(h, { keychain: true });
@@ -51,7 +64,11 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
 
   test('the verification email arrives over SMTP and its link verifies the Keychain; a second click says it is done', async () => {
     const t = await tenantWithCentre(h, { keychain: true });
-    const id = Number(String((await t.client.post('/User', staff(t, 'kim@example.com'))).headers.location).split('/').pop());
+    const id = Number(
+      String((await t.client.post('/User', staff(t, 'kim@example.com'))).headers.location)
+        .split('/')
+        .pop(),
+    );
     const [mail] = await smtp.waitFor(1);
     assert.deepEqual(mail!.to, ['kim@example.com']);
     assert.match(mail!.text, /Subject: Please verify your learnfile account/);
@@ -75,7 +92,10 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
     assert.equal(again.statusCode, 200);
     assert.match(again.body, /Already verified/);
     const audit = await h.db.query<{ action: string }>("SELECT action FROM audit_log WHERE entity = 'keychain' ORDER BY id");
-    assert.deepEqual(audit.map((a) => a.action), ['create', 'verify']);
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['create', 'verify'],
+    );
   });
 
   test('an expired or unknown link gets a clear page, not an error dump', async () => {
@@ -96,7 +116,13 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
     const t = await tenantWithCentre(h, { keychain: true });
     const ids = [];
     for (const email of ['kim@example.com', 'KIM@Example.com', 'other@example.com']) {
-      ids.push(Number(String((await t.client.post('/User', staff(t, email))).headers.location).split('/').pop()));
+      ids.push(
+        Number(
+          String((await t.client.post('/User', staff(t, email))).headers.location)
+            .split('/')
+            .pop(),
+        ),
+      );
     }
     const keychains = await Promise.all(ids.map(async (id) => (await t.client.get(`/User/${id}`)).json().KeychainID));
     assert.equal(keychains[0], keychains[1]);
@@ -147,9 +173,13 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
   test('32 simultaneous creates with the same new email make exactly one Keychain holding all 32 accounts', async () => {
     const t = await tenantWithCentre(h, { keychain: true, suppressEmail: true });
     const results = await Promise.all(Array.from({ length: 32 }, () => t.client.post('/User', staff(t, 'crowd@example.com'))));
-    assert.deepEqual(results.map((r) => r.statusCode), Array(32).fill(200));
+    assert.deepEqual(
+      results.map((r) => r.statusCode),
+      Array(32).fill(200),
+    );
     const keychains = await h.db.query<{ id: number; accounts: number }>(
-      'SELECT k.id, (SELECT count(*) FROM users u WHERE u.keychain_id = k.id) AS accounts FROM keychains k');
+      'SELECT k.id, (SELECT count(*) FROM users u WHERE u.keychain_id = k.id) AS accounts FROM keychains k',
+    );
     assert.equal(keychains.length, 1);
     assert.equal(keychains[0]!.accounts, 32);
   });
@@ -176,8 +206,12 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
 
 describe(`mail without SMTP (${engine})`, () => {
   let h: Harness & { reset(): Promise<void> };
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
 
   test('with no SMTP_URL the verification email stays in the outbox, link included', async () => {
     await h.reset();

@@ -39,7 +39,13 @@ function ensureBuilt(): void {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-interface Proc { child: ChildProcess; lines: Record<string, unknown>[]; text(): string; exit: Promise<number | null>; waitFor(re: RegExp, since?: number): Promise<string> }
+interface Proc {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  text(): string;
+  exit: Promise<number | null>;
+  waitFor(re: RegExp, since?: number): Promise<string>;
+}
 
 /** Starts a command and keeps its output as log records (JSON lines, or {msg} for plain ones). */
 function launch(command: string, args: string[], env: Record<string, string | undefined>): Proc {
@@ -53,10 +59,18 @@ function launch(command: string, args: string[], env: Record<string, string | un
     buffer = parts.pop()!;
     for (const line of parts) {
       let record: Record<string, unknown>;
-      try { record = JSON.parse(line) as Record<string, unknown>; } catch { record = { msg: line }; }
+      try {
+        record = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        record = { msg: line };
+      }
       lines.push(record);
       const msg = String(record.msg ?? '');
-      for (const w of [...waiters]) if (w.re.test(msg)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(msg); }
+      for (const w of [...waiters])
+        if (w.re.test(msg)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(msg);
+        }
     }
   };
   child.stdout!.on('data', onData);
@@ -64,14 +78,22 @@ function launch(command: string, args: string[], env: Record<string, string | un
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const text = () => lines.map((l) => String(l.msg ?? '')).join('\n');
   return {
-    child, lines, exit, text,
+    child,
+    lines,
+    exit,
+    text,
     /** The first line matching re among those logged from line `since` on (earlier ones are ignored). */
     waitFor(re, since = 0) {
-      const seen = lines.slice(since).map((l) => String(l.msg ?? '')).find((m) => re.test(m));
+      const seen = lines
+        .slice(since)
+        .map((l) => String(l.msg ?? ''))
+        .find((m) => re.test(m));
       if (seen) return Promise.resolve(seen);
       return Promise.race([
         new Promise<string>((resolve) => waiters.push({ re, resolve })),
-        exit.then((code) => { throw new Error(`exited with ${code} before logging ${re}:\n${text()}`); }),
+        exit.then((code) => {
+          throw new Error(`exited with ${code} before logging ${re}:\n${text()}`);
+        }),
       ]);
     },
   };
@@ -124,7 +146,10 @@ describe(`running the server like real server software (${engine})`, () => {
     // A backup while the server runs: through the server on the embedded database, pg_dump on PostgreSQL.
     const backup = join(scratch, engine === 'pglite' ? 'learnfile.tar.gz' : 'learnfile.dump');
     if (engine === 'pglite') {
-      const { stdout } = await run(process.execPath, ['dist/src/cli/main.js', 'backup', backup], { cwd: ROOT, env: { ...process.env, ...env } as NodeJS.ProcessEnv });
+      const { stdout } = await run(process.execPath, ['dist/src/cli/main.js', 'backup', backup], {
+        cwd: ROOT,
+        env: { ...process.env, ...env } as NodeJS.ProcessEnv,
+      });
       assert.match(stdout, /^backed up .* \(\d+ bytes\)$/m);
       assert.equal(statSync(backup).mode & 0o777, 0o600);
     } else {
@@ -134,10 +159,14 @@ describe(`running the server like real server software (${engine})`, () => {
     // A request whose body is still arriving when the signal comes must still be answered.
     const socket = connect(Number(new URL(url).port), '127.0.0.1');
     let answer = '';
-    socket.on('data', (d: Buffer) => { answer += d.toString(); });
+    socket.on('data', (d: Buffer) => {
+      answer += d.toString();
+    });
     const closed = new Promise((r) => socket.on('close', r));
     const before = server.lines.length;
-    socket.write(`POST /api/v2.1/Authentication HTTP/1.1\r\nHost: x\r\nX-CustomerToken: ${DEMO_TOKEN}\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n.`);
+    socket.write(
+      `POST /api/v2.1/Authentication HTTP/1.1\r\nHost: x\r\nX-CustomerToken: ${DEMO_TOKEN}\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n.`,
+    );
     await server.waitFor(/incoming request/, before);
     server.child.kill('SIGTERM');
     await server.waitFor(/SIGTERM: stopping/);
@@ -193,11 +222,14 @@ describe(`running the server like real server software (${engine})`, () => {
   test('bad configuration stops start-up with one line per variable', async () => {
     const server = launch(process.execPath, ['dist/src/server/main.js'], { LOG_LEVEL: 'verbose', SMTP_URL: 'http://mail', PORT: '0' });
     assert.equal(await server.exit, 1);
-    assert.equal(server.text(), [
-      'learnfile: bad configuration:',
-      '  SMTP_URL="http://mail" has the scheme http:// : expected smtp:// or smtps://',
-      '  LOG_LEVEL="verbose" is not allowed: expected one of fatal, error, warn, info, debug, trace, silent',
-    ].join('\n'));
+    assert.equal(
+      server.text(),
+      [
+        'learnfile: bad configuration:',
+        '  SMTP_URL="http://mail" has the scheme http:// : expected smtp:// or smtps://',
+        '  LOG_LEVEL="verbose" is not allowed: expected one of fatal, error, warn, info, debug, trace, silent',
+      ].join('\n'),
+    );
   });
 });
 

@@ -18,7 +18,11 @@ describe(`mail is sent exactly once by two API processes and a slow SMTP server 
     second = await buildApp({ db: h.db, config, logger: false });
     await h.reset();
   });
-  after(async () => { await second.close(); await h.close(); await smtp.close(); });
+  after(async () => {
+    await second.close();
+    await h.close();
+    await smtp.close();
+  });
 
   test('every queued message arrives once, and the sent copies no longer hold the link', async () => {
     const t = await tenantWithCentre(h, { keychain: true });
@@ -39,7 +43,10 @@ describe(`mail is sent exactly once by two API processes and a slow SMTP server 
     await h.app.close();
     const counts = new Map<string, number>();
     for (const m of smtp.received) for (const to of m.to) counts.set(to, (counts.get(to) ?? 0) + 1);
-    assert.deepEqual([...counts.entries()].sort(), addresses.map((a) => [a, 1]));
+    assert.deepEqual(
+      [...counts.entries()].sort(),
+      addresses.map((a) => [a, 1]),
+    );
     const rows = await h.db.query<{ body_text: string; secret: string | null; attempts: number }>('SELECT body_text, secret, attempts FROM mail_outbox');
     for (const row of rows) {
       assert.equal(row.attempts, 1);

@@ -5,17 +5,32 @@ import { engine, harness, newStandard, newTemplate, tenantWithCentre } from '../
 /** The calls an MIS onboarding script makes, as it makes them: form bodies, lower-case keys and paths, trailing slashes. */
 describe(`a scripted MIS onboarding (${engine})`, () => {
   let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test('employer, placement link, learner, framework template, assessor per aim, IQA per unit, observer; then read back', async () => {
     const t = await tenantWithCentre(h);
     const ba = await newStandard(h.db, t.customerId, { units: ['KS_COMM1', 'KS_ORG2'], organisationIds: [t.organisationId] });
-    const fs = await newStandard(h.db, t.customerId, { title: 'Functional Skills Maths', reference: 'FSM2', level: 2, units: ['FS_MATHS'], organisationIds: [t.organisationId] });
+    const fs = await newStandard(h.db, t.customerId, {
+      title: 'Functional Skills Maths',
+      reference: 'FSM2',
+      level: 2,
+      units: ['FS_MATHS'],
+      organisationIds: [t.organisationId],
+    });
     await newTemplate(h.db, t.customerId, t.organisationId, 'Business Admin L3 + maths', [
-      { standardId: ba.id, weighting: 90, endOffsetDays: 548 }, { standardId: ba.id, unitId: 'KS_COMM1' }, { standardId: ba.id, unitId: 'KS_ORG2' },
-      { standardId: fs.id, weighting: 10, endOffsetDays: 180 }, { standardId: fs.id, unitId: 'FS_MATHS' },
+      { standardId: ba.id, weighting: 90, endOffsetDays: 548 },
+      { standardId: ba.id, unitId: 'KS_COMM1' },
+      { standardId: ba.id, unitId: 'KS_ORG2' },
+      { standardId: fs.id, weighting: 10, endOffsetDays: 180 },
+      { standardId: fs.id, unitId: 'FS_MATHS' },
     ]);
     const c = t.client;
     const create = async (fields: Record<string, string>) => {
@@ -30,8 +45,15 @@ describe(`a scripted MIS onboarding (${engine})`, () => {
     assert.equal((await c.form(`/user/${employer}/assignplacement/${t.placementId}/true`, {})).statusCode, 204);
     // 2. The learner.
     const learner = await create({
-      role: '1', firstname: 'Lee', lastname: 'Learner', email: 'lee@example.com', defaultassessorid: String(assessor),
-      defaultemployerid: String(employer), classroomid: String(t.classroomId), placementid: String(t.placementId), uln: '9999999999',
+      role: '1',
+      firstname: 'Lee',
+      lastname: 'Learner',
+      email: 'lee@example.com',
+      defaultassessorid: String(assessor),
+      defaultemployerid: String(employer),
+      classroomid: String(t.classroomId),
+      placementid: String(t.placementId),
+      uln: '9999999999',
     });
     // 3. The framework template chosen in the MIS.
     const templates = (await c.form('/frameworktemplate/search/', { organisationid: String(t.organisationId) })).json();
@@ -64,13 +86,28 @@ describe(`a scripted MIS onboarding (${engine})`, () => {
       { UserID: observer, Role: 45, Kind: 'Additional', Level: 1, StandardID: null, UnitID: null },
     ]);
     const readAims = (await c.form('/learningaim/search/1/50', { userid: String(learner) })).json();
-    assert.deepEqual(readAims.map((a: { StandardID: number; Progress: number }) => [a.StandardID, a.Progress]), [[ba.id, 0], [fs.id, 0]]);
+    assert.deepEqual(
+      readAims.map((a: { StandardID: number; Progress: number }) => [a.StandardID, a.Progress]),
+      [
+        [ba.id, 0],
+        [fs.id, 0],
+      ],
+    );
     assert.ok(readAims.every((a: { StartDate: string | null; PlannedEnd: string | null }) => a.StartDate && a.PlannedEnd));
     const readUnits = (await c.get(`/user/${learner}/unitsummary`)).json();
-    assert.deepEqual(readUnits.map((u: { UnitID: string; IQAID: number; LearningAimID: number }) => [u.UnitID, u.IQAID]),
-      [['KS_COMM1', iqa], ['KS_ORG2', iqa], ['FS_MATHS', iqa]]);
+    assert.deepEqual(
+      readUnits.map((u: { UnitID: string; IQAID: number; LearningAimID: number }) => [u.UnitID, u.IQAID]),
+      [
+        ['KS_COMM1', iqa],
+        ['KS_ORG2', iqa],
+        ['FS_MATHS', iqa],
+      ],
+    );
     // An incremental sync sees the learner as changed after the onboarding began.
     const changed = (await c.form('/user/search', { organisationid: String(t.organisationId), role: '1', lastmodified: readAims[0].StartDate })).json();
-    assert.deepEqual(changed.map((u: { ID: number }) => u.ID), [learner]);
+    assert.deepEqual(
+      changed.map((u: { ID: number }) => u.ID),
+      [learner],
+    );
   });
 });

@@ -23,7 +23,10 @@ const codeStatus = new Map<number, number>(Object.values(ErrorCodes).map((e) => 
 
 /** Every place below `node` that holds an object schema written out instead of referenced. */
 function anonymousObjects(node: unknown, path: string, found: string[] = []): string[] {
-  if (Array.isArray(node)) node.forEach((n, i) => { anonymousObjects(n, `${path}/${i}`, found); });
+  if (Array.isArray(node))
+    node.forEach((n, i) => {
+      anonymousObjects(n, `${path}/${i}`, found);
+    });
   else if (typeof node === 'object' && node !== null) {
     const o = node as Json;
     if (o.type === 'object' || 'properties' in o) found.push(path);
@@ -45,7 +48,9 @@ describe(`the OpenAPI document (${engine})`, () => {
       for (const method of METHODS) if (item[method]) operations.push({ method, path, op: item[method] });
     }
   });
-  after(async () => { await h.close(); });
+  after(async () => {
+    await h.close();
+  });
 
   test('every operation has a unique camelCase operationId', () => {
     assert.ok(operations.length >= 20);
@@ -57,8 +62,9 @@ describe(`the OpenAPI document (${engine})`, () => {
   });
 
   test('request and response bodies name their object schemas, and every reference resolves', () => {
-    const anonymous = operations.flatMap(({ method, path, op }) => anonymousObjects(
-      { requestBody: op.requestBody, responses: op.responses }, `${method.toUpperCase()} ${path}`));
+    const anonymous = operations.flatMap(({ method, path, op }) =>
+      anonymousObjects({ requestBody: op.requestBody, responses: op.responses }, `${method.toUpperCase()} ${path}`),
+    );
     assert.deepEqual(anonymous, [], 'object schemas must have a title (they become #/components/schemas/<title>)');
     const refs = JSON.stringify(doc).match(/"#\/components\/schemas\/[^"]+"/g) ?? [];
     for (const ref of new Set(refs)) {
@@ -84,7 +90,11 @@ describe(`the OpenAPI document (${engine})`, () => {
         assert.deepEqual(response!.content?.['application/json']?.schema, { $ref: '#/components/schemas/ErrorBody' }, `${where} ${status}`);
       }
       for (const [status, response] of Object.entries(op.responses)) {
-        if (Number(status) >= 400) assert.ok(codes.some((c) => String(codeStatus.get(c)) === status), `${where}: ${status} has a code`);
+        if (Number(status) >= 400)
+          assert.ok(
+            codes.some((c) => String(codeStatus.get(c)) === status),
+            `${where}: ${status} has a code`,
+          );
         else assert.ok(response.description.length > 0);
       }
     }
@@ -106,8 +116,8 @@ describe(`the OpenAPI document (${engine})`, () => {
     const auth = await h.app.inject({ method: 'POST', url: '/api/v2.1/Authentication', headers: { 'x-customertoken': DEMO_TOKEN } });
     assert.equal(auth.statusCode, 200, auth.body);
     // Reads first, then writes, archive before unarchive, deletes last: the order a person trying them would follow.
-    const rank = (id: string) => ['authenticate', 'get', 'search', 'create', 'update', 'archive', 'unarchive', 'delete']
-      .findIndex((verb) => id.startsWith(verb));
+    const rank = (id: string) =>
+      ['authenticate', 'get', 'search', 'create', 'update', 'archive', 'unarchive', 'delete'].findIndex((verb) => id.startsWith(verb));
     const ordered = [...operations].sort((a, b) => rank(a.op.operationId!) - rank(b.op.operationId!));
     for (const { method, path, op } of ordered) {
       const where = `${op.operationId} (${method.toUpperCase()} ${path})`;
@@ -119,7 +129,8 @@ describe(`the OpenAPI document (${engine})`, () => {
       const media = op.requestBody?.content['application/json'];
       if (op.requestBody) assert.notEqual(media?.example, undefined, `${where}: the request body has an example`);
       const res = await h.app.inject({
-        method: method.toUpperCase() as 'GET', url,
+        method: method.toUpperCase() as 'GET',
+        url,
         headers: op.operationId === 'authenticate' ? { 'x-customertoken': DEMO_TOKEN } : { 'x-tokenid': auth.body },
         ...(media?.example === undefined ? {} : { payload: media.example as Json }),
       });

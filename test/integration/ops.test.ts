@@ -28,16 +28,22 @@ function openToOthers(dir: string): string[] {
 
 describe(`health, readiness and metrics (${engine})`, () => {
   let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => { h = await harness(testConfig({ METRICS_TOKEN, RATE_LIMIT_PER_MINUTE: '2' })); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig({ METRICS_TOKEN, RATE_LIMIT_PER_MINUTE: '2' }));
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test('/health answers 200 without a session; /ready answers 503 naming a migration not applied, then 200 once it is', async () => {
     const health = await h.app.inject({ method: 'GET', url: '/health' });
     assert.equal(health.statusCode, 200);
     assert.deepEqual(health.json(), { status: 'ok' });
 
-    const [last] = (await h.db.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1'));
+    const [last] = await h.db.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1');
     await h.db.query('DELETE FROM schema_migrations WHERE version = $1', [last!.version]);
     try {
       const pending = await h.app.inject({ method: 'GET', url: '/ready' });
@@ -64,8 +70,11 @@ describe(`health, readiness and metrics (${engine})`, () => {
     assert.match(String(res.headers['content-type']), /^text\/plain/);
     const text = res.body;
     assert.match(text, /^learnfile_http_requests_total\{method="POST",route="\/api\/v2\.1\/Authentication",status="200"\} 1$/m);
-    assert.match(text, /^learnfile_http_requests_total\{method="GET",route="\/api\/v2\.1\/Classroom\/:id",status="404"\} 1$/m,
-      'routes are labelled by pattern, not by the ID in the path');
+    assert.match(
+      text,
+      /^learnfile_http_requests_total\{method="GET",route="\/api\/v2\.1\/Classroom\/:id",status="404"\} 1$/m,
+      'routes are labelled by pattern, not by the ID in the path',
+    );
     assert.match(text, /^learnfile_http_request_duration_seconds_count\{method="GET",route="\/api\/v2\.1\/Classroom\/:id",status="429"\} 1$/m);
     assert.match(text, /^learnfile_rate_limit_refusals_total 1$/m);
     assert.match(text, /^learnfile_db_query_duration_seconds_count\{kind="statement"\} [1-9]\d*$/m);

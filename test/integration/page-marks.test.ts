@@ -17,9 +17,15 @@ describe(`page marks stay bounded whatever filters clients send (${engine})`, ()
   let h: Harness & { reset(): Promise<void> };
   const capacity = 50;
   // The flood below is thousands of calls in a few seconds: the per-minute limit is not what is tested.
-  before(async () => { h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '1000000' }), { pageMarks: capacity }); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '1000000' }), { pageMarks: capacity });
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test('a flood of distinct, longest-allowed matching filters keeps at most the capacity, each entry a fixed-size digest', async () => {
     const t = await tenantWithCentre(h);
@@ -27,7 +33,7 @@ describe(`page marks stay bounded whatever filters clients send (${engine})`, ()
     // Every filter is distinct, as long as a filter may be, and matches "Class A", so each
     // page read leaves a mark.
     const filters = Array.from({ length: 4 * capacity }, (_, i) => {
-      const head = '*'.repeat(i % 100 + 1);
+      const head = '*'.repeat((i % 100) + 1);
       return `${head}a${'*'.repeat(TextLimits.name - head.length - 1 - Math.floor(i / 100))}`;
     });
     assert.equal(new Set(filters).size, filters.length);
@@ -39,7 +45,10 @@ describe(`page marks stay bounded whatever filters clients send (${engine})`, ()
     assert.ok(marks.maxBytes <= capacity * PageMarks.ENTRY_BYTES);
     // The stored keys are digests, not the filters.
     const keys = [...(marks as unknown as { marks: Map<string, unknown> }).marks.keys()];
-    assert.ok(keys.every((k) => k.length === 43), 'keys are base64url SHA-256 digests');
+    assert.ok(
+      keys.every((k) => k.length === 43),
+      'keys are base64url SHA-256 digests',
+    );
     // A filter longer than the limit never gets as far as a mark: it is a 400.
     const tooLong = await t.client.post('/Classroom/Search/1/10', { Name: `*${'x'.repeat(1_000_000)}` });
     assert.equal(tooLong.statusCode, 400);
@@ -54,7 +63,12 @@ describe(`page marks stay bounded whatever filters clients send (${engine})`, ()
     // MISID filters match exactly (no wildcards): the user's is as long as a MISID may be.
     const misId = 'ś'.repeat(TextLimits.name);
     const created = await t.client.post('/User', {
-      OrganisationID: t.organisationId, Role: 5, FirstName: 'łucja', LastName: 'ńg', MISID: misId, Email: 'zoe@example.com',
+      OrganisationID: t.organisationId,
+      Role: 5,
+      FirstName: 'łucja',
+      LastName: 'ńg',
+      MISID: misId,
+      Email: 'zoe@example.com',
     });
     assert.equal(created.statusCode, 200, created.body);
     const marks = (h.app as unknown as { pageMarks: PageMarks }).pageMarks;
@@ -75,7 +89,11 @@ describe(`page marks stay bounded whatever filters clients send (${engine})`, ()
       assert.equal(res.statusCode, 200, `filter ${i}: ${JSON.stringify(filterOf(i))}`);
     };
     const gc = collector();
-    const heap = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+    const heap = () => {
+      gc();
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
     // Warm up first (compiled code, pools, the first marks: the heap settles after about a
     // thousand calls), then measure from there.
     for (let i = 0; i < 1000; i++) await search(100_000 + i);
@@ -90,12 +108,17 @@ describe(`page marks stay bounded whatever filters clients send (${engine})`, ()
     }
     const grown = heap() - before;
     const MB = 1024 * 1024;
-    ctx.diagnostic(`heap grew by ${(grown / MB).toFixed(2)} MB over ${flood} distinct filters carrying ${(filterBytes / MB).toFixed(2)} MB (marks: at most ${marks.maxBytes} bytes)`);
+    ctx.diagnostic(
+      `heap grew by ${(grown / MB).toFixed(2)} MB over ${flood} distinct filters carrying ${(filterBytes / MB).toFixed(2)} MB (marks: at most ${marks.maxBytes} bytes)`,
+    );
     // Were every filter kept (as a key, a cached pattern, anything), the heap would grow by
     // at least filterBytes (about 3.6 MB); bounded marks cost at most maxBytes. The rest of
     // the bound is the collector's slack (measured: under 0.3 MB either way).
     assert.ok(filterBytes > 3.5 * MB, `the flood carries ${filterBytes} bytes of filters`);
-    assert.ok(grown < marks.maxBytes + 1.5 * MB, `the heap grew by ${(grown / MB).toFixed(2)} MB after ${flood} distinct filters of ${(filterBytes / MB).toFixed(1)} MB in all`);
+    assert.ok(
+      grown < marks.maxBytes + 1.5 * MB,
+      `the heap grew by ${(grown / MB).toFixed(2)} MB after ${flood} distinct filters of ${(filterBytes / MB).toFixed(1)} MB in all`,
+    );
     assert.equal(marks.size, capacity);
   });
 });

@@ -22,8 +22,7 @@ import { call, start, stop, type Started } from '../server-process.js';
 
 const run = promisify(execFile);
 const enabled = process.env.PG_RESTART_TEST === '1' && Boolean(process.env.DATABASE_URL);
-const skip = enabled ? false
-  : 'restarts the PostgreSQL server (every database on it): set PG_RESTART_TEST=1 and DATABASE_URL to run it';
+const skip = enabled ? false : 'restarts the PostgreSQL server (every database on it): set PG_RESTART_TEST=1 and DATABASE_URL to run it';
 
 function cluster(): [string, string] {
   const named = process.env.PG_RESTART_CLUSTER?.split(/\s+/);
@@ -33,23 +32,41 @@ function cluster(): [string, string] {
   return [versions[0]!, 'main'];
 }
 
-const ready = async () => { try { await run('pg_isready', ['-h', '127.0.0.1']); return true; } catch { return false; } };
+const ready = async () => {
+  try {
+    await run('pg_isready', ['-h', '127.0.0.1']);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
-interface Answer { status: number; code?: number; retryAfter: string | null; ms: number }
+interface Answer {
+  status: number;
+  code?: number;
+  retryAfter: string | null;
+  ms: number;
+}
 
 async function answer(res: Promise<Response>): Promise<Answer> {
   const started = Date.now();
   const r = await res;
   const text = await r.text();
   let code: number | undefined;
-  try { code = (JSON.parse(text) as { code?: number }).code; } catch { /* a success body */ }
+  try {
+    code = (JSON.parse(text) as { code?: number }).code;
+  } catch {
+    /* a success body */
+  }
   return { status: r.status, ...(code !== undefined ? { code } : {}), retryAfter: r.headers.get('retry-after'), ms: Date.now() - started };
 }
 
 describe('a real PostgreSQL restart under a running server (postgres)', { skip }, () => {
   let fresh: Awaited<ReturnType<typeof freshDatabaseUrl>>;
   let server: Started | undefined;
-  before(async () => { fresh = await freshDatabaseUrl(); });
+  before(async () => {
+    fresh = await freshDatabaseUrl();
+  });
   after(async () => {
     if (server) await stop(server);
     // Whatever happened above, leave PostgreSQL running for everyone else.
@@ -60,7 +77,10 @@ describe('a real PostgreSQL restart under a running server (postgres)', { skip }
 
   test('calls in flight and during the restart answer 503 (-503), the process lives, and calls succeed once PostgreSQL is back', async (ctx) => {
     server = await start({
-      DATABASE_URL: fresh.url, RATE_LIMIT_PER_MINUTE: '100000000', AUTH_FAILURES_PER_MINUTE: '100000', DB_CONNECT_TIMEOUT_MS: '2000',
+      DATABASE_URL: fresh.url,
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      AUTH_FAILURES_PER_MINUTE: '100000',
+      DB_CONNECT_TIMEOUT_MS: '2000',
     });
     const url = server.url;
     const session = await (await call(url, '/Authentication', { method: 'POST', headers: { 'X-CustomerToken': DEMO_TOKEN } })).text();
@@ -71,7 +91,10 @@ describe('a real PostgreSQL restart under a running server (postgres)', { skip }
     // A write in flight: it waits for a lock on classrooms when the restart ends its connection.
     const admin = new pg.Client({ connectionString: fresh.url });
     const holder = new pg.Client({ connectionString: fresh.url });
-    for (const c of [admin, holder]) { c.on('error', () => {}); await c.connect(); }
+    for (const c of [admin, holder]) {
+      c.on('error', () => {});
+      await c.connect();
+    }
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE classrooms IN ACCESS EXCLUSIVE MODE');
     const inFlight = answer(createClass('In flight'));
@@ -84,10 +107,14 @@ describe('a real PostgreSQL restart under a running server (postgres)', { skip }
     // The restart, with reads and writes sent back to back until it has finished.
     const restartStarted = Date.now();
     let restarting = true;
-    const restart = run('pg_ctlcluster', ['--skip-systemctl-redirect', ...cluster(), 'restart']).finally(() => { restarting = false; });
+    const restart = run('pg_ctlcluster', ['--skip-systemctl-redirect', ...cluster(), 'restart']).finally(() => {
+      restarting = false;
+    });
     const during: Answer[] = [];
     const written: string[] = [];
-    const reads = (async () => { while (restarting) during.push(await answer(call(url, '/Customer', { headers }))); })();
+    const reads = (async () => {
+      while (restarting) during.push(await answer(call(url, '/Customer', { headers })));
+    })();
     const writes = (async () => {
       for (let i = 0; restarting; i++) {
         const a = await answer(createClass(`During ${i}`));
@@ -138,7 +165,9 @@ describe('a real PostgreSQL restart under a running server (postgres)', { skip }
     assert.ok(!names.has('In flight'), 'the call in flight was rolled back');
     assert.equal(server.child.exitCode, null);
     const slowest = Math.max(...during.map((a) => a.ms));
-    ctx.diagnostic(`restart took ${restartMs} ms; ${during.length} calls during it: ${[...by].map(([k, n]) => `${k}: ${n}`).join(', ')}; `
-      + `slowest answer ${slowest} ms; ${tries - 1} call(s) after it met an old connection before a 200`);
+    ctx.diagnostic(
+      `restart took ${restartMs} ms; ${during.length} calls during it: ${[...by].map(([k, n]) => `${k}: ${n}`).join(', ')}; ` +
+        `slowest answer ${slowest} ms; ${tries - 1} call(s) after it met an old connection before a 200`,
+    );
   });
 });

@@ -18,15 +18,17 @@ describe(`rate limits (${engine})`, () => {
     // A second API process: its own app (own memory, own limiter) on the same database.
     second = await buildApp({ db: h.db, config, logger: false, clock });
   });
-  after(async () => { await second.close(); await h.close(); });
+  after(async () => {
+    await second.close();
+    await h.close();
+  });
   beforeEach(async () => {
     now = minute + 10_000;
     await (second as unknown as { forgetCaches(): Promise<void> }).forgetCaches();
     await h.reset();
   });
 
-  const customerCall = (app: FastifyInstance, session: string) =>
-    app.inject({ method: 'GET', url: '/api/v2.1/Customer', headers: { 'x-tokenid': session } });
+  const customerCall = (app: FastifyInstance, session: string) => app.inject({ method: 'GET', url: '/api/v2.1/Customer', headers: { 'x-tokenid': session } });
 
   test('two API processes on one database together accept the limit within 5%, never more', async () => {
     const { token } = await newCustomer(h.db);

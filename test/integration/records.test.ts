@@ -8,15 +8,25 @@ import { insertLearnerStatus } from '../../src/server/resources/organisations/or
 type H = Awaited<ReturnType<typeof harness>>;
 
 interface AuditEntry {
-  customer_id: number; actor: string; entity: string; entity_id: number; action: string;
+  customer_id: number;
+  actor: string;
+  entity: string;
+  entity_id: number;
+  action: string;
   changes: Record<string, { old: unknown; new: unknown }>;
 }
 
 describe(`data-download records (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   async function centre(opts: { customer?: string; name?: string; keychain?: boolean; suppressEmail?: boolean } = {}) {
     const t = await newCustomer(h.db, opts.customer ?? 'Customer');
@@ -25,9 +35,11 @@ describe(`data-download records (${engine})`, () => {
     return { ...t, organisationId, client };
   }
 
-  const audit = (entity: string, entityId: number) => h.db.query<AuditEntry>(
-    'SELECT customer_id, actor, entity, entity_id::int AS entity_id, action, changes FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id',
-    [entity, entityId]);
+  const audit = (entity: string, entityId: number) =>
+    h.db.query<AuditEntry>(
+      'SELECT customer_id, actor, entity, entity_id::int AS entity_id, action, changes FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id',
+      [entity, entityId],
+    );
 
   describe('customer and organisations', () => {
     test("GET /Customer answers the session's customer as {ID, Name}", async () => {
@@ -44,8 +56,12 @@ describe(`data-download records (${engine})`, () => {
       const res = await c.client.get(`/Organisation/${c.organisationId}`);
       assert.equal(res.statusCode, 200);
       assert.deepEqual(res.json(), { ID: c.organisationId, Name: 'Riverside', KeychainCreationForNewUserActive: true, KeychainEmailSuppression: false });
-      assert.deepEqual((await c.client.get(`/Organisation/${other}`)).json(),
-        { ID: other, Name: 'Quiet', KeychainCreationForNewUserActive: false, KeychainEmailSuppression: true });
+      assert.deepEqual((await c.client.get(`/Organisation/${other}`)).json(), {
+        ID: other,
+        Name: 'Quiet',
+        KeychainCreationForNewUserActive: false,
+        KeychainEmailSuppression: true,
+      });
     });
 
     test("GET /Organisation/{id}/LearnerStatuses answers the organisation's statuses as [{ID, Name}] in ID order", async () => {
@@ -56,7 +72,10 @@ describe(`data-download records (${engine})`, () => {
       const withdrawn = await insertLearnerStatus(h.db, c.organisationId, 'Withdrawn');
       const res = await c.client.get(`/Organisation/${c.organisationId}/LearnerStatuses`);
       assert.equal(res.statusCode, 200);
-      assert.deepEqual(res.json(), [{ ID: continuing, Name: 'Continuing' }, { ID: withdrawn, Name: 'Withdrawn' }]);
+      assert.deepEqual(res.json(), [
+        { ID: continuing, Name: 'Continuing' },
+        { ID: withdrawn, Name: 'Withdrawn' },
+      ]);
     });
 
     test('GET /Organisation/{id}/LearnerStatuses answers 204 with no body when the organisation has none', async () => {
@@ -95,16 +114,29 @@ describe(`data-download records (${engine})`, () => {
       const body = res.json<{ ID: number }>();
       assert.ok(Number.isInteger(body.ID) && body.ID > 0);
       assert.deepEqual(body, {
-        ID: body.ID, OrganisationID: c.organisationId, Name: 'Business Admin L3', MISID: null, StartOn: null, Archive: false,
-        CompletionMessage: null, SendCompletionMessage: false, IVFinalSignOff: false,
+        ID: body.ID,
+        OrganisationID: c.organisationId,
+        Name: 'Business Admin L3',
+        MISID: null,
+        StartOn: null,
+        Archive: false,
+        CompletionMessage: null,
+        SendCompletionMessage: false,
+        IVFinalSignOff: false,
       });
     });
 
     test('creating a class with every field reads back every field', async () => {
       const c = await centre();
       const given = {
-        OrganisationID: c.organisationId, Name: 'Digital Marketer', MISID: 'DM-2026', StartOn: '2026-09-01T08:00:00.000Z', Archive: true,
-        CompletionMessage: 'Congratulations!', SendCompletionMessage: true, IVFinalSignOff: true,
+        OrganisationID: c.organisationId,
+        Name: 'Digital Marketer',
+        MISID: 'DM-2026',
+        StartOn: '2026-09-01T08:00:00.000Z',
+        Archive: true,
+        CompletionMessage: 'Congratulations!',
+        SendCompletionMessage: true,
+        IVFinalSignOff: true,
       };
       const res = await c.client.create('/Classroom', given);
       assert.equal(res.statusCode, 200, res.body);
@@ -117,9 +149,15 @@ describe(`data-download records (${engine})`, () => {
 
     test('updating a class changes only the fields given and answers the whole object', async () => {
       const c = await centre();
-      const created = (await c.client.create('/Classroom', {
-        OrganisationID: c.organisationId, Name: 'Before', MISID: 'M-1', StartOn: '2026-01-05', CompletionMessage: 'Done',
-      })).json<Record<string, unknown> & { ID: number }>();
+      const created = (
+        await c.client.create('/Classroom', {
+          OrganisationID: c.organisationId,
+          Name: 'Before',
+          MISID: 'M-1',
+          StartOn: '2026-01-05',
+          CompletionMessage: 'Done',
+        })
+      ).json<Record<string, unknown> & { ID: number }>();
       const res = await c.client.post(`/Classroom/${created.ID}`, { Name: 'After', Archive: true });
       assert.equal(res.statusCode, 200, res.body);
       const expected = { ...created, Name: 'After', Archive: true };
@@ -148,9 +186,14 @@ describe(`data-download records (${engine})`, () => {
 
     test('creating a class leaves an audit row with each given field as old null, new value', async () => {
       const c = await centre();
-      const created = (await c.client.create('/Classroom', {
-        OrganisationID: c.organisationId, Name: 'Audited', StartOn: '2026-09-01', Archive: true,
-      })).json<{ ID: number }>();
+      const created = (
+        await c.client.create('/Classroom', {
+          OrganisationID: c.organisationId,
+          Name: 'Audited',
+          StartOn: '2026-09-01',
+          Archive: true,
+        })
+      ).json<{ ID: number }>();
       const rows = await audit('classroom', created.ID);
       assert.equal(rows.length, 1);
       const [row] = rows;
@@ -167,12 +210,20 @@ describe(`data-download records (${engine})`, () => {
 
     test('updating a class leaves an audit row with only the changed fields, old and new', async () => {
       const c = await centre();
-      const created = (await c.client.create('/Classroom', {
-        OrganisationID: c.organisationId, Name: 'Old name', MISID: 'Same', StartOn: '2026-01-01',
-      })).json<{ ID: number }>();
+      const created = (
+        await c.client.create('/Classroom', {
+          OrganisationID: c.organisationId,
+          Name: 'Old name',
+          MISID: 'Same',
+          StartOn: '2026-01-01',
+        })
+      ).json<{ ID: number }>();
       await c.client.post(`/Classroom/${created.ID}`, { Name: 'New name', MISID: 'Same', StartOn: '2026-02-01T00:00:00+00:00', IVFinalSignOff: 'true' });
       const rows = await audit('classroom', created.ID);
-      assert.deepEqual(rows.map((r) => r.action), ['create', 'update']);
+      assert.deepEqual(
+        rows.map((r) => r.action),
+        ['create', 'update'],
+      );
       assert.deepEqual(rows[1]!.changes, {
         Name: { old: 'Old name', new: 'New name' },
         StartOn: { old: '2026-01-01T00:00:00.000Z', new: '2026-02-01T00:00:00.000Z' },
@@ -198,17 +249,33 @@ describe(`data-download records (${engine})`, () => {
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json<{ ID: number }>();
       assert.deepEqual(body, {
-        ID: body.ID, OrganisationID: c.organisationId, Name: 'Acme Logistics', Address: null, Active: true, Contact: null,
-        Email: null, Fax: null, Telephone: null, Web: null, MISID: null,
+        ID: body.ID,
+        OrganisationID: c.organisationId,
+        Name: 'Acme Logistics',
+        Address: null,
+        Active: true,
+        Contact: null,
+        Email: null,
+        Fax: null,
+        Telephone: null,
+        Web: null,
+        MISID: null,
       });
     });
 
     test('creating a placement with every field reads back every field', async () => {
       const c = await centre();
       const given = {
-        OrganisationID: c.organisationId, Name: 'Brightside Dental', Address: '12 High Street, York YO1 8AB', Active: false,
-        Contact: 'Practice manager', Email: 'office@example.com', Fax: '01632 960001', Telephone: '01632 960000',
-        Web: 'https://brightside.example', MISID: 'EMP-7',
+        OrganisationID: c.organisationId,
+        Name: 'Brightside Dental',
+        Address: '12 High Street, York YO1 8AB',
+        Active: false,
+        Contact: 'Practice manager',
+        Email: 'office@example.com',
+        Fax: '01632 960001',
+        Telephone: '01632 960000',
+        Web: 'https://brightside.example',
+        MISID: 'EMP-7',
       };
       const res = await c.client.create('/Placement', given);
       assert.equal(res.statusCode, 200, res.body);
@@ -220,9 +287,14 @@ describe(`data-download records (${engine})`, () => {
     test('updating a placement changes only the fields given; OrganisationID is ignored', async () => {
       const c = await centre();
       const second = await newOrganisation(h.db, c.customerId, { name: 'Second' });
-      const created = (await c.client.create('/Placement', {
-        OrganisationID: c.organisationId, Name: 'Acme', Address: '1 Road', Email: 'a@example.com',
-      })).json<Record<string, unknown> & { ID: number }>();
+      const created = (
+        await c.client.create('/Placement', {
+          OrganisationID: c.organisationId,
+          Name: 'Acme',
+          Address: '1 Road',
+          Email: 'a@example.com',
+        })
+      ).json<Record<string, unknown> & { ID: number }>();
       const res = await c.client.post(`/Placement/${created.ID}`, { Telephone: '0100', Active: 'false', OrganisationID: second });
       assert.equal(res.statusCode, 200, res.body);
       const expected = { ...created, Telephone: '0100', Active: false };
@@ -242,9 +314,17 @@ describe(`data-download records (${engine})`, () => {
       const created = (await c.client.create('/Placement', { OrganisationID: c.organisationId, Name: 'Acme', Web: 'acme.example' })).json<{ ID: number }>();
       await c.client.post(`/Placement/${created.ID}`, { Active: false, Web: 'https://acme.example', Name: 'Acme' });
       const rows = await audit('placement', created.ID);
-      assert.deepEqual(rows.map((r) => [r.entity, r.action, r.customer_id]), [['placement', 'create', c.customerId], ['placement', 'update', c.customerId]]);
+      assert.deepEqual(
+        rows.map((r) => [r.entity, r.action, r.customer_id]),
+        [
+          ['placement', 'create', c.customerId],
+          ['placement', 'update', c.customerId],
+        ],
+      );
       assert.deepEqual(rows[0]!.changes, {
-        OrganisationID: { old: null, new: c.organisationId }, Name: { old: null, new: 'Acme' }, Web: { old: null, new: 'acme.example' },
+        OrganisationID: { old: null, new: c.organisationId },
+        Name: { old: null, new: 'Acme' },
+        Web: { old: null, new: 'acme.example' },
       });
       assert.deepEqual(rows[1]!.changes, { Active: { old: true, new: false }, Web: { old: 'acme.example', new: 'https://acme.example' } });
     });

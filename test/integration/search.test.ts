@@ -6,7 +6,11 @@ import type { LightMyRequestResponse } from 'fastify';
 import { Client, engine, harness, newCustomer, newOrganisation, testConfig } from '../helpers.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
-interface Summary { ID: number; Name: string; MISID: string | null }
+interface Summary {
+  ID: number;
+  Name: string;
+  MISID: string | null;
+}
 
 function assertNoContent(res: LightMyRequestResponse, label = ''): void {
   assert.equal(res.statusCode, 204, `${label} ${res.body}`);
@@ -26,9 +30,15 @@ const ids = (rows: { ID: number }[]) => rows.map((r) => r.ID);
 
 describe(`searches and paging (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   async function tenant(name = 'Customer') {
     const t = await newCustomer(h.db, name);
@@ -103,7 +113,10 @@ describe(`searches and paging (${engine})`, () => {
       await newClass(t.client, two, 'Other');
       const a = await newClass(t.client, one, 'Aardvark');
       const rows = assertList(await t.client.post('/Classroom/Search', { OrganisationID: one }));
-      assert.deepEqual(rows, [{ ID: z.ID, Name: 'Zebra', MISID: 'Z-1' }, { ID: a.ID, Name: 'Aardvark', MISID: null }]);
+      assert.deepEqual(rows, [
+        { ID: z.ID, Name: 'Zebra', MISID: 'Z-1' },
+        { ID: a.ID, Name: 'Aardvark', MISID: null },
+      ]);
     });
 
     test('classes filter by Name and OrganisationID together', async () => {
@@ -210,7 +223,14 @@ describe(`searches and paging (${engine})`, () => {
 
     test('page 0, size 0, a negative page and a size above 1000 answer 400 with code -102', async () => {
       const t = await classes(1);
-      for (const path of ['/Classroom/Search/0/10', '/Classroom/Search/1/0', '/Classroom/Search/-1/10', '/Classroom/Search/1/1001', '/Placement/Search/0/1', '/Organisation/Search/1/5000']) {
+      for (const path of [
+        '/Classroom/Search/0/10',
+        '/Classroom/Search/1/0',
+        '/Classroom/Search/-1/10',
+        '/Classroom/Search/1/1001',
+        '/Placement/Search/0/1',
+        '/Organisation/Search/1/5000',
+      ]) {
         const res = await t.client.post(path, {});
         assert.equal(res.statusCode, 400, `${path}: ${res.body}`);
         const body = res.json<{ code: number; message: string }>();
@@ -240,7 +260,7 @@ describe(`searches and paging (${engine})`, () => {
       }
       const seen: number[] = [];
       let pageNumber = 1;
-      for (;; pageNumber++) {
+      for (; ; pageNumber++) {
         const res = await t.client.post(`/Classroom/Search/${pageNumber}/4`, { OrganisationID: mine });
         if (res.statusCode === 204) break;
         const rows = assertList<Summary>(res, `page ${pageNumber}`);
@@ -320,9 +340,10 @@ describe(`searches and paging (${engine})`, () => {
       const small = await newOrganisation(h.db, t.customerId, { name: 'Small' });
       const before = await newClass(t.client, big, 'First', 'F-1');
       await newClass(t.client, small, 'Elsewhere');
-      await h.db.query(
-        `INSERT INTO classrooms (customer_id, organisation_id, name) SELECT $1, $2, 'C' || g FROM generate_series(1, 2498) g`,
-        [t.customerId, big]);
+      await h.db.query(`INSERT INTO classrooms (customer_id, organisation_id, name) SELECT $1, $2, 'C' || g FROM generate_series(1, 2498) g`, [
+        t.customerId,
+        big,
+      ]);
       const lastOne = await newClass(t.client, big, 'Last');
       const res = await t.client.post('/Classroom/Search', { OrganisationID: big });
       const rows = assertList<Summary>(res);
@@ -331,17 +352,28 @@ describe(`searches and paging (${engine})`, () => {
       assert.deepEqual(rows[2499], lastOne);
       for (let i = 1; i < rows.length; i++) assert.ok(rows[i]!.ID > rows[i - 1]!.ID, `ascending at ${i}`);
       assert.equal(new Set(ids(rows)).size, 2500);
-      assert.deepEqual(rows.slice(1, 4).map((r) => [r.Name, r.MISID]), [['C1', null], ['C2', null], ['C3', null]]);
+      assert.deepEqual(
+        rows.slice(1, 4).map((r) => [r.Name, r.MISID]),
+        [
+          ['C1', null],
+          ['C2', null],
+          ['C3', null],
+        ],
+      );
       const inDb = await h.db.query<{ id: number }>('SELECT id FROM classrooms WHERE organisation_id = $1 ORDER BY id', [big]);
-      assert.deepEqual(ids(rows), inDb.map((r) => r.id));
+      assert.deepEqual(
+        ids(rows),
+        inDb.map((r) => r.id),
+      );
     });
 
     test('an unpaged search of exactly one batch (1,000 rows) is one valid array', async () => {
       const t = await tenant();
       const org = await newOrganisation(h.db, t.customerId);
-      await h.db.query(
-        `INSERT INTO classrooms (customer_id, organisation_id, name) SELECT $1, $2, 'C' || g FROM generate_series(1, 1000) g`,
-        [t.customerId, org]);
+      await h.db.query(`INSERT INTO classrooms (customer_id, organisation_id, name) SELECT $1, $2, 'C' || g FROM generate_series(1, 1000) g`, [
+        t.customerId,
+        org,
+      ]);
       const rows = assertList<Summary>(await t.client.post('/Classroom/Search', {}));
       assert.equal(rows.length, 1000);
       assert.deepEqual(rows[999], { ID: 1000, Name: 'C1000', MISID: null });
@@ -352,17 +384,25 @@ describe(`searches and paging (${engine})`, () => {
 describe(`X-Total-Count above EXACT_COUNT_LIMIT (${engine})`, () => {
   let h: H;
   // Counted exactly up to 10 matches; above that an estimate, marked as one.
-  before(async () => { h = await harness(testConfig({ EXACT_COUNT_LIMIT: '10' })); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness(testConfig({ EXACT_COUNT_LIMIT: '10' }));
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   async function centreWithClasses(n: number) {
     const t = await newCustomer(h.db);
     const client = await Client.for(h.app, t.token);
     const org = await newOrganisation(h.db, t.customerId);
-    await h.db.query(
-      `INSERT INTO classrooms (customer_id, organisation_id, name) SELECT $1, $2, 'C' || g FROM generate_series(1, $3::int) g`,
-      [t.customerId, org, n]);
+    await h.db.query(`INSERT INTO classrooms (customer_id, organisation_id, name) SELECT $1, $2, 'C' || g FROM generate_series(1, $3::int) g`, [
+      t.customerId,
+      org,
+      n,
+    ]);
     const all = (await h.db.query<{ id: number }>('SELECT id FROM classrooms WHERE organisation_id = $1 ORDER BY id', [org])).map((r) => r.id);
     return { ...t, client, org, all };
   }
@@ -452,10 +492,15 @@ describe(`X-Total-Count above EXACT_COUNT_LIMIT (${engine})`, () => {
   test('string-keyed searches (units) above the limit estimate too', async () => {
     const t = await newCustomer(h.db);
     const client = await Client.for(h.app, t.token);
-    await h.db.query(`INSERT INTO units (customer_id, id, title) SELECT $1, 'U' || lpad(g::text, 3, '0'), 'Unit ' || g FROM generate_series(1, 30) g`, [t.customerId]);
+    await h.db.query(`INSERT INTO units (customer_id, id, title) SELECT $1, 'U' || lpad(g::text, 3, '0'), 'Unit ' || g FROM generate_series(1, 30) g`, [
+      t.customerId,
+    ]);
     const res = await client.post('/Unit/Search/2/4', {});
     const body = assertList<{ ID: string }>(res);
-    assert.deepEqual(body.map((u) => u.ID), ['U005', 'U006', 'U007', 'U008']);
+    assert.deepEqual(
+      body.map((u) => u.ID),
+      ['U005', 'U006', 'U007', 'U008'],
+    );
     assert.equal(res.headers['x-total-count-exact'], 'false');
     assert.ok(Number(res.headers['x-total-count']) >= 11);
   });

@@ -15,9 +15,15 @@ function assertSecurityHeaders(res: LightMyRequestResponse, what: string): void 
 
 describe(`security headers and what the log may say (${engine})`, () => {
   let h: Harness & { reset(): Promise<void> };
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   test('every kind of answer carries the security headers, and API answers are never cached', async () => {
     const t = await tenantWithCentre(h);
@@ -53,7 +59,10 @@ describe(`security headers and what the log may say (${engine})`, () => {
   });
 
   test('a database error as logged carries neither the SQL parameters nor the values it quotes', async () => {
-    const err = await h.db.query('SELECT $1::integer AS n', ['kim.lee@example.com']).then(() => undefined, (e: unknown) => e);
+    const err = await h.db.query('SELECT $1::integer AS n', ['kim.lee@example.com']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof Error);
     const logged = JSON.stringify(safeError(err));
     assert.doesNotMatch(logged, /kim\.lee@example\.com/);
@@ -63,7 +72,12 @@ describe(`security headers and what the log may say (${engine})`, () => {
 
   test('queueing a verification email without SMTP logs no link and no address', async () => {
     const lines: string[] = [];
-    const stream = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const app: FastifyInstance = await buildApp({ db: h.db, config: testConfig(), logger: { level: 'trace', stream } });
     try {
       const t = await tenantWithCentre({ ...h, app }, { keychain: true });

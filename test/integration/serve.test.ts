@@ -24,7 +24,9 @@ describe(`the server process (${engine})`, () => {
       cleanup = async () => rmSync(dir, { recursive: true, force: true });
     }
   });
-  after(async () => { await cleanup(); });
+  after(async () => {
+    await cleanup();
+  });
 
   test('starts on an empty database with the demo, logs where everything is, and keeps data across a restart', async () => {
     const first = await start(env);
@@ -41,7 +43,7 @@ describe(`the server process (${engine})`, () => {
       assert.equal(docs.status, 200);
       const created = await call(first.url, '/Classroom', { method: 'POST', headers, body: JSON.stringify({ OrganisationID: 1, Name: 'Survives restarts' }) });
       assert.equal(created.status, 200);
-      classId = await created.json() as number;
+      classId = (await created.json()) as number;
       assert.ok(Number.isInteger(classId), 'a create answers the new ID as a bare integer');
     } finally {
       await stop(first);
@@ -53,9 +55,9 @@ describe(`the server process (${engine})`, () => {
       const session = await (await call(second.url, '/Authentication', { method: 'POST', headers: { 'X-CustomerToken': DEMO_TOKEN } })).text();
       const res = await call(second.url, `/Classroom/${classId}`, { headers: { 'X-TokenID': session } });
       assert.equal(res.status, 200);
-      assert.equal((await res.json() as { Name: string }).Name, 'Survives restarts');
+      assert.equal(((await res.json()) as { Name: string }).Name, 'Survives restarts');
       const orgs = await call(second.url, '/Organisation/Search', { method: 'POST', headers: { 'X-TokenID': session } });
-      assert.equal((await orgs.json() as unknown[]).length, 2, 'the demo is loaded once, not again on restart');
+      assert.equal(((await orgs.json()) as unknown[]).length, 2, 'the demo is loaded once, not again on restart');
     } finally {
       await stop(second);
     }
@@ -66,10 +68,14 @@ describe(`the server process (${engine})`, () => {
     try {
       const session = await (await call(server.url, '/Authentication', { method: 'POST', headers: { 'X-CustomerToken': DEMO_TOKEN } })).text();
       const headers = { 'X-TokenID': session, 'Content-Type': 'application/json' };
-      const orgs = await (await call(server.url, '/Organisation/Search', { method: 'POST', headers })).json() as { ID: number; KeychainCreationForNewUserActive: boolean }[];
+      const orgs = (await (await call(server.url, '/Organisation/Search', { method: 'POST', headers })).json()) as {
+        ID: number;
+        KeychainCreationForNewUserActive: boolean;
+      }[];
       const keychainOrg = orgs.find((o) => o.KeychainCreationForNewUserActive)!;
       const created = await call(server.url, '/User', {
-        method: 'POST', headers,
+        method: 'POST',
+        headers,
         body: JSON.stringify({ OrganisationID: keychainOrg.ID, Role: 5, FirstName: 'Kim', LastName: 'Lee', Email: 'kim.lee@example.com' }),
       });
       assert.equal(created.status, 200);
@@ -83,7 +89,11 @@ describe(`the server process (${engine})`, () => {
       });
       assert.match(created2.stdout, /^Customer \d+ created: Held Ltd$/m);
       const noKey = await fetch(`${server.url}/api/admin/ops/customer.list`, { method: 'POST' });
-      assert.equal(noKey.status, engine === 'pglite' ? 401 : 404, 'the operator door needs the key, and without OPERATOR_KEY exists only on the embedded database');
+      assert.equal(
+        noKey.status,
+        engine === 'pglite' ? 401 : 404,
+        'the operator door needs the key, and without OPERATOR_KEY exists only on the embedded database',
+      );
     } finally {
       await stop(server);
     }

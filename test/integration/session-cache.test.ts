@@ -12,15 +12,19 @@ import { authenticate, engine, freshDatabaseUrl, newCustomer, resetDb, testConfi
 
 const OPERATOR_KEY = 'session-cache-test-operator-key';
 const cacheOf = (app: FastifyInstance) => (app as unknown as { sessionCache: SessionCache }).sessionCache;
-const internals = (app: FastifyInstance) => app as unknown as {
-  forgetCaches(): Promise<void>;
-  whileBackgroundPaused<T>(fn: () => Promise<T>): Promise<T>;
-};
+const internals = (app: FastifyInstance) =>
+  app as unknown as {
+    forgetCaches(): Promise<void>;
+    whileBackgroundPaused<T>(fn: () => Promise<T>): Promise<T>;
+  };
 
 /** A database handle that writes down every statement it is given (to see what a call costs). */
 function recording(db: Database): Database & { statements: string[] } {
   const statements: string[] = [];
-  const query: Queryable['query'] = (sql, params) => { statements.push(sql); return db.query(sql, params); };
+  const query: Queryable['query'] = (sql, params) => {
+    statements.push(sql);
+    return db.query(sql, params);
+  };
   return Object.assign(Object.create(db) as Database, { query, statements });
 }
 
@@ -45,7 +49,10 @@ async function twoProcesses(config = testConfig()) {
   const appA = await buildApp({ db: a, config, logger: false, operatorKey: OPERATOR_KEY });
   const appB = await buildApp({ db: dbs[1]!, config, logger: false, operatorKey: OPERATOR_KEY });
   return {
-    db: dbs[0]!, a, appA, appB,
+    db: dbs[0]!,
+    a,
+    appA,
+    appB,
     async reset() {
       await internals(appA).forgetCaches();
       await internals(appB).forgetCaches();
@@ -61,14 +68,19 @@ async function twoProcesses(config = testConfig()) {
   };
 }
 
-const getCustomer = (app: FastifyInstance, session: string) =>
-  app.inject({ method: 'GET', url: '/api/v2.1/Customer', headers: { 'x-tokenid': session } });
+const getCustomer = (app: FastifyInstance, session: string) => app.inject({ method: 'GET', url: '/api/v2.1/Customer', headers: { 'x-tokenid': session } });
 
 describe(`sessions cached in each process (${engine})`, () => {
   let p: Awaited<ReturnType<typeof twoProcesses>>;
-  before(async () => { p = await twoProcesses(); });
-  after(async () => { await p.close(); });
-  beforeEach(async () => { await p.reset(); });
+  before(async () => {
+    p = await twoProcesses();
+  });
+  after(async () => {
+    await p.close();
+  });
+  beforeEach(async () => {
+    await p.reset();
+  });
 
   test('a session used again is authenticated from memory, without reading the database', async () => {
     const t = await newCustomer(p.db);
@@ -91,7 +103,10 @@ describe(`sessions cached in each process (${engine})`, () => {
 
     const heardByB = once(cacheOf(p.appB), 'message');
     const revoked = await p.appA.inject({
-      method: 'POST', url: '/api/admin/ops/token.revoke', headers: { 'x-operator-key': OPERATOR_KEY }, payload: { tokenId: token!.id },
+      method: 'POST',
+      url: '/api/admin/ops/token.revoke',
+      headers: { 'x-operator-key': OPERATOR_KEY },
+      payload: { tokenId: token!.id },
     });
     assert.equal(revoked.statusCode, 200, revoked.body);
     // The process that revoked refuses at once, before any announcement could arrive.
@@ -116,9 +131,15 @@ describe(`sessions cached in each process (${engine})`, () => {
 
 describe(`the session cache is bounded (${engine})`, () => {
   let p: Awaited<ReturnType<typeof twoProcesses>>;
-  before(async () => { p = await twoProcesses(testConfig({ SESSION_CACHE_SIZE: '3' })); });
-  after(async () => { await p.close(); });
-  beforeEach(async () => { await p.reset(); });
+  before(async () => {
+    p = await twoProcesses(testConfig({ SESSION_CACHE_SIZE: '3' }));
+  });
+  after(async () => {
+    await p.close();
+  });
+  beforeEach(async () => {
+    await p.reset();
+  });
 
   test('past its capacity the least recently used sessions make way, and still work from the database', async () => {
     const t = await newCustomer(p.db);
@@ -130,11 +151,19 @@ describe(`the session cache is bounded (${engine})`, () => {
   });
 });
 
-describe(`a lost listening connection (${engine})`, { skip: engine === 'pglite' && 'PGlite delivers notifications in-process: there is no connection to lose' }, () => {
+describe(`a lost listening connection (${engine})`, {
+  skip: engine === 'pglite' && 'PGlite delivers notifications in-process: there is no connection to lose',
+}, () => {
   let p: Awaited<ReturnType<typeof twoProcesses>>;
-  before(async () => { p = await twoProcesses(); });
-  after(async () => { await p.close(); });
-  beforeEach(async () => { await p.reset(); });
+  before(async () => {
+    p = await twoProcesses();
+  });
+  after(async () => {
+    await p.close();
+  });
+  beforeEach(async () => {
+    await p.reset();
+  });
 
   test('empties the cache and reads every session from the database until the subscription is back', async () => {
     const t = await newCustomer(p.db);
@@ -147,7 +176,8 @@ describe(`a lost listening connection (${engine})`, { skip: engine === 'pglite' 
     const back = once(cache, 'subscribed');
     await p.db.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE application_name = 'learnfile listen learnfile_sessions' AND datname = current_database()`);
+        WHERE application_name = 'learnfile listen learnfile_sessions' AND datname = current_database()`,
+    );
     await lost;
     assert.equal(cache.size, 0, 'nothing is trusted while deaf');
     assert.equal(cache.active, false);
@@ -155,7 +185,10 @@ describe(`a lost listening connection (${engine})`, { skip: engine === 'pglite' 
     await p.db.query('UPDATE api_tokens SET revoked_at = now() WHERE customer_id = $1', [t.customerId]);
     p.a.statements.length = 0;
     assert.equal((await getCustomer(p.appA, session)).statusCode, 401);
-    assert.ok(p.a.statements.some((sql) => /\bsessions\b/.test(sql)), 'read from the database');
+    assert.ok(
+      p.a.statements.some((sql) => /\bsessions\b/.test(sql)),
+      'read from the database',
+    );
 
     await back;
     assert.equal(cache.active, true);

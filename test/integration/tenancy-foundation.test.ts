@@ -21,9 +21,15 @@ function assertNoContent(res: LightMyRequestResponse, label: string): void {
 
 describe(`tenancy of the data-download records (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   /** A customer with one organisation, a learner status, a class and a placement, all named after it. */
   async function tenant(label: string) {
@@ -36,7 +42,11 @@ describe(`tenancy of the data-download records (${engine})`, () => {
     assert.equal(classroom.statusCode, 200, classroom.body);
     assert.equal(placement.statusCode, 200, placement.body);
     return {
-      ...t, label, organisationId, statusId, client,
+      ...t,
+      label,
+      organisationId,
+      statusId,
+      client,
       classroom: classroom.json<Record<string, unknown> & { ID: number }>(),
       placement: placement.json<Record<string, unknown> & { ID: number }>(),
     };
@@ -64,7 +74,9 @@ describe(`tenancy of the data-download records (${engine})`, () => {
       rows: await h.db.query(
         `SELECT (SELECT count(*)::int FROM classrooms WHERE customer_id = $1) AS classes,
                 (SELECT count(*)::int FROM placements WHERE customer_id = $1) AS placements,
-                (SELECT count(*)::int FROM organisations WHERE customer_id = $1) AS organisations`, [t.customerId]),
+                (SELECT count(*)::int FROM organisations WHERE customer_id = $1) AS organisations`,
+        [t.customerId],
+      ),
     };
   }
 

@@ -5,8 +5,14 @@ import { verifyPassword } from '../../src/server/domain/secrets.js';
 
 type Centre = Awaited<ReturnType<typeof tenantWithCentre>>;
 
-const person = (t: Centre, role: number, extra: Record<string, unknown> = {}) =>
-  ({ OrganisationID: t.organisationId, FirstName: 'Sam', LastName: 'Jones', Email: 'sam@example.com', Role: role, ...extra });
+const person = (t: Centre, role: number, extra: Record<string, unknown> = {}) => ({
+  OrganisationID: t.organisationId,
+  FirstName: 'Sam',
+  LastName: 'Jones',
+  Email: 'sam@example.com',
+  Role: role,
+  ...extra,
+});
 
 async function createUser(t: Centre, role: number, extra: Record<string, unknown> = {}): Promise<number> {
   const res = await t.client.post('/User', person(t, role, extra));
@@ -20,14 +26,27 @@ const learner = (t: Centre, assessorId: number, extra: Record<string, unknown> =
 describe(`creating users (${engine})`, () => {
   let h: Harness & { reset(): Promise<void> };
   let t: Centre;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); t = await tenantWithCentre(h); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+    t = await tenantWithCentre(h);
+  });
 
   test('every role can be created with its mandatory fields, answering a username and a one-time password', async () => {
     const assessor = await createUser(t, 5);
-    const bodies = [learner(t, assessor), person(t, 4), person(t, 5), person(t, 10),
-      person(t, 40, { PlacementID: t.placementId }), person(t, 45, { PlacementID: t.placementId })];
+    const bodies = [
+      learner(t, assessor),
+      person(t, 4),
+      person(t, 5),
+      person(t, 10),
+      person(t, 40, { PlacementID: t.placementId }),
+      person(t, 45, { PlacementID: t.placementId }),
+    ];
     for (const body of bodies) {
       const res = await t.client.post('/User', body);
       assert.equal(res.statusCode, 200, res.body);
@@ -72,7 +91,10 @@ describe(`creating users (${engine})`, () => {
     const res = await t.client.post('/User', body);
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().code, -58);
-    assert.deepEqual(res.json().errors.map((e: { field: string }) => e.field), ['ClassroomID']);
+    assert.deepEqual(
+      res.json().errors.map((e: { field: string }) => e.field),
+      ['ClassroomID'],
+    );
   });
 
   test('a learner without placement or default assessor answers -57 and -104 for those fields', async () => {
@@ -92,8 +114,15 @@ describe(`creating users (${engine})`, () => {
 
   test('a body with five problems gets one 400 naming all five', async () => {
     const res = await t.client.post('/User', {
-      OrganisationID: t.organisationId, Role: 1, FirstName: 'Sam', LastName: 'Jones',
-      Email: 'not-an-email', ClassroomID: 987654, PlacementID: 'abc', ULN: '1234567890', NINO: 'QQ123456A',
+      OrganisationID: t.organisationId,
+      Role: 1,
+      FirstName: 'Sam',
+      LastName: 'Jones',
+      Email: 'not-an-email',
+      ClassroomID: 987654,
+      PlacementID: 'abc',
+      ULN: '1234567890',
+      NINO: 'QQ123456A',
     });
     assert.equal(res.statusCode, 400);
     const body = res.json();
@@ -120,8 +149,12 @@ describe(`creating users (${engine})`, () => {
     const assessor = await createUser(t, 5);
     const otherOrg = await newOrganisation(h.db, t.customerId, { name: 'Other centre' });
     const otherClass = (await t.client.create('/Classroom', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json().ID;
-    const otherStatus = (await h.db.query<{ id: number }>(
-      "INSERT INTO learner_statuses (customer_id, organisation_id, name) VALUES ($1, $2, 'x') RETURNING id", [t.customerId, otherOrg]))[0]!.id;
+    const otherStatus = (
+      await h.db.query<{ id: number }>("INSERT INTO learner_statuses (customer_id, organisation_id, name) VALUES ($1, $2, 'x') RETURNING id", [
+        t.customerId,
+        otherOrg,
+      ])
+    )[0]!.id;
     const res = await t.client.post('/User', learner(t, iqa, { ClassroomID: otherClass, DefaultEmployerID: assessor, LearnerStatusID: otherStatus }));
     assert.equal(res.statusCode, 400);
     const codes = Object.fromEntries(res.json().errors.map((e: { field: string; code: number }) => [e.field, e.code]));
@@ -131,8 +164,12 @@ describe(`creating users (${engine})`, () => {
   test('a trainee assessor may be a default assessor, an employer a default employer, and a learner status of the centre is accepted', async () => {
     const trainee = await createUser(t, 4);
     const employer = await createUser(t, 40, { PlacementID: t.placementId });
-    const status = (await h.db.query<{ id: number }>(
-      "INSERT INTO learner_statuses (customer_id, organisation_id, name) VALUES ($1, $2, 'Continuing') RETURNING id", [t.customerId, t.organisationId]))[0]!.id;
+    const status = (
+      await h.db.query<{ id: number }>("INSERT INTO learner_statuses (customer_id, organisation_id, name) VALUES ($1, $2, 'Continuing') RETURNING id", [
+        t.customerId,
+        t.organisationId,
+      ])
+    )[0]!.id;
     const res = await t.client.post('/User', learner(t, trainee, { DefaultEmployerID: employer, LearnerStatusID: status }));
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().DefaultEmployerID, employer);
@@ -143,19 +180,42 @@ describe(`creating users (${engine})`, () => {
     const assessor = await createUser(t, 5);
     const provider = (await t.client.post('/Provider', { Name: 'Humber Skills Partnership' })).json<number>();
     const optional = {
-      MISID: 'MIS-42', CreatedOn: '2022-02-23T12:49:33+01:00', CompanyName: 'Acme', MobileNumber: '07700 900123',
-      Telephone: '0113 496 0000', Website: 'https://example.com', WorkAddress: '1 Work St', HomeAddress: '2 Home Rd',
-      ProviderID: provider, ULN: '9276308686', NINO: 'AB123456C', EpisodeName: 'Episode 1', CentreRegister: 'Reg A',
-      DOB: '2001-02-03', StartOn: '2022-09-01T00:00:00.00Z', PlannedEndDate: '2024-08-31T23:59:59.999Z',
-      L12: '31', L13: 'F', L14: '1', L15: '4', L16: '12', PrimaryLLDDCode: '12', SecondaryLLDDCodes: ['4', '9'], SupportFunding: true,
+      MISID: 'MIS-42',
+      CreatedOn: '2022-02-23T12:49:33+01:00',
+      CompanyName: 'Acme',
+      MobileNumber: '07700 900123',
+      Telephone: '0113 496 0000',
+      Website: 'https://example.com',
+      WorkAddress: '1 Work St',
+      HomeAddress: '2 Home Rd',
+      ProviderID: provider,
+      ULN: '9276308686',
+      NINO: 'AB123456C',
+      EpisodeName: 'Episode 1',
+      CentreRegister: 'Reg A',
+      DOB: '2001-02-03',
+      StartOn: '2022-09-01T00:00:00.00Z',
+      PlannedEndDate: '2024-08-31T23:59:59.999Z',
+      L12: '31',
+      L13: 'F',
+      L14: '1',
+      L15: '4',
+      L16: '12',
+      PrimaryLLDDCode: '12',
+      SecondaryLLDDCodes: ['4', '9'],
+      SupportFunding: true,
     };
     const created = await t.client.post('/User', learner(t, assessor, optional));
     assert.equal(created.statusCode, 200, created.body);
     assert.equal(created.headers.warning, undefined);
     const user = (await t.client.get(`/User/${created.json().ID}`)).json();
-    assert.deepEqual(
-      Object.fromEntries(Object.keys(optional).map((k) => [k, user[k]])),
-      { ...optional, CreatedOn: '2022-02-23T11:49:33.000Z', DOB: '2001-02-03T00:00:00.000Z', StartOn: '2022-09-01T00:00:00.000Z', PlannedEndDate: '2024-08-31T23:59:59.999Z' });
+    assert.deepEqual(Object.fromEntries(Object.keys(optional).map((k) => [k, user[k]])), {
+      ...optional,
+      CreatedOn: '2022-02-23T11:49:33.000Z',
+      DOB: '2001-02-03T00:00:00.000Z',
+      StartOn: '2022-09-01T00:00:00.000Z',
+      PlannedEndDate: '2024-08-31T23:59:59.999Z',
+    });
     assert.equal(user.DefaultAssessorID, assessor);
     assert.equal(user.ClassroomID, t.classroomId);
     assert.equal(user.PlacementID, t.placementId);
@@ -166,9 +226,19 @@ describe(`creating users (${engine})`, () => {
   test('a form body with lower-case keys creates a learner, PHP arrays and TRUE included', async () => {
     const assessor = await createUser(t, 5);
     const res = await t.client.form('/user/', {
-      organisationid: String(t.organisationId), firstname: 'Lee', lastname: 'Smith', email: 'lee@example.com', role: '1',
-      defaultassessorid: String(assessor), classroomid: String(t.classroomId), placementid: String(t.placementId),
-      'secondaryllddcodes[0]': '4', 'secondaryllddcodes[1]': '5', supportfunding: 'TRUE', uln: '', nino: 'ab 12 34 56 c',
+      organisationid: String(t.organisationId),
+      firstname: 'Lee',
+      lastname: 'Smith',
+      email: 'lee@example.com',
+      role: '1',
+      defaultassessorid: String(assessor),
+      classroomid: String(t.classroomId),
+      placementid: String(t.placementId),
+      'secondaryllddcodes[0]': '4',
+      'secondaryllddcodes[1]': '5',
+      supportfunding: 'TRUE',
+      uln: '',
+      nino: 'ab 12 34 56 c',
     });
     assert.equal(res.statusCode, 200, res.body);
     const user = (await t.client.get(`/User/${res.json().ID}`)).json();

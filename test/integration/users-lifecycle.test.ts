@@ -11,14 +11,37 @@ import { tokenHash } from '../../src/server/domain/secrets.js';
 type H = Harness & { reset(): Promise<void> };
 type Centre = Awaited<ReturnType<typeof tenantWithCentre>>;
 type Fields = Record<string, unknown>;
-interface UserRecord extends Fields { ID: number; LastModified: string; Archived: boolean }
-interface Summary { ID: number; FirstName: string; LastName: string; MISID: string | null; Role: number; Email: string }
-interface AuditRow { entity: string; entity_id: number; action: string; actor: string; changes: Record<string, { old: unknown; new: unknown }> }
+interface UserRecord extends Fields {
+  ID: number;
+  LastModified: string;
+  Archived: boolean;
+}
+interface Summary {
+  ID: number;
+  FirstName: string;
+  LastName: string;
+  MISID: string | null;
+  Role: number;
+  Email: string;
+}
+interface AuditRow {
+  entity: string;
+  entity_id: number;
+  action: string;
+  actor: string;
+  changes: Record<string, { old: unknown; new: unknown }>;
+}
 
 const ROLE = { Learner: 1, TraineeAssessor: 4, Assessor: 5, IQA: 10, Employer: 40, Observer: 45 } as const;
 
-const person = (t: Centre, role: number, extra: Fields = {}): Fields =>
-  ({ OrganisationID: t.organisationId, FirstName: 'Sam', LastName: 'Jones', Email: 'sam@example.com', Role: role, ...extra });
+const person = (t: Centre, role: number, extra: Fields = {}): Fields => ({
+  OrganisationID: t.organisationId,
+  FirstName: 'Sam',
+  LastName: 'Jones',
+  Email: 'sam@example.com',
+  Role: role,
+  ...extra,
+});
 
 async function createUser(t: Centre, role: number, extra: Fields = {}): Promise<number> {
   const res = await t.client.post('/User', person(t, role, extra));
@@ -70,14 +93,23 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe(`the user lifecycle (${engine})`, () => {
   let h: H;
   let t: Centre;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); t = await tenantWithCentre(h); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+    t = await tenantWithCentre(h);
+  });
 
   async function audit(entityId: number, customerId = t.customerId): Promise<AuditRow[]> {
     return h.db.query<AuditRow>(
       `SELECT entity, entity_id::int AS entity_id, action, actor, changes FROM audit_log
-        WHERE customer_id = $1 AND entity = 'user' AND entity_id = $2 ORDER BY id`, [customerId, entityId]);
+        WHERE customer_id = $1 AND entity = 'user' AND entity_id = $2 ORDER BY id`,
+      [customerId, entityId],
+    );
   }
   async function auditCount(): Promise<number> {
     const [row] = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
@@ -85,16 +117,16 @@ describe(`the user lifecycle (${engine})`, () => {
   }
   /** The actor label the server writes for t's session: `session:<id> token:<id>`. */
   async function actorLabel(): Promise<string> {
-    const [row] = await h.db.query<{ id: number; api_token_id: number }>(
-      'SELECT id::int AS id, api_token_id FROM sessions WHERE token_hash = $1', [tokenHash(t.client.session)]);
+    const [row] = await h.db.query<{ id: number; api_token_id: number }>('SELECT id::int AS id, api_token_id FROM sessions WHERE token_hash = $1', [
+      tokenHash(t.client.session),
+    ]);
     assert.ok(row, 'the session is stored');
     return `session:${row.id} token:${row.api_token_id}`;
   }
 
   describe('searching', () => {
     test('OrganisationID and Role filter the users, answering ID, FirstName, LastName, MISID, Role and Email', async () => {
-      const other = await h.db.query<{ id: number }>(
-        `INSERT INTO organisations (customer_id, name) VALUES ($1, 'Second centre') RETURNING id`, [t.customerId]);
+      const other = await h.db.query<{ id: number }>(`INSERT INTO organisations (customer_id, name) VALUES ($1, 'Second centre') RETURNING id`, [t.customerId]);
       const otherOrg = other[0]!.id;
       const assessor = await createAssessor(t, { MISID: 'A-1' });
       const learner = await createLearner(t, assessor, { MISID: 'L-1' });
@@ -203,7 +235,10 @@ describe(`the user lifecycle (${engine})`, () => {
         seen.push(...ids(rows));
       }
       assert.deepEqual(seen, made);
-      assert.deepEqual(seen, [...seen].sort((x, y) => x - y));
+      assert.deepEqual(
+        seen,
+        [...seen].sort((x, y) => x - y),
+      );
       const past = await t.client.post('/User/Search/4/2', { Role: ROLE.Assessor });
       assertNoContent(past);
     });
@@ -235,10 +270,18 @@ describe(`the user lifecycle (${engine})`, () => {
       const assessor = await createAssessor(t);
       const other = await tenantWithCentre(h, { name: 'Other' });
       const before = await getUser(t, assessor);
-      assertNoContent(await update(t, assessor, {
-        ID: assessor + 1, Username: 'hijack', OrganisationID: other.organisationId, Role: ROLE.Learner,
-        Archived: true, LastModified: '2000-01-01', KeychainID: 1, LastName: 'Only',
-      }));
+      assertNoContent(
+        await update(t, assessor, {
+          ID: assessor + 1,
+          Username: 'hijack',
+          OrganisationID: other.organisationId,
+          Role: ROLE.Learner,
+          Archived: true,
+          LastModified: '2000-01-01',
+          KeychainID: 1,
+          LastName: 'Only',
+        }),
+      );
       const after = await getUser(t, assessor);
       assert.deepEqual({ ...after, LastName: before.LastName, LastModified: before.LastModified }, before);
       assert.equal(after.LastName, 'Only');
@@ -260,9 +303,14 @@ describe(`the user lifecycle (${engine})`, () => {
       const learner = await createLearner(t, first);
       const classroom = (await t.client.create('/Classroom', { OrganisationID: t.organisationId, Name: 'Class B' })).json<{ ID: number }>().ID;
       const placement = (await t.client.create('/Placement', { OrganisationID: t.organisationId, Name: 'Employer B' })).json<{ ID: number }>().ID;
-      assertNoContent(await update(t, learner, {
-        DefaultAssessorID: trainee, DefaultEmployerID: employer, ClassroomID: classroom, PlacementID: placement,
-      }));
+      assertNoContent(
+        await update(t, learner, {
+          DefaultAssessorID: trainee,
+          DefaultEmployerID: employer,
+          ClassroomID: classroom,
+          PlacementID: placement,
+        }),
+      );
       const after = await getUser(t, learner);
       assert.equal(after.DefaultAssessorID, trainee);
       assert.equal(after.DefaultEmployerID, employer);
@@ -273,8 +321,9 @@ describe(`the user lifecycle (${engine})`, () => {
     test("a learner's class of another organisation is refused with -58 and nothing changes", async () => {
       const assessor = await createAssessor(t);
       const learner = await createLearner(t, assessor);
-      const otherOrg = (await h.db.query<{ id: number }>(
-        `INSERT INTO organisations (customer_id, name) VALUES ($1, 'Second centre') RETURNING id`, [t.customerId]))[0]!.id;
+      const otherOrg = (
+        await h.db.query<{ id: number }>(`INSERT INTO organisations (customer_id, name) VALUES ($1, 'Second centre') RETURNING id`, [t.customerId])
+      )[0]!.id;
       const foreignClass = (await t.client.create('/Classroom', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json<{ ID: number }>().ID;
       const foreignPlacement = (await t.client.create('/Placement', { OrganisationID: otherOrg, Name: 'Elsewhere' })).json<{ ID: number }>().ID;
       const before = await getUser(t, learner);
@@ -492,20 +541,36 @@ describe(`the user lifecycle (${engine})`, () => {
       assert.equal((await getUser(t, a)).LastModified, before.LastModified);
     });
 
-    test('re-sending a learner\'s values in other spellings (dates, ULN/NINO spacing, numbers, arrays) writes no audit row', async () => {
+    test("re-sending a learner's values in other spellings (dates, ULN/NINO spacing, numbers, arrays) writes no audit row", async () => {
       const assessor = await createAssessor(t);
       const provider = (await t.client.post('/Provider', { Name: 'Humber Skills Partnership' })).json<number>();
       const learner = await createLearner(t, assessor, {
-        ProviderID: provider, ULN: '9276308686', NINO: 'AB123456C', DOB: '2001-02-03', StartOn: '2022-09-01T00:00:00.00Z',
-        SecondaryLLDDCodes: ['4', '9'], SupportFunding: true, L12: '31',
+        ProviderID: provider,
+        ULN: '9276308686',
+        NINO: 'AB123456C',
+        DOB: '2001-02-03',
+        StartOn: '2022-09-01T00:00:00.00Z',
+        SecondaryLLDDCodes: ['4', '9'],
+        SupportFunding: true,
+        L12: '31',
       });
       const before = await getUser(t, learner);
       const count = await auditCount();
-      assertNoContent(await update(t, learner, {
-        ProviderID: String(provider), ULN: '9276 308 686', NINO: 'ab 12 34 56 c', DOB: '2001-02-03T01:00:00+01:00',
-        StartOn: '2022-09-01', SecondaryLLDDCodes: { 0: '4', 1: '9' }, SupportFunding: 'TRUE', L12: '31',
-        DefaultAssessorID: assessor, ClassroomID: t.classroomId, PlacementID: t.placementId,
-      }));
+      assertNoContent(
+        await update(t, learner, {
+          ProviderID: String(provider),
+          ULN: '9276 308 686',
+          NINO: 'ab 12 34 56 c',
+          DOB: '2001-02-03T01:00:00+01:00',
+          StartOn: '2022-09-01',
+          SecondaryLLDDCodes: { 0: '4', 1: '9' },
+          SupportFunding: 'TRUE',
+          L12: '31',
+          DefaultAssessorID: assessor,
+          ClassroomID: t.classroomId,
+          PlacementID: t.placementId,
+        }),
+      );
       assert.equal(await auditCount(), count, JSON.stringify((await audit(learner)).at(-1)));
       assert.deepEqual(await getUser(t, learner), before);
     });
@@ -517,10 +582,13 @@ describe(`the user lifecycle (${engine})`, () => {
       assertNoContent(await t.client.post(`/User/${a}/Unarchive`));
       const rows = (await audit(a)).filter((r) => r.action !== 'create');
       const label = await actorLabel();
-      assert.deepEqual(rows.map((r) => [r.action, r.actor, r.changes]), [
-        ['archive', label, { Archived: { old: false, new: true } }],
-        ['unarchive', label, { Archived: { old: true, new: false } }],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.action, r.actor, r.changes]),
+        [
+          ['archive', label, { Archived: { old: false, new: true } }],
+          ['unarchive', label, { Archived: { old: true, new: false } }],
+        ],
+      );
     });
 
     test('delete writes one row keeping the old values', async () => {

@@ -24,12 +24,28 @@ const createEmployer = (t: Centre, first: string, last: string, email: string) =
   createUser(t, ROLE.Employer, { FirstName: first, LastName: last, Email: email, PlacementID: t.placementId });
 const createLearner = (t: Centre, assessorId: number, first: string, last: string, email: string, extra: Fields = {}) =>
   createUser(t, ROLE.Learner, {
-    FirstName: first, LastName: last, Email: email, DefaultAssessorID: assessorId, ClassroomID: t.classroomId, PlacementID: t.placementId, ...extra,
+    FirstName: first,
+    LastName: last,
+    Email: email,
+    DefaultAssessorID: assessorId,
+    ClassroomID: t.classroomId,
+    PlacementID: t.placementId,
+    ...extra,
   });
 
 /** Words that belong to B only: none may appear in anything A is answered. */
-const B_SECRETS = ['Brunhilde', 'Quaxley', 'brunhilde.q@bravo.example', 'Bartholomew', 'Zephyrine', 'bart.z@bravo.example',
-  'Employa', 'Bossworth', 'boss@bravo.example', 'Bravo Centre'];
+const B_SECRETS = [
+  'Brunhilde',
+  'Quaxley',
+  'brunhilde.q@bravo.example',
+  'Bartholomew',
+  'Zephyrine',
+  'bart.z@bravo.example',
+  'Employa',
+  'Bossworth',
+  'boss@bravo.example',
+  'Bravo Centre',
+];
 
 describe(`tenancy of users (${engine})`, () => {
   let h: H;
@@ -44,8 +60,12 @@ describe(`tenancy of users (${engine})`, () => {
   /** Every answer A got, checked for B's names and emails at the end of each test. */
   let answers: LightMyRequestResponse[];
 
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
   beforeEach(async () => {
     await h.reset();
     a = await tenantWithCentre(h, { name: 'Alpha' });
@@ -53,8 +73,11 @@ describe(`tenancy of users (${engine})`, () => {
     bStatus = (await insertLearnerStatus(h.db, b.organisationId, 'Bravo status'))!;
     bAssessor = await createAssessor(b, 'Brunhilde', 'Quaxley', 'brunhilde.q@bravo.example');
     bEmployer = await createEmployer(b, 'Employa', 'Bossworth', 'boss@bravo.example');
-    bLearner = await createLearner(b, bAssessor, 'Bartholomew', 'Zephyrine', 'bart.z@bravo.example',
-      { DefaultEmployerID: bEmployer, LearnerStatusID: bStatus, MISID: 'B-MIS-1' });
+    bLearner = await createLearner(b, bAssessor, 'Bartholomew', 'Zephyrine', 'bart.z@bravo.example', {
+      DefaultEmployerID: bEmployer,
+      LearnerStatusID: bStatus,
+      MISID: 'B-MIS-1',
+    });
     bArchived = await createAssessor(b, 'Brunhilde', 'Quaxley', 'brunhilde.q@bravo.example');
     const archived = await b.client.post(`/User/${bArchived}/Archive`);
     assert.equal(archived.statusCode, 204, archived.body);
@@ -75,7 +98,8 @@ describe(`tenancy of users (${engine})`, () => {
     const searchB = (await b.client.post('/User/Search', {})).body;
     const searchBArchived = (await b.client.post('/User/Search', { Archived: true })).body;
     const audit = await h.db.query<{ customer_id: number; n: number }>(
-      'SELECT customer_id, count(*)::int AS n FROM audit_log GROUP BY customer_id ORDER BY customer_id');
+      'SELECT customer_id, count(*)::int AS n FROM audit_log GROUP BY customer_id ORDER BY customer_id',
+    );
     const usersInA = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE customer_id = $1', [a.customerId]);
     return { users, searchB, searchBArchived, audit, usersInA: usersInA[0]!.n };
   }
@@ -174,7 +198,10 @@ describe(`tenancy of users (${engine})`, () => {
     // With no filter A finds its own user only.
     const all = await asA(a.client.post('/User/Search', { FirstName: '*' }));
     assert.equal(all.statusCode, 200, all.body);
-    assert.deepEqual(all.json<{ ID: number }[]>().map((u) => u.ID), [aAssessor]);
+    assert.deepEqual(
+      all.json<{ ID: number }[]>().map((u) => u.ID),
+      [aAssessor],
+    );
     const archived = await asA(a.client.post('/User/Search', { Archived: true }));
     assertNoContent(archived, 'A has no archived users');
     assertNothingLeaked();
@@ -182,14 +209,28 @@ describe(`tenancy of users (${engine})`, () => {
 
   test("creating a user in B's organisation is refused with -11 and creates nothing", async () => {
     const before = await snapshot();
-    const res = await asA(a.client.post('/User', {
-      OrganisationID: b.organisationId, FirstName: 'Mallory', LastName: 'Intruder', Email: 'm@alpha.example', Role: ROLE.IQA,
-    }));
+    const res = await asA(
+      a.client.post('/User', {
+        OrganisationID: b.organisationId,
+        FirstName: 'Mallory',
+        LastName: 'Intruder',
+        Email: 'm@alpha.example',
+        Role: ROLE.IQA,
+      }),
+    );
     assertRefused(res, -11, "B's organisation");
-    const learner = await asA(a.client.post('/User', {
-      OrganisationID: b.organisationId, FirstName: 'Mallory', LastName: 'Intruder', Email: 'm@alpha.example', Role: ROLE.Learner,
-      DefaultAssessorID: bAssessor, ClassroomID: b.classroomId, PlacementID: b.placementId,
-    }));
+    const learner = await asA(
+      a.client.post('/User', {
+        OrganisationID: b.organisationId,
+        FirstName: 'Mallory',
+        LastName: 'Intruder',
+        Email: 'm@alpha.example',
+        Role: ROLE.Learner,
+        DefaultAssessorID: bAssessor,
+        ClassroomID: b.classroomId,
+        PlacementID: b.placementId,
+      }),
+    );
     assertRefused(learner, -11, "a learner wholly inside B's organisation");
     assert.deepEqual(await snapshot(), before);
     assertNothingLeaked();
@@ -198,8 +239,14 @@ describe(`tenancy of users (${engine})`, () => {
   test("creating a learner in A's organisation that names B's class, placement, assessor or status is refused and creates nothing", async () => {
     const before = await snapshot();
     const good = {
-      OrganisationID: a.organisationId, FirstName: 'Lena', LastName: 'Learner', Email: 'lena@alpha.example', Role: ROLE.Learner,
-      DefaultAssessorID: aAssessor, ClassroomID: a.classroomId, PlacementID: a.placementId,
+      OrganisationID: a.organisationId,
+      FirstName: 'Lena',
+      LastName: 'Learner',
+      Email: 'lena@alpha.example',
+      Role: ROLE.Learner,
+      DefaultAssessorID: aAssessor,
+      ClassroomID: a.classroomId,
+      PlacementID: a.placementId,
     };
     const cases: [string, Fields, number][] = [
       ['ClassroomID', { ClassroomID: b.classroomId }, -58],
@@ -211,7 +258,11 @@ describe(`tenancy of users (${engine})`, () => {
     for (const [field, change, code] of cases) {
       const res = await asA(a.client.post('/User', { ...good, ...change }));
       assertRefused(res, code, field);
-      assert.deepEqual(res.json<{ errors: { field: string }[] }>().errors.map((e) => e.field), [field], field);
+      assert.deepEqual(
+        res.json<{ errors: { field: string }[] }>().errors.map((e) => e.field),
+        [field],
+        field,
+      );
     }
     assert.deepEqual(await snapshot(), before, 'no user was created in A and nothing changed in B');
     // The same body with A's own references is accepted, so the refusals were about B's records.
@@ -247,12 +298,16 @@ describe(`tenancy of users (${engine})`, () => {
       await asA(a.client.delete(`/User/${id}`));
     }
     await asA(a.client.post('/User', { OrganisationID: b.organisationId, FirstName: 'M', LastName: 'I', Email: 'm@alpha.example', Role: ROLE.IQA }));
-    assert.ok(answers.every((r) => r.statusCode === 404 || r.statusCode === 400), 'every attempt was refused');
+    assert.ok(
+      answers.every((r) => r.statusCode === 404 || r.statusCode === 400),
+      'every attempt was refused',
+    );
     const afterwards = await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
     assert.equal(afterwards[0]!.n, before[0]!.n);
     const aboutB = await h.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_log WHERE entity = 'user' AND entity_id = ANY($1::bigint[]) AND customer_id <> $2`,
-      [bUsers(), b.customerId]);
+      [bUsers(), b.customerId],
+    );
     assert.equal(aboutB[0]!.n, 0, "no customer but B has audit rows about B's users");
     assertNothingLeaked();
   });
@@ -265,8 +320,16 @@ describe(`tenancy of users (${engine})`, () => {
     assert.equal((await b.client.get(`/User/${bLearner}`)).json<{ LastName: string }>().LastName, 'Renamed');
     assertNoContent(await b.client.delete(`/User/${bArchived}`), 'B deletes its archived assessor');
     const rows = await h.db.query<{ customer_id: number; action: string }>(
-      `SELECT customer_id, action FROM audit_log WHERE entity = 'user' AND entity_id = $1 ORDER BY id`, [bLearner]);
-    assert.deepEqual(rows.map((r) => [r.customer_id, r.action]), [[b.customerId, 'create'], [b.customerId, 'update']]);
+      `SELECT customer_id, action FROM audit_log WHERE entity = 'user' AND entity_id = $1 ORDER BY id`,
+      [bLearner],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.customer_id, r.action]),
+      [
+        [b.customerId, 'create'],
+        [b.customerId, 'update'],
+      ],
+    );
     assertNothingLeaked();
   });
 });

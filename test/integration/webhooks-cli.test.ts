@@ -5,10 +5,17 @@ import { createTestDb, engine, runLearnfile, type CliRun as Run, type TestDb } f
 
 describe(`learnfile webhook (${engine})`, () => {
   let t: TestDb;
-  before(async () => { t = await createTestDb(); });
-  after(async () => { await t.drop(); });
+  before(async () => {
+    t = await createTestDb();
+  });
+  after(async () => {
+    await t.drop();
+  });
   const cli = (...args: string[]) => runLearnfile(args, { database: t.db });
-  const ok = (run: Run) => { assert.equal(run.code, 0, run.stderr); return run; };
+  const ok = (run: Run) => {
+    assert.equal(run.code, 0, run.stderr);
+    return run;
+  };
 
   test('add prints the secret once; list, pause, replay, resume and remove manage the subscription; mistakes are one line', async () => {
     ok(await cli('customer', 'create', 'Northgate'));
@@ -17,7 +24,10 @@ describe(`learnfile webhook (${engine})`, () => {
     assert.match(added.stdout, /Signing secret .*: whsec_[A-Za-z0-9+/]+=*/);
 
     const listed = JSON.parse(ok(await cli('webhook', 'list', '--json')).stdout) as { id: number; status: string; secret?: string }[];
-    assert.deepEqual(listed.map((s) => [s.id, s.status, s.secret]), [[1, 'active', undefined]]);
+    assert.deepEqual(
+      listed.map((s) => [s.id, s.status, s.secret]),
+      [[1, 'active', undefined]],
+    );
     assert.match(ok(await cli('webhook', 'pause', '1')).stdout, /Webhook 1 is paused\./);
     assert.match(ok(await cli('webhook', 'replay', '1', '--from', '1')).stdout, /from sequence 1 \(paused\)/);
     assert.match(ok(await cli('webhook', 'resume', '1')).stdout, /Webhook 1 is active\./);
@@ -25,7 +35,10 @@ describe(`learnfile webhook (${engine})`, () => {
 
     const bad = await cli('webhook', 'add', '1', 'mailto:x@example.com', '--events', 'everything');
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /^learnfile: url must be an absolute http or https URL; eventTypes everything: use an event name \(user\.updated\), user\.\* or \*\n$/);
+    assert.match(
+      bad.stderr,
+      /^learnfile: url must be an absolute http or https URL; eventTypes everything: use an event name \(user\.updated\), user\.\* or \*\n$/,
+    );
     const missing = await cli('webhook', 'pause', '7');
     assert.match(missing.stderr, /^learnfile: no webhook subscription with ID 7\n$/);
     assert.match(ok(await cli('webhook', 'remove', '1')).stdout, /Webhook 1 removed\./);

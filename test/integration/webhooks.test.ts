@@ -12,8 +12,21 @@ import { WebhookDispatcher } from '../../src/server/resources/webhooks/webhook-d
 
 const OPERATOR_KEY = 'operator-key-for-the-webhook-tests-0123456789';
 type Tenant = Awaited<ReturnType<typeof tenantWithCentre>>;
-interface Ev { Sequence: number; Type: string; RecordID: number }
-interface View { id: number; status: string; cursor: number; attempts: number; nextAttemptAt: string; firstFailureAt: string | null; lastError: string | null; secret?: string }
+interface Ev {
+  Sequence: number;
+  Type: string;
+  RecordID: number;
+}
+interface View {
+  id: number;
+  status: string;
+  cursor: number;
+  attempts: number;
+  nextAttemptAt: string;
+  firstFailureAt: string | null;
+  lastError: string | null;
+  secret?: string;
+}
 
 /** What a receiver does with the signature, written from the specification, not from our code. */
 function signatureValid(secret: string, headers: Record<string, string | string[] | undefined>, body: string): boolean {
@@ -21,10 +34,18 @@ function signatureValid(secret: string, headers: Record<string, string | string[
   const timestamp = String(headers['webhook-timestamp']);
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
   const expected = Buffer.from(`v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`);
-  return String(headers['webhook-signature']).split(' ').some((s) => s.length === expected.length && timingSafeEqual(Buffer.from(s), expected));
+  return String(headers['webhook-signature'])
+    .split(' ')
+    .some((s) => s.length === expected.length && timingSafeEqual(Buffer.from(s), expected));
 }
 
-interface Delivery { id: string; timestamp: number; status: number; events: Ev[]; signed: boolean }
+interface Delivery {
+  id: string;
+  timestamp: number;
+  status: number;
+  events: Ev[];
+  signed: boolean;
+}
 
 /** A real HTTP receiver: answers `answer()` to each POST and remembers what came. */
 class Receiver {
@@ -40,7 +61,10 @@ class Receiver {
   /** Resolves once n requests have arrived (answered or not). */
   arrived(n: number): Promise<void> {
     return new Promise((resolve) => {
-      const check = () => { if (this.arrivals >= n) resolve(); else this.arrivalWaiters.push(check); };
+      const check = () => {
+        if (this.arrivals >= n) resolve();
+        else this.arrivalWaiters.push(check);
+      };
       check();
     });
   }
@@ -48,7 +72,9 @@ class Receiver {
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString('utf8');
+      });
       req.on('end', async () => {
         this.arrivals++;
         for (const w of this.arrivalWaiters.splice(0)) w();
@@ -57,8 +83,11 @@ class Receiver {
         if (hold) await hold;
         const status = this.answer();
         this.deliveries.push({
-          id: String(req.headers['webhook-id']), timestamp: Number(req.headers['webhook-timestamp']), status,
-          events: (JSON.parse(body) as { data: { Events: Ev[] } }).data.Events, signed: signatureValid(this.secret, req.headers, body),
+          id: String(req.headers['webhook-id']),
+          timestamp: Number(req.headers['webhook-timestamp']),
+          status,
+          events: (JSON.parse(body) as { data: { Events: Ev[] } }).data.Events,
+          signed: signatureValid(this.secret, req.headers, body),
         });
         res.writeHead(status).end();
       });
@@ -67,9 +96,21 @@ class Receiver {
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/hook`;
   }
 
-  accepted(): Ev[] { return this.deliveries.filter((d) => d.status < 300).flatMap((d) => d.events); }
-  clear(): void { this.deliveries.length = 0; this.answer = () => 200; this.holdFirst = undefined; this.arrivals = 0; }
-  stop(): Promise<void> { return new Promise((resolve) => { this.server?.closeAllConnections(); this.server?.close(() => resolve()); }); }
+  accepted(): Ev[] {
+    return this.deliveries.filter((d) => d.status < 300).flatMap((d) => d.events);
+  }
+  clear(): void {
+    this.deliveries.length = 0;
+    this.answer = () => 200;
+    this.holdFirst = undefined;
+    this.arrivals = 0;
+  }
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server?.closeAllConnections();
+      this.server?.close(() => resolve());
+    });
+  }
 }
 
 describe(`webhooks (${engine})`, () => {
@@ -85,17 +126,32 @@ describe(`webhooks (${engine})`, () => {
     dispatcher = (h.app as unknown as { webhookDispatcher: WebhookDispatcher }).webhookDispatcher;
     url = await receiver.start();
   });
-  after(async () => { await h.close(); await receiver.stop(); });
-  beforeEach(async () => { await h.reset(); receiver.clear(); });
+  after(async () => {
+    await h.close();
+    await receiver.stop();
+  });
+  beforeEach(async () => {
+    await h.reset();
+    receiver.clear();
+  });
 
   const admin = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: object, key = OPERATOR_KEY) =>
     h.app.inject({ method, url: `/api/admin/webhooks${path}`, headers: { 'x-operator-key': key }, ...(body ? { payload: body } : {}) });
   const view = async (id: number) => (await admin('GET', `/${id}`)).json<View>();
   /** Moves the clock and lets the deliverer run to rest: no waiting on the wall clock. */
-  const run = async (ms = 0) => { now += ms; dispatcher.kick(); await dispatcher.idle(); };
+  const run = async (ms = 0) => {
+    now += ms;
+    dispatcher.kick();
+    await dispatcher.idle();
+  };
   const addUser = async (t: Tenant, extra: object = {}) => {
     const res = await t.client.post('/User', {
-      OrganisationID: t.organisationId, FirstName: 'Alex', LastName: 'Assessor', Email: 'alex@example.com', Role: 5, ...extra,
+      OrganisationID: t.organisationId,
+      FirstName: 'Alex',
+      LastName: 'Assessor',
+      Email: 'alex@example.com',
+      Role: 5,
+      ...extra,
     });
     assert.equal(res.statusCode, 200, res.body);
     return res.json<{ ID: number }>().ID;
@@ -130,9 +186,18 @@ describe(`webhooks (${engine})`, () => {
     for (let i = 0; i < 6 && receiver.accepted().length < 3; i++) await run(Date.parse((await view(sub.id)).nextAttemptAt) - now);
 
     assert.equal(receiver.deliveries.length, 4);
-    assert.ok(receiver.deliveries.every((d) => d.signed), 'every delivery carries a valid signature');
-    assert.deepEqual(receiver.accepted().map((e) => [e.Sequence, e.Type, e.RecordID]),
-      [[3, 'user.created', a], [4, 'user.created', b], [5, 'user.updated', a]]);
+    assert.ok(
+      receiver.deliveries.every((d) => d.signed),
+      'every delivery carries a valid signature',
+    );
+    assert.deepEqual(
+      receiver.accepted().map((e) => [e.Sequence, e.Type, e.RecordID]),
+      [
+        [3, 'user.created', a],
+        [4, 'user.created', b],
+        [5, 'user.updated', a],
+      ],
+    );
     const gaps = receiver.deliveries.slice(1).map((d, i) => d.timestamp - receiver.deliveries[i]!.timestamp);
     assert.ok(gaps[1]! > gaps[0]! && gaps[2]! > gaps[1]!, `delays grow: ${gaps.join(', ')} s`);
     const done = await view(sub.id);
@@ -140,7 +205,14 @@ describe(`webhooks (${engine})`, () => {
 
     const c = await addUser(t);
     await run();
-    assert.deepEqual(receiver.accepted().map((e) => [e.Sequence, e.RecordID]).slice(3), [[6, c]], 'the next event goes at once');
+    assert.deepEqual(
+      receiver
+        .accepted()
+        .map((e) => [e.Sequence, e.RecordID])
+        .slice(3),
+      [[6, c]],
+      'the next event goes at once',
+    );
   });
 
   test('only the subscribed event types are sent; the cursor still moves past the others', async () => {
@@ -151,7 +223,13 @@ describe(`webhooks (${engine})`, () => {
     await t.client.post(`/Classroom/${t.classroomId}`, { Name: 'B' });
     await addUser(t);
     await run();
-    assert.deepEqual(receiver.accepted().map((e) => [e.Sequence, e.Type]), [[4, 'user.updated'], [5, 'classroom.updated']]);
+    assert.deepEqual(
+      receiver.accepted().map((e) => [e.Sequence, e.Type]),
+      [
+        [4, 'user.updated'],
+        [5, 'classroom.updated'],
+      ],
+    );
     assert.equal((await view(sub.id)).cursor, 6);
   });
 
@@ -183,26 +261,43 @@ describe(`webhooks (${engine})`, () => {
     await run(7 * 24 * 3_600_000);
     assert.equal(receiver.deliveries.length, attempts, 'a failing subscription is not attempted');
     const list = (await admin('GET', `?customer=${t.customerId}`)).json<View[]>();
-    assert.deepEqual(list.map((s) => [s.id, s.status]), [[sub.id, 'failing']], 'the operator sees it failing');
+    assert.deepEqual(
+      list.map((s) => [s.id, s.status]),
+      [[sub.id, 'failing']],
+      'the operator sees it failing',
+    );
     assert.equal(list[0]!.secret, undefined, 'the secret is shown only once');
 
     assert.equal((await admin('POST', `/${sub.id}/resume`)).json<View>().status, 'active');
     await run();
-    assert.deepEqual(receiver.accepted().map((e) => e.Sequence), [3, 4]);
+    assert.deepEqual(
+      receiver.accepted().map((e) => e.Sequence),
+      [3, 4],
+    );
     assert.equal(receiver.accepted()[1]!.RecordID, b);
 
     assert.equal((await admin('POST', `/${sub.id}/replay`, { from: 4 })).json<View>().cursor, 3);
     await run();
-    assert.deepEqual(receiver.accepted().map((e) => e.Sequence), [3, 4, 4]);
+    assert.deepEqual(
+      receiver.accepted().map((e) => e.Sequence),
+      [3, 4, 4],
+    );
 
     assert.equal((await admin('POST', `/${sub.id}/pause`)).json<View>().status, 'paused');
     t.client = await Client.for(h.app, t.token); // a week has passed since the last sign-in
     await addUser(t);
     await run();
-    assert.deepEqual(receiver.accepted().map((e) => e.Sequence), [3, 4, 4], 'paused: nothing sent');
+    assert.deepEqual(
+      receiver.accepted().map((e) => e.Sequence),
+      [3, 4, 4],
+      'paused: nothing sent',
+    );
     await admin('POST', `/${sub.id}/resume`);
     await run();
-    assert.deepEqual(receiver.accepted().map((e) => e.Sequence), [3, 4, 4, 5]);
+    assert.deepEqual(
+      receiver.accepted().map((e) => e.Sequence),
+      [3, 4, 4, 5],
+    );
     assert.equal((await admin('DELETE', `/${sub.id}`)).statusCode, 204);
     assert.equal((await admin('GET', `/${sub.id}`)).statusCode, 404);
   });
@@ -211,28 +306,49 @@ describe(`webhooks (${engine})`, () => {
     const t = await tenantWithCentre(h);
     const sub = await subscribe(t);
     let release = () => {};
-    receiver.holdFirst = new Promise((resolve) => { release = resolve; });
+    receiver.holdFirst = new Promise((resolve) => {
+      release = resolve;
+    });
     const a = await addUser(t);
     await receiver.arrived(1);
     assert.ok(a > 0, 'the write has answered while its delivery hangs at the receiver');
     assert.equal(receiver.deliveries.length, 0);
 
     // A second process's deliverer: it must respect the live lease, then take over once it expires.
-    const other = new WebhookDispatcher(h.db, {
-      pollMs: 3_600_000, timeoutMs: 10_000, batchSize: 100, retryBaseMs: 5000, retryMaxMs: 3_600_000, retryHours: 24, concurrency: 2,
-    }, h.app.log, () => new Date(now));
+    const other = new WebhookDispatcher(
+      h.db,
+      {
+        pollMs: 3_600_000,
+        timeoutMs: 10_000,
+        batchSize: 100,
+        retryBaseMs: 5000,
+        retryMaxMs: 3_600_000,
+        retryHours: 24,
+        concurrency: 2,
+      },
+      h.app.log,
+      () => new Date(now),
+    );
     other.kick();
     await other.idle();
     assert.equal(receiver.deliveries.length, 0, 'a live lease is respected');
     now += 61_000;
     other.kick();
     await other.idle();
-    assert.deepEqual(receiver.accepted().map((e) => e.Sequence), [3], 'delivered by the other process once the lease expired');
+    assert.deepEqual(
+      receiver.accepted().map((e) => e.Sequence),
+      [3],
+      'delivered by the other process once the lease expired',
+    );
     assert.equal((await view(sub.id)).cursor, 3);
 
     release();
     await dispatcher.idle();
-    assert.deepEqual(receiver.deliveries.map((d) => d.id), ['msg_1_3_3', 'msg_1_3_3'], 'at least once: the stalled delivery lands too, with the same webhook-id');
+    assert.deepEqual(
+      receiver.deliveries.map((d) => d.id),
+      ['msg_1_3_3', 'msg_1_3_3'],
+      'at least once: the stalled delivery lands too, with the same webhook-id',
+    );
     assert.equal(await markDelivered(h.db, sub.id, 'a-lease-long-gone', 1, new Date(now), true), false);
     const after = await view(sub.id);
     assert.deepEqual([after.cursor, after.status], [3, 'active'], 'the acknowledged position stands');
@@ -245,14 +361,29 @@ describe(`webhooks (${engine})`, () => {
     await run();
     // As the CLI of another process adds it on PostgreSQL: straight into the table, no kick of this deliverer.
     receiver.secret = newWebhookSecret();
-    const [{ last }] = await h.db.query<{ last: number }>('SELECT last_seq::int AS last FROM event_counters WHERE customer_id = $1', [t.customerId]) as [{ last: number }];
-    await h.db.transaction((tx) => insertSubscription(tx, {
-      customerId: t.customerId, url, eventTypes: ['user.*'], secret: receiver.secret, cursor: last,
-    }, new Date(now)));
+    const [{ last }] = (await h.db.query<{ last: number }>('SELECT last_seq::int AS last FROM event_counters WHERE customer_id = $1', [t.customerId])) as [
+      { last: number },
+    ];
+    await h.db.transaction((tx) =>
+      insertSubscription(
+        tx,
+        {
+          customerId: t.customerId,
+          url,
+          eventTypes: ['user.*'],
+          secret: receiver.secret,
+          cursor: last,
+        },
+        new Date(now),
+      ),
+    );
     const b = await addUser(t);
     await receiver.arrived(1);
     await dispatcher.idle();
-    assert.deepEqual(receiver.accepted().map((e) => [e.Type, e.RecordID]), [['user.created', b]]);
+    assert.deepEqual(
+      receiver.accepted().map((e) => [e.Type, e.RecordID]),
+      [['user.created', b]],
+    );
   });
 
   test('two API processes on one PostgreSQL database deliver each event once, in order', { skip: engine !== 'postgres' }, async () => {
@@ -263,9 +394,22 @@ describe(`webhooks (${engine})`, () => {
     const second = (app2 as unknown as { webhookDispatcher: WebhookDispatcher }).webhookDispatcher;
     try {
       const ids = await Promise.all(Array.from({ length: 20 }, () => addUser(t)));
-      for (let i = 0; i < 3; i++) { dispatcher.kick(); second.kick(); await Promise.all([dispatcher.idle(), second.idle()]); }
-      assert.deepEqual(receiver.accepted().map((e) => e.Sequence), Array.from({ length: 20 }, (_, i) => i + 3));
-      assert.deepEqual(receiver.accepted().map((e) => e.RecordID).sort((x, y) => x - y), ids.sort((x, y) => x - y));
+      for (let i = 0; i < 3; i++) {
+        dispatcher.kick();
+        second.kick();
+        await Promise.all([dispatcher.idle(), second.idle()]);
+      }
+      assert.deepEqual(
+        receiver.accepted().map((e) => e.Sequence),
+        Array.from({ length: 20 }, (_, i) => i + 3),
+      );
+      assert.deepEqual(
+        receiver
+          .accepted()
+          .map((e) => e.RecordID)
+          .sort((x, y) => x - y),
+        ids.sort((x, y) => x - y),
+      );
     } finally {
       await app2.close();
       await db2.close();
@@ -276,8 +420,14 @@ describe(`webhooks (${engine})`, () => {
     const t = await tenantWithCentre(h);
     const bad = await admin('POST', '', { customerId: t.customerId, url: 'ftp://x', eventTypes: ['user.*', 'User Created'], secret: 'plain' });
     assert.equal(bad.statusCode, 400);
-    assert.deepEqual(bad.json().errors.map((e: { field: string; code: number }) => [e.field, e.code]),
-      [['url', -125], ['eventTypes', -126], ['secret', -100]]);
+    assert.deepEqual(
+      bad.json().errors.map((e: { field: string; code: number }) => [e.field, e.code]),
+      [
+        ['url', -125],
+        ['eventTypes', -126],
+        ['secret', -100],
+      ],
+    );
     assert.equal((await admin('POST', '', { customerId: 999, url, eventTypes: ['*'] })).statusCode, 404);
     assert.equal((await admin('GET', '', undefined, 'wrong-key')).statusCode, 401);
     assert.equal((await admin('POST', '', { customerId: t.customerId, url, eventTypes: ['*'], from: 9 })).json().code, -127);

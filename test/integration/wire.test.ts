@@ -11,9 +11,15 @@ const CLASSROOM_KEYS = ['ID', 'OrganisationID', 'Name', 'MISID', 'StartOn', 'Arc
 
 describe(`wire conventions (${engine})`, () => {
   let h: H;
-  before(async () => { h = await harness(); });
-  after(async () => { await h.close(); });
-  beforeEach(async () => { await h.reset(); });
+  before(async () => {
+    h = await harness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
 
   /** A customer with one organisation and a logged-in client. */
   async function centre(name = 'Centre') {
@@ -125,7 +131,9 @@ describe(`wire conventions (${engine})`, () => {
     test('Content-Type application/json with an empty body authenticates', async () => {
       const t = await newCustomer(h.db);
       const res = await h.app.inject({
-        method: 'POST', url: '/api/v2.1/Authentication', payload: '',
+        method: 'POST',
+        url: '/api/v2.1/Authentication',
+        payload: '',
         headers: { 'x-customertoken': t.token, 'content-type': 'application/json' },
       });
       assert.equal(res.statusCode, 200, res.body);
@@ -143,7 +151,9 @@ describe(`wire conventions (${engine})`, () => {
     test('a POST that takes no body ignores a JSON body sent anyway', async () => {
       const t = await newCustomer(h.db);
       const res = await h.app.inject({
-        method: 'POST', url: '/api/v2.1/Authentication', payload: JSON.stringify({ Username: 'x', Password: 'y' }),
+        method: 'POST',
+        url: '/api/v2.1/Authentication',
+        payload: JSON.stringify({ Username: 'x', Password: 'y' }),
         headers: { 'x-customertoken': t.token, 'content-type': 'application/json' },
       });
       assert.equal(res.statusCode, 200, res.body);
@@ -155,7 +165,11 @@ describe(`wire conventions (${engine})`, () => {
     test('the strings "TRUE", "1" and "0" are read as booleans', async () => {
       const c = await centre();
       const res = await c.client.create('/Classroom', {
-        OrganisationID: c.organisationId, Name: 'Bools', Archive: 'TRUE', IVFinalSignOff: '1', SendCompletionMessage: '0',
+        OrganisationID: c.organisationId,
+        Name: 'Bools',
+        Archive: 'TRUE',
+        IVFinalSignOff: '1',
+        SendCompletionMessage: '0',
       });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json<Record<string, unknown>>();
@@ -167,7 +181,11 @@ describe(`wire conventions (${engine})`, () => {
     test('form values "true" and "false" in any case are read as booleans', async () => {
       const c = await centre();
       const res = await c.client.createForm('/Classroom', {
-        OrganisationID: String(c.organisationId), Name: 'Form bools', Archive: 'False', IVFinalSignOff: 'tRuE', SendCompletionMessage: 'true',
+        OrganisationID: String(c.organisationId),
+        Name: 'Form bools',
+        Archive: 'False',
+        IVFinalSignOff: 'tRuE',
+        SendCompletionMessage: 'true',
       });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json<Record<string, unknown>>();
@@ -204,7 +222,10 @@ describe(`wire conventions (${engine})`, () => {
       assert.equal(res.statusCode, 400, res.body);
       const body = res.json<{ code: number; errors: { field: string }[] }>();
       assert.equal(body.code, -100);
-      assert.deepEqual(body.errors.map((e) => e.field), ['Archive']);
+      assert.deepEqual(
+        body.errors.map((e) => e.field),
+        ['Archive'],
+      );
     });
   });
 
@@ -242,7 +263,10 @@ describe(`wire conventions (${engine})`, () => {
       assert.equal(res.statusCode, 400, res.body);
       const body = res.json<{ code: number; message: string; errors: { field: string; code: number }[] }>();
       assert.equal(body.code, -100);
-      assert.deepEqual(body.errors.map((e) => [e.field, e.code]), [['StartOn', -100]]);
+      assert.deepEqual(
+        body.errors.map((e) => [e.field, e.code]),
+        [['StartOn', -100]],
+      );
       const search = await c.client.post('/Classroom/Search', {});
       assert.equal(search.statusCode, 204, 'nothing was created');
     });
@@ -251,7 +275,10 @@ describe(`wire conventions (${engine})`, () => {
       const c = await centre();
       const res = await c.client.post('/Classroom', { OrganisationID: c.organisationId, Name: 'Never', StartOn: 'next Tuesday' });
       assert.equal(res.statusCode, 400, res.body);
-      assert.deepEqual(res.json<{ errors: { field: string }[] }>().errors.map((e) => e.field), ['StartOn']);
+      assert.deepEqual(
+        res.json<{ errors: { field: string }[] }>().errors.map((e) => e.field),
+        ['StartOn'],
+      );
     });
   });
 

@@ -10,9 +10,16 @@ function matcher(...routes: string[]): PathMatcher {
 
 describe('PathMatcher', () => {
   const m = matcher(
-    '/api/v2.1/User/:id', '/api/v2.1/User/Search', '/api/v2.1/User/:id/Archive', '/api/v2.1/User/:id/offthejob',
-    '/api/v2.1/Unit/:id', '/api/v2.1/Unit/Search', '/api/v2.1/Unit/:unitId/Assign/:learnerId/:standardId',
-    '/api/v2.1/LearningAim/Search', '/keychain/verify/:token', '/docs/*',
+    '/api/v2.1/User/:id',
+    '/api/v2.1/User/Search',
+    '/api/v2.1/User/:id/Archive',
+    '/api/v2.1/User/:id/offthejob',
+    '/api/v2.1/Unit/:id',
+    '/api/v2.1/Unit/Search',
+    '/api/v2.1/Unit/:unitId/Assign/:learnerId/:standardId',
+    '/api/v2.1/LearningAim/Search',
+    '/keychain/verify/:token',
+    '/docs/*',
   );
 
   test('fixed words take their registered spelling; a trailing slash goes; the query is kept as sent', () => {
@@ -55,9 +62,9 @@ describe('normaliseBody', () => {
   };
 
   test('keys inside nested objects and arrays of objects are matched case-insensitively, and unknown ones dropped', () => {
-    assert.deepEqual(
-      normaliseBody({ items: { 0: { unitid: 'KS1', WEIGHT: '2', done: 'TRUE', junk: 1 } }, owner: { firstname: 'Ann', x: 1 } }, schema),
-      { Items: [{ UnitID: 'KS1', Weight: 2, Done: true }], Owner: { FirstName: 'Ann' } },
-    );
+    assert.deepEqual(normaliseBody({ items: { 0: { unitid: 'KS1', WEIGHT: '2', done: 'TRUE', junk: 1 } }, owner: { firstname: 'Ann', x: 1 } }, schema), {
+      Items: [{ UnitID: 'KS1', Weight: 2, Done: true }],
+      Owner: { FirstName: 'Ann' },
+    });
   });
 });

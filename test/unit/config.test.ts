@@ -18,17 +18,22 @@ function problems(env: Record<string, string>): string[] {
 }
 
 test('an enum names the variable, the value and every allowed value, once', () => {
-  assert.deepEqual(problems({ LOG_LEVEL: 'verbose' }), [
-    'LOG_LEVEL="verbose" is not allowed: expected one of fatal, error, warn, info, debug, trace, silent',
-  ]);
+  assert.deepEqual(problems({ LOG_LEVEL: 'verbose' }), ['LOG_LEVEL="verbose" is not allowed: expected one of fatal, error, warn, info, debug, trace, silent']);
 });
 
 test('URLs are parsed and their scheme checked, with passwords masked', () => {
   assert.deepEqual(problems({ SMTP_URL: 'http://x' }), ['SMTP_URL="http://x" has the scheme http:// : expected smtp:// or smtps://']);
   assert.deepEqual(problems({ DATABASE_URL: 'notaurl' }), ['DATABASE_URL="notaurl" is not a URL: expected postgres:// or postgresql://...']);
-  assert.deepEqual(problems({ DATABASE_URL: 'mysql://app:s3cret@db/app' }), ['DATABASE_URL="mysql://app:***@db/app" has the scheme mysql:// : expected postgres:// or postgresql://']);
-  assert.deepEqual(problems({ PUBLIC_URL: 'ftp://files.example.org' }), ['PUBLIC_URL="ftp://files.example.org" has the scheme ftp:// : expected http:// or https://']);
-  assert.deepEqual(problems({ DATABASE_URL: 'postgresql://app:pw@db:5432/app', SMTP_URL: 'smtps://u:p@mail.example.org:465', PUBLIC_URL: 'https://learnfile.example.org' }), []);
+  assert.deepEqual(problems({ DATABASE_URL: 'mysql://app:s3cret@db/app' }), [
+    'DATABASE_URL="mysql://app:***@db/app" has the scheme mysql:// : expected postgres:// or postgresql://',
+  ]);
+  assert.deepEqual(problems({ PUBLIC_URL: 'ftp://files.example.org' }), [
+    'PUBLIC_URL="ftp://files.example.org" has the scheme ftp:// : expected http:// or https://',
+  ]);
+  assert.deepEqual(
+    problems({ DATABASE_URL: 'postgresql://app:pw@db:5432/app', SMTP_URL: 'smtps://u:p@mail.example.org:465', PUBLIC_URL: 'https://learnfile.example.org' }),
+    [],
+  );
 });
 
 test('every bad variable is reported at once, one message each, secrets masked', () => {

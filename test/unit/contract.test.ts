@@ -16,16 +16,24 @@ async function appWith(register: (app: ReturnType<typeof Fastify>) => void) {
 
 describe('the contract guard', () => {
   test('a route without an operationId stops the app from starting, naming the route', async () => {
-    await assert.rejects(appWith((app) => app.get('/Thing/:id', { schema: { summary: 'x' } }, async () => 'x')),
-      /GET \/Thing\/:id: every API route needs schema\.operationId/);
+    await assert.rejects(
+      appWith((app) => app.get('/Thing/:id', { schema: { summary: 'x' } }, async () => 'x')),
+      /GET \/Thing\/:id: every API route needs schema\.operationId/,
+    );
   });
 
   test('an operationId that is not camelCase, or used twice, is refused', async () => {
-    await assert.rejects(appWith((app) => app.get('/a', { schema: { operationId: 'Get_a' } }, async () => 'x')), /operationId/);
-    await assert.rejects(appWith((app) => {
-      app.get('/a', { schema: { operationId: 'getThing' } }, async () => 'x');
-      app.post('/b', { schema: { operationId: 'getThing' } }, async () => 'x');
-    }), /operationId getThing is already used by GET \/a/);
+    await assert.rejects(
+      appWith((app) => app.get('/a', { schema: { operationId: 'Get_a' } }, async () => 'x')),
+      /operationId/,
+    );
+    await assert.rejects(
+      appWith((app) => {
+        app.get('/a', { schema: { operationId: 'getThing' } }, async () => 'x');
+        app.post('/b', { schema: { operationId: 'getThing' } }, async () => 'x');
+      }),
+      /operationId getThing is already used by GET \/a/,
+    );
   });
 
   test('hidden routes need nothing', async () => {
@@ -34,18 +42,42 @@ describe('the contract guard', () => {
   });
 
   test("a route's errors are its own codes plus those its shape implies, in code-table order", () => {
-    assert.deepEqual(routeErrors({ url: '/User/:id', schema: { body: Type.Object({}), errors: ['USER_ARCHIVED'] } }),
-      ['INVALID_FIELD', 'INVALID_BODY', 'USER_ARCHIVED', 'AUTH_THROTTLED', 'UNAUTHORISED', 'NOT_FOUND', 'RATE_LIMITED', 'INTERNAL', 'DATABASE_UNAVAILABLE']);
-    assert.deepEqual(routeErrors({ url: '/X/Search/:page/:size', schema: {} }),
-      ['INVALID_BODY', 'INVALID_PAGE', 'AUTH_THROTTLED', 'UNAUTHORISED', 'RATE_LIMITED', 'INTERNAL', 'DATABASE_UNAVAILABLE']);
-    assert.deepEqual(routeErrors({ url: '/Authentication', config: { public: true }, schema: { errors: ['UNAUTHORISED'] } }),
-      ['INVALID_BODY', 'AUTH_THROTTLED', 'UNAUTHORISED', 'RATE_LIMITED', 'INTERNAL', 'DATABASE_UNAVAILABLE']);
+    assert.deepEqual(routeErrors({ url: '/User/:id', schema: { body: Type.Object({}), errors: ['USER_ARCHIVED'] } }), [
+      'INVALID_FIELD',
+      'INVALID_BODY',
+      'USER_ARCHIVED',
+      'AUTH_THROTTLED',
+      'UNAUTHORISED',
+      'NOT_FOUND',
+      'RATE_LIMITED',
+      'INTERNAL',
+      'DATABASE_UNAVAILABLE',
+    ]);
+    assert.deepEqual(routeErrors({ url: '/X/Search/:page/:size', schema: {} }), [
+      'INVALID_BODY',
+      'INVALID_PAGE',
+      'AUTH_THROTTLED',
+      'UNAUTHORISED',
+      'RATE_LIMITED',
+      'INTERNAL',
+      'DATABASE_UNAVAILABLE',
+    ]);
+    assert.deepEqual(routeErrors({ url: '/Authentication', config: { public: true }, schema: { errors: ['UNAUTHORISED'] } }), [
+      'INVALID_BODY',
+      'AUTH_THROTTLED',
+      'UNAUTHORISED',
+      'RATE_LIMITED',
+      'INTERNAL',
+      'DATABASE_UNAVAILABLE',
+    ]);
   });
 
   test('the error responses and x-error-codes are written into the route schema', async () => {
     const schemas: Record<string, unknown>[] = [];
     const app = await appWith((a) => {
-      a.addHook('onRoute', (r: { schema?: unknown }) => { schemas.push(r.schema as Record<string, unknown>); });
+      a.addHook('onRoute', (r: { schema?: unknown }) => {
+        schemas.push(r.schema as Record<string, unknown>);
+      });
       a.post('/Thing', { schema: { operationId: 'createThing', body: Type.Object({}), errors: ['ORGANISATION_NOT_FOUND'] } }, async () => 'x');
     });
     await app.close();
@@ -62,14 +94,18 @@ describe('named schemas', () => {
 
   test('a titled schema is listed once in components and referenced wherever it appears', () => {
     const doc = nameSchemas({
-      paths: { '/a': { get: { responses: { 200: { content: { 'application/json': { schema: { type: 'array', items: Item } } } } } } },
-        '/b': { post: { requestBody: { content: { 'application/json': { schema: Item, example: { title: 'not a schema' } } } } } } },
+      paths: {
+        '/a': { get: { responses: { 200: { content: { 'application/json': { schema: { type: 'array', items: Item } } } } } } },
+        '/b': { post: { requestBody: { content: { 'application/json': { schema: Item, example: { title: 'not a schema' } } } } } },
+      },
     });
     assert.deepEqual(doc, {
       components: { schemas: { Item } },
       paths: {
         '/a': { get: { responses: { 200: { content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Item' } } } } } } } },
-        '/b': { post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' }, example: { title: 'not a schema' } } } } } },
+        '/b': {
+          post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' }, example: { title: 'not a schema' } } } } },
+        },
       },
     });
   });

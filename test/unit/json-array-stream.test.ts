@@ -14,10 +14,7 @@ async function collect(text: string, size: number): Promise<unknown[]> {
 }
 
 test('the streaming parser yields each element of a JSON array, however the bytes are split', async () => {
-  const value = [
-    { ID: 1, Name: 'Zoë "Z" O\'Neil', Tags: ['a,b', '[x]', '{y}'], Nested: { a: [1, { b: '\\' }] } },
-    42, 'KS_COMM1', null, true, -1.5e3, [], {},
-  ];
+  const value = [{ ID: 1, Name: 'Zoë "Z" O\'Neil', Tags: ['a,b', '[x]', '{y}'], Nested: { a: [1, { b: '\\' }] } }, 42, 'KS_COMM1', null, true, -1.5e3, [], {}];
   const text = ` \n${JSON.stringify(value, null, 2)}\n`;
   for (const size of [1, 2, 3, 7, 64, 100_000]) assert.deepEqual(await collect(text, size), value, `chunks of ${size}`);
   assert.deepEqual(await collect('[]', 1), []);

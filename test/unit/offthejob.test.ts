@@ -103,7 +103,17 @@ describe("off-the-job hours: starts from 1 August 2025 (the standard's published
 
   test('two aims with published minimums add up; an aim without one adds nothing', () => {
     // (278 - 48) + (120 - 0) = 350 h.
-    const r = calculateOtj(input({ start: d('2025-09-01'), plannedEnd: d('2027-09-01'), aims: [{ otjHours: 278, rplHours: 48 }, { otjHours: 120, rplHours: 0 }, { otjHours: null, rplHours: 10 }] }));
+    const r = calculateOtj(
+      input({
+        start: d('2025-09-01'),
+        plannedEnd: d('2027-09-01'),
+        aims: [
+          { otjHours: 278, rplHours: 48 },
+          { otjHours: 120, rplHours: 0 },
+          { otjHours: null, rplHours: 10 },
+        ],
+      }),
+    );
     assert.equal(r.MinimumOTJ, 350);
   });
 

@@ -28,8 +28,15 @@ describe('passwords', () => {
   test('unknown or damaged stored hashes never verify', async () => {
     const { password, hash } = generatedPassword();
     const [, salt, digest] = hash.split('$');
-    for (const stored of ['', 'plain', `sha1$${salt}$${digest}`, `hmac-sha256$${salt}$`, `hmac-sha256$$${digest}`,
-      `hmac-sha256$${salt}$${digest!.slice(0, 20)}`, `scrypt$16384$8$1$$`]) {
+    for (const stored of [
+      '',
+      'plain',
+      `sha1$${salt}$${digest}`,
+      `hmac-sha256$${salt}$`,
+      `hmac-sha256$$${digest}`,
+      `hmac-sha256$${salt}$${digest!.slice(0, 20)}`,
+      `scrypt$16384$8$1$$`,
+    ]) {
       assert.equal(await verifyPassword(password, stored), false, stored);
     }
   });

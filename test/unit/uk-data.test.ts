@@ -1,12 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ilrWarnings,
-  ninoProblem,
-  normaliseNino,
-  normaliseUln,
-  ulnProblem,
-} from '../../src/server/domain/uk-data.js';
+import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from '../../src/server/domain/uk-data.js';
 
 describe('ULN', () => {
   test('normalising removes all whitespace', () => {
@@ -134,10 +128,7 @@ describe('ilrWarnings', () => {
   });
 
   test('undefined, null and empty values are skipped', () => {
-    assert.deepEqual(
-      ilrWarnings({ L12: undefined, L13: null, L14: '', L15: '  ', SecondaryLLDDCodes: [] }),
-      [],
-    );
+    assert.deepEqual(ilrWarnings({ L12: undefined, L13: null, L14: '', L15: '  ', SecondaryLLDDCodes: [] }), []);
   });
 
   test('every current L12 ethnicity code is known', () => {
@@ -165,9 +156,7 @@ describe('ilrWarnings', () => {
   });
 
   test('an unknown L14 code is warned about', () => {
-    assert.deepEqual(ilrWarnings({ L14: '3' }), [
-      'L14 value "3" is not a known ILR LLDD and health problem code',
-    ]);
+    assert.deepEqual(ilrWarnings({ L14: '3' }), ['L14 value "3" is not a known ILR LLDD and health problem code']);
   });
 
   const LLDD = ['4', '5', '6', '7', '8', '9', '10', '11', '12', '13', '14', '15', '16', '17', '93', '94', '95', '96', '97', '98', '99'];
@@ -177,9 +166,7 @@ describe('ilrWarnings', () => {
   });
 
   test('an unknown or withdrawn L15 code is warned about', () => {
-    assert.deepEqual(ilrWarnings({ L15: '3' }), [
-      'L15 value "3" is not a known ILR disability category code',
-    ]);
+    assert.deepEqual(ilrWarnings({ L15: '3' }), ['L15 value "3" is not a known ILR disability category code']);
     assert.equal(ilrWarnings({ L15: '18' }).length, 1);
     assert.equal(ilrWarnings({ L15: 'abc' }).length, 1);
   });
@@ -195,9 +182,7 @@ describe('ilrWarnings', () => {
   });
 
   test('an unknown L16 code is warned about', () => {
-    assert.deepEqual(ilrWarnings({ L16: '03' }), [
-      'L16 value "03" is not a known ILR learning difficulty category code',
-    ]);
+    assert.deepEqual(ilrWarnings({ L16: '03' }), ['L16 value "03" is not a known ILR learning difficulty category code']);
     assert.equal(ilrWarnings({ L16: '21' }).length, 1);
   });
 
@@ -208,9 +193,7 @@ describe('ilrWarnings', () => {
   });
 
   test('an unknown PrimaryLLDDCode is warned about', () => {
-    assert.deepEqual(ilrWarnings({ PrimaryLLDDCode: '2' }), [
-      'PrimaryLLDDCode value "2" is not a known ILR LLDD category code',
-    ]);
+    assert.deepEqual(ilrWarnings({ PrimaryLLDDCode: '2' }), ['PrimaryLLDDCode value "2" is not a known ILR LLDD category code']);
   });
 
   test('known SecondaryLLDDCodes give no warnings', () => {
@@ -226,13 +209,10 @@ describe('ilrWarnings', () => {
   });
 
   test('warnings for several fields are all reported, known fields silently pass', () => {
-    assert.deepEqual(
-      ilrWarnings({ L12: '31', L13: 'Z', L14: '1', L15: '3', L16: '10', PrimaryLLDDCode: '4', SecondaryLLDDCodes: ['0'] }),
-      [
-        'L13 value "Z" is not a known ILR sex code',
-        'L15 value "3" is not a known ILR disability category code',
-        'SecondaryLLDDCodes value "0" is not a known ILR LLDD category code',
-      ],
-    );
+    assert.deepEqual(ilrWarnings({ L12: '31', L13: 'Z', L14: '1', L15: '3', L16: '10', PrimaryLLDDCode: '4', SecondaryLLDDCodes: ['0'] }), [
+      'L13 value "Z" is not a known ILR sex code',
+      'L15 value "3" is not a known ILR disability category code',
+      'SecondaryLLDDCodes value "0" is not a known ILR LLDD category code',
+    ]);
   });
 });

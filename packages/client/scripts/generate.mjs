@@ -29,7 +29,11 @@ const text = header + astToString(ast);
 
 if (check) {
   let current = '';
-  try { current = readFileSync(output, 'utf8'); } catch { /* missing counts as stale */ }
+  try {
+    current = readFileSync(output, 'utf8');
+  } catch {
+    /* missing counts as stale */
+  }
   if (current !== text) {
     console.error('client: packages/client/src/generated/api.ts is stale; run `npm run client:generate` and commit it');
     process.exit(1);

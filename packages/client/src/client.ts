@@ -1,9 +1,7 @@
 import createFetchClient, { type Client as FetchClient } from 'openapi-fetch';
 import { ApiError } from './errors.js';
 import { parseJsonArray } from './json-array-stream.js';
-import {
-  API_PREFIX, type CreateBody, type GetResult, type PathParams, type PostBody, type SearchFilter, type SearchRow, type paths,
-} from './types.js';
+import { API_PREFIX, type CreateBody, type GetResult, type PathParams, type PostBody, type SearchFilter, type SearchRow, type paths } from './types.js';
 
 export interface ClientOptions {
   /** The server's root URL, e.g. `https://eportfolio.example.ac.uk`; a trailing `/api/v2.1` is accepted too. */
@@ -57,7 +55,10 @@ export interface SearchOptions<P extends string> {
 }
 
 const HOUR = 3_600_000;
-const realSleep = (ms: number) => new Promise<void>((resolve) => { setTimeout(resolve, ms); });
+const realSleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms);
+  });
 
 /**
  * A client for any server speaking the OneFile ePortfolio API v2.1. It handles the
@@ -121,22 +122,33 @@ export class ApiClient {
 
   /** Exchanges the customer token for a new session (concurrent callers share one exchange). */
   authenticate(): Promise<string> {
-    this.authenticating ??= this.login().finally(() => { this.authenticating = undefined; });
+    this.authenticating ??= this.login().finally(() => {
+      this.authenticating = undefined;
+    });
     return this.authenticating;
   }
 
   private async login(): Promise<string> {
     const at = this.now();
-    const response = await this.send(new Request(this.url('/Authentication'), {
-      method: 'POST', headers: { 'X-CustomerToken': this.token },
-    }));
+    const response = await this.send(
+      new Request(this.url('/Authentication'), {
+        method: 'POST',
+        headers: { 'X-CustomerToken': this.token },
+      }),
+    );
     if (!response.ok) throw await ApiError.from(response, 'POST', '/Authentication');
     let token = (await response.text()).trim();
     // The contract answers bare text; tolerate a server that JSON-quotes it.
     if (token.startsWith('"')) {
-      try { const parsed: unknown = JSON.parse(token); if (typeof parsed === 'string') token = parsed; } catch { /* keep as sent */ }
+      try {
+        const parsed: unknown = JSON.parse(token);
+        if (typeof parsed === 'string') token = parsed;
+      } catch {
+        /* keep as sent */
+      }
     }
-    if (token === '') throw new ApiError(response.status, 'The server answered the authentication with an empty body', undefined, [], 'POST', '/Authentication');
+    if (token === '')
+      throw new ApiError(response.status, 'The server answered the authentication with an empty body', undefined, [], 'POST', '/Authentication');
     this.sessionToken = token;
     this.sessionAt = at;
     return token;
@@ -213,7 +225,11 @@ export class ApiClient {
    * Every row of a search in one unpaged call (`POST /X/Search`), parsed as it arrives so
    * memory stays flat however many rows there are. Nothing is retried once rows flow.
    */
-  async *download<P extends string>(path: P, filter: SearchFilter<P> = {} as SearchFilter<P>, options: Omit<SearchOptions<P>, 'pageSize'> = {}): AsyncGenerator<SearchRow<P>> {
+  async *download<P extends string>(
+    path: P,
+    filter: SearchFilter<P> = {} as SearchFilter<P>,
+    options: Omit<SearchOptions<P>, 'pageSize'> = {},
+  ): AsyncGenerator<SearchRow<P>> {
     const rel = fill(path, options.params).replace(/\/+$/, '');
     const response = await this.call('POST', rel, filter);
     if (response.status === 204 || !response.body) return;
@@ -231,9 +247,13 @@ export class ApiClient {
   async call(method: string, rel: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await this.send(new Request(this.url(rel), {
-      method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }));
+    const response = await this.send(
+      new Request(this.url(rel), {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    );
     if (!response.ok) throw await ApiError.from(response, method, rel);
     return response;
   }
@@ -329,10 +349,7 @@ export function isIdempotent(method: string, rel: string): boolean {
   if (m === 'GET' || m === 'HEAD' || m === 'OPTIONS' || m === 'PUT' || m === 'DELETE') return true;
   if (m !== 'POST') return false;
   const p = rel.replace(/\/+$/, '');
-  return /\/search(\/\d+\/\d+)?$/i.test(p)
-    || /^\/authentication$/i.test(p)
-    || /^\/[^/]+\/\d+$/.test(p)
-    || /^\/[^/]+\/\d+\/(archive|unarchive)$/i.test(p);
+  return /\/search(\/\d+\/\d+)?$/i.test(p) || /^\/authentication$/i.test(p) || /^\/[^/]+\/\d+$/.test(p) || /^\/[^/]+\/\d+\/(archive|unarchive)$/i.test(p);
 }
 
 function relativePath(pathname: string): string {
@@ -388,5 +405,9 @@ function retryAfterMs(response: Response, now: number): number | undefined {
 }
 
 async function discard(response: Response): Promise<void> {
-  try { await response.body?.cancel(); } catch { /* already closed */ }
+  try {
+    await response.body?.cancel();
+  } catch {
+    /* already closed */
+  }
 }

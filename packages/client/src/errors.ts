@@ -49,14 +49,18 @@ export class ApiError extends Error {
         if (typeof rawCode === 'number') code = rawCode;
         if (typeof rawMessage === 'string' && rawMessage !== '') message = rawMessage;
         if (Array.isArray(rawErrors)) {
-          errors = rawErrors.filter((e): e is Record<string, unknown> => !!e && typeof e === 'object').map((e) => ({
-            field: String(e.field ?? e.Field ?? ''),
-            message: String(e.message ?? e.Message ?? ''),
-            ...(typeof (e.code ?? e.Code) === 'number' ? { code: (e.code ?? e.Code) as number } : {}),
-          }));
+          errors = rawErrors
+            .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
+            .map((e) => ({
+              field: String(e.field ?? e.Field ?? ''),
+              message: String(e.message ?? e.Message ?? ''),
+              ...(typeof (e.code ?? e.Code) === 'number' ? { code: (e.code ?? e.Code) as number } : {}),
+            }));
         }
       }
-    } catch { /* not JSON: the text is the message */ }
+    } catch {
+      /* not JSON: the text is the message */
+    }
     return new ApiError(response.status, message, code, errors, method, path, response.headers.get('x-request-id') ?? undefined);
   }
 

@@ -2,8 +2,21 @@ export { ApiClient, createClient, isIdempotent, type ClientOptions, type Created
 export { ApiError, type FieldError } from './errors.js';
 export { parseJsonArray } from './json-array-stream.js';
 export {
-  API_PREFIX, type ApiPath, type CreateBody, type CreatePath, type CreateUser, type GetResult, type PathParams, type PostBody,
-  type SearchFilter, type SearchPath, type SearchRow, type UpdateUser, type User, type UserFilter, type paths,
+  API_PREFIX,
+  type ApiPath,
+  type CreateBody,
+  type CreatePath,
+  type CreateUser,
+  type GetResult,
+  type PathParams,
+  type PostBody,
+  type SearchFilter,
+  type SearchPath,
+  type SearchRow,
+  type UpdateUser,
+  type User,
+  type UserFilter,
+  type paths,
 } from './types.js';
 
 /** The contract's roles (`Role`). */

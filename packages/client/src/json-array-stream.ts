@@ -54,18 +54,21 @@ export async function* parseJsonArray(body: AsyncIterable<Uint8Array> | Readable
       if (c === '"') inString = true;
       else if (c === '{' || c === '[') depth++;
       else if (c === '}' || c === ']') {
-        if (depth === 0) { // the outer array closes right after a scalar element
+        if (depth === 0) {
+          // the outer array closes right after a scalar element
           count++;
           yield JSON.parse(buffer.slice(start, pos));
           start = -1;
           closed = true;
-        } else if (--depth === 0) { // an object or array element is complete
+        } else if (--depth === 0) {
+          // an object or array element is complete
           count++;
           needComma = true;
           yield JSON.parse(buffer.slice(start, pos + 1));
           start = -1;
         }
-      } else if (c === ',' && depth === 0) { // a scalar element is complete, its comma read
+      } else if (c === ',' && depth === 0) {
+        // a scalar element is complete, its comma read
         count++;
         yield JSON.parse(buffer.slice(start, pos));
         start = -1;

@@ -14,9 +14,7 @@ type Full<P extends string> = `${Prefix}${P}`;
 /** Every contract path, relative to /api/v2.1. */
 export type ApiPath = keyof paths extends infer K ? (K extends `${Prefix}${infer R}` ? R : never) : never;
 
-type Op<P extends string, M extends string> = Full<P> extends keyof paths
-  ? M extends keyof paths[Full<P>] ? NonNullable<paths[Full<P>][M]> : never
-  : never;
+type Op<P extends string, M extends string> = Full<P> extends keyof paths ? (M extends keyof paths[Full<P>] ? NonNullable<paths[Full<P>][M]> : never) : never;
 
 type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 type BodyOf<O> = O extends { requestBody?: infer R } ? JsonOf<NonNullable<R>> : never;
@@ -30,11 +28,15 @@ export type SearchFilter<P extends string> = P extends SearchPath ? BodyOf<Op<P,
 
 /** One row a search yields. */
 export type SearchRow<P extends string> = P extends SearchPath
-  ? OkOf<Op<P, 'post'>> extends (infer R)[] ? R : Record<string, unknown>
+  ? OkOf<Op<P, 'post'>> extends (infer R)[]
+    ? R
+    : Record<string, unknown>
   : Record<string, unknown>;
 
 /** Paths that create a record with POST (no `{id}` in them). */
-export type CreatePath = { [P in ApiPath]: P extends `${string}{${string}` | `${string}/Search` | '/Authentication' ? never : Op<P, 'post'> extends never ? never : P }[ApiPath];
+export type CreatePath = {
+  [P in ApiPath]: P extends `${string}{${string}` | `${string}/Search` | '/Authentication' ? never : Op<P, 'post'> extends never ? never : P;
+}[ApiPath];
 
 export type CreateBody<P extends string> = P extends CreatePath ? BodyOf<Op<P, 'post'>> : Record<string, unknown>;
 

@@ -12,13 +12,18 @@ export type Changes = Record<string, { old: unknown; new: unknown }>;
  * (customer-wide records: keychains).
  */
 export async function insertAudit(
-  db: Queryable, customerId: number, actor: string, entity: AuditEntity, entityId: number, action: string, changes: Changes,
+  db: Queryable,
+  customerId: number,
+  actor: string,
+  entity: AuditEntity,
+  entityId: number,
+  action: string,
+  changes: Changes,
   organisationId?: number | null,
 ): Promise<void> {
   const fromChanges = changes.OrganisationID?.new ?? changes.OrganisationID?.old;
-  const organisation = organisationId !== undefined ? organisationId
-    : entity === 'organisation' ? entityId
-      : typeof fromChanges === 'number' ? fromChanges : null;
+  const organisation =
+    organisationId !== undefined ? organisationId : entity === 'organisation' ? entityId : typeof fromChanges === 'number' ? fromChanges : null;
   await queueChange(db, { customerId, actor, entity, entityId, action, organisationId: organisation, fields: Object.keys(changes), changes });
 }
 
@@ -32,7 +37,14 @@ export interface AuditFilter {
 }
 
 export interface AuditRow {
-  id: number; customer_id: number; at: Date; actor: string; entity: string; entity_id: number; action: string; changes: Changes;
+  id: number;
+  customer_id: number;
+  at: Date;
+  actor: string;
+  entity: string;
+  entity_id: number;
+  action: string;
+  changes: Changes;
 }
 
 export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRow[]> {
@@ -42,5 +54,6 @@ export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRow
         AND ($3::bigint IS NULL OR entity_id = $3) AND ($4::text IS NULL OR action = $4)
         AND ($5::timestamptz IS NULL OR at >= $5)
       ORDER BY id DESC LIMIT $6`,
-    [f.customerId ?? null, f.entity ?? null, f.entityId ?? null, f.action ?? null, f.since ?? null, f.limit]);
+    [f.customerId ?? null, f.entity ?? null, f.entityId ?? null, f.action ?? null, f.since ?? null, f.limit],
+  );
 }

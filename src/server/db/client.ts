@@ -44,7 +44,12 @@ export interface Database extends Queryable {
 /** Runs a transaction body, then its before-commit steps, on one connection's queryable. */
 async function runTransaction<T>(query: Queryable['query'], fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const steps: (() => Promise<void>)[] = [];
-  const result = await fn({ query, beforeCommit: (step) => { steps.push(step); } });
+  const result = await fn({
+    query,
+    beforeCommit: (step) => {
+      steps.push(step);
+    },
+  });
   // A step may register another (it runs after the ones before it).
   for (let i = 0; i < steps.length; i++) await steps[i]!();
   return result;
@@ -76,7 +81,10 @@ export interface OpenOptions {
  * broke during COMMIT, its fate is unknown), and a retry may work.
  */
 export class DatabaseUnavailable extends Error {
-  constructor(readonly reason: 'unreachable' | 'timeout', options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: 'unreachable' | 'timeout',
+    options?: { cause?: unknown },
+  ) {
     super(reason === 'timeout' ? 'The database did not answer in time.' : 'The database cannot be reached.', options);
     this.name = 'DatabaseUnavailable';
   }
@@ -86,8 +94,12 @@ export class DatabaseUnavailable extends Error {
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const NETWORK_MESSAGES = [
-  'Connection terminated', 'timeout exceeded when trying to connect', 'Query read timeout',
-  'is not queryable', 'Client was closed', 'Cannot use a pool after calling end',
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+  'is not queryable',
+  'Client was closed',
+  'Cannot use a pool after calling end',
 ];
 
 /** The error to throw for `err`: DatabaseUnavailable when the fault is the connection's, else `err` itself. */
@@ -138,18 +150,26 @@ async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database
     // PGlite runs one query at a time and its transaction() holds the instance until done,
     // so concurrent requests queue up here rather than interleave inside a transaction.
     transaction: (fn) => db.transaction(() => runTransaction((sql, params) => statements.run(sql, params ?? [], true) as never, fn)),
-    exec: async (sql) => { await db.exec(sql); },
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
     // In-process: the listener cannot lose its connection, so onLost is never called.
     listen: async (channel, onNotify) => {
       const stop = await db.listen(channel, (payload) => onNotify(payload));
-      return async () => { if (!db.closed) await stop(); };
+      return async () => {
+        if (!db.closed) await stop();
+      };
     },
-    close: async () => { await db.close(); release(); },
+    close: async () => {
+      await db.close();
+      release();
+    },
     // Inside a transaction nothing else runs; the dump waits only for the statement lock.
-    backup: () => db.transaction(async (tx) => {
-      await tx.query('CHECKPOINT');
-      return db.dumpDataDir('gzip');
-    }),
+    backup: () =>
+      db.transaction(async (tx) => {
+        await tx.query('CHECKPOINT');
+        return db.dumpDataDir('gzip');
+      }),
   };
 }
 
@@ -158,7 +178,10 @@ const { serialize } = pgliteProtocol;
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -177,7 +200,10 @@ class PgliteStatements {
   private readonly saved = new Map<string, { name: string; types: number[] }>();
   private counter = 0;
 
-  constructor(private readonly db: PGlite, private readonly max = 300) {}
+  constructor(
+    private readonly db: PGlite,
+    private readonly max = 300,
+  ) {}
 
   run(sql: string, params: unknown[], inTransaction: boolean): Promise<unknown[]> {
     const work = () => this.db._runExclusiveQuery(() => this.execute(sql, params, !inTransaction));
@@ -192,10 +218,15 @@ class PgliteStatements {
       return serializer ? serializer(value) : String(value);
     });
     try {
-      const result = await this.db.execProtocol(concat([
-        serialize.bind({ statement: statement.name, values: values as (string | null)[] }),
-        serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync(),
-      ]), { syncToFs });
+      const result = await this.db.execProtocol(
+        concat([
+          serialize.bind({ statement: statement.name, values: values as (string | null)[] }),
+          serialize.describe({ type: 'P' }),
+          serialize.execute({}),
+          serialize.sync(),
+        ]),
+        { syncToFs },
+      );
       return pgliteParse.parseResults(result.messages, this.db.parsers)[0]?.rows ?? [];
     } catch (err) {
       // A table changed under a saved statement (not in normal running): prepare it afresh next time.
@@ -254,7 +285,9 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
       // a connection ended by the server mid-transaction is an unhandled 'error' event, which
       // ends the process. The failure reaches the caller through the query that was running.
       let broken: Error | undefined;
-      const onError = (err: Error) => { broken = err; };
+      const onError = (err: Error) => {
+        broken = err;
+      };
       client.on('error', onError);
       const q = async (sql: string, params?: unknown[]) => (await guarded(client.query(sql, params as unknown[]))).rows;
       try {
@@ -272,7 +305,9 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
         client.release(broken);
       }
     },
-    exec: async (sql) => { await guarded(pool.query(sql)); },
+    exec: async (sql) => {
+      await guarded(pool.query(sql));
+    },
     listen: (channel, onNotify, onLost) => listenPostgres(url, channel, onNotify, onLost),
     close: () => pool.end(),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -291,7 +326,10 @@ const LISTEN_HEARTBEAT_TIMEOUT_MS = 5_000;
  * seconds finds it (a session cache must never trust a deaf listener for long).
  */
 async function listenPostgres(
-  url: string, channel: string, onNotify: (payload: string | undefined) => void, onLost?: () => void,
+  url: string,
+  channel: string,
+  onNotify: (payload: string | undefined) => void,
+  onLost?: () => void,
 ): Promise<() => Promise<void>> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
   let client: pg.Client | undefined;
@@ -312,11 +350,15 @@ async function listenPostgres(
   };
   const connect = async (): Promise<void> => {
     const c = new pg.Client({
-      connectionString: url, keepAlive: true, query_timeout: LISTEN_HEARTBEAT_TIMEOUT_MS,
+      connectionString: url,
+      keepAlive: true,
+      query_timeout: LISTEN_HEARTBEAT_TIMEOUT_MS,
       // Named, so an operator (or a test) can tell it apart in pg_stat_activity.
       application_name: `learnfile listen ${channel}`,
     });
-    c.on('notification', (m) => { if (m.channel === channel && !dead.has(c) && !stopped) onNotify(m.payload); });
+    c.on('notification', (m) => {
+      if (m.channel === channel && !dead.has(c) && !stopped) onNotify(m.payload);
+    });
     c.on('error', () => lose(c));
     c.on('end', () => lose(c));
     try {
@@ -326,13 +368,27 @@ async function listenPostgres(
       await c.end().catch(() => {});
       throw err;
     }
-    if (stopped) { await c.end().catch(() => {}); return; }
+    if (stopped) {
+      await c.end().catch(() => {});
+      return;
+    }
     client = c;
-    heartbeat = setInterval(() => { c.query('SELECT 1').catch(() => lose(c)); }, LISTEN_HEARTBEAT_MS);
+    heartbeat = setInterval(() => {
+      c.query('SELECT 1').catch(() => lose(c));
+    }, LISTEN_HEARTBEAT_MS);
     heartbeat.unref();
   };
   const reconnectSoon = () => {
-    retry = setTimeout(() => { connect().then(() => { if (!stopped) onNotify(undefined); }, () => { if (!stopped) reconnectSoon(); }); }, 1000);
+    retry = setTimeout(() => {
+      connect().then(
+        () => {
+          if (!stopped) onNotify(undefined);
+        },
+        () => {
+          if (!stopped) reconnectSoon();
+        },
+      );
+    }, 1000);
     retry.unref();
   };
   await connect();

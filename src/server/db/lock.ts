@@ -10,7 +10,11 @@ import { join } from 'node:path';
  */
 const LOCK_FILE = 'learnfile.pid';
 
-export interface Holder { pid: number; url?: string; operatorKey?: string }
+export interface Holder {
+  pid: number;
+  url?: string;
+  operatorKey?: string;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -25,15 +29,22 @@ function alive(pid: number): boolean {
 export function lockHolder(dataDir: string): Holder | undefined {
   const file = join(dataDir, LOCK_FILE);
   if (!existsSync(file)) return undefined;
-  const [pidLine, url, operatorKey] = readFileSync(file, 'utf8').split('\n').map((l) => l.trim());
+  const [pidLine, url, operatorKey] = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   const pid = Number(pidLine);
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !alive(pid)) return undefined;
   return { pid, ...(url ? { url } : {}), ...(operatorKey ? { operatorKey } : {}) };
 }
 
 export class DataDirBusy extends Error {
-  constructor(readonly dataDir: string, readonly holder: Holder) {
-    super(`the embedded database in ${dataDir} is open in another learnfile process (pid ${holder.pid}); stop it first, or run both on PostgreSQL with DATABASE_URL`);
+  constructor(
+    readonly dataDir: string,
+    readonly holder: Holder,
+  ) {
+    super(
+      `the embedded database in ${dataDir} is open in another learnfile process (pid ${holder.pid}); stop it first, or run both on PostgreSQL with DATABASE_URL`,
+    );
   }
 }
 
@@ -48,7 +59,9 @@ export function lockDataDir(dataDir: string): () => void {
   if (holder) throw new DataDirBusy(dataDir, holder);
   const file = join(dataDir, LOCK_FILE);
   write(file, [String(process.pid)]);
-  return () => { if (existsSync(file) && readFileSync(file, 'utf8').split('\n')[0]?.trim() === String(process.pid)) rmSync(file); };
+  return () => {
+    if (existsSync(file) && readFileSync(file, 'utf8').split('\n')[0]?.trim() === String(process.pid)) rmSync(file);
+  };
 }
 
 /** Tells other processes on this machine where the holder listens and how to prove they are the operator. */

@@ -7,11 +7,16 @@ export const MIGRATIONS_DIR = packagePath('src/server/db/migrations');
 // Any constant works; it keeps two processes starting at once from migrating together.
 const MIGRATION_LOCK = 7_262_001;
 
-export interface MigrationResult { applied: string[]; total: number }
+export interface MigrationResult {
+  applied: string[];
+  total: number;
+}
 
 /** The migration files this build ships, in the order they apply. */
 export function migrationFiles(): string[] {
-  return readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+    .sort();
 }
 
 /** Applies, in name order, every migration file not yet recorded. Each file is its own transaction. */

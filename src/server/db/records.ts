@@ -18,14 +18,15 @@ export interface RecordSpec {
 }
 
 export function selectList(spec: RecordSpec): string {
-  return Object.entries(spec.fields).map(([field, column]) => `${column} AS "${field}"`).join(', ');
+  return Object.entries(spec.fields)
+    .map(([field, column]) => `${column} AS "${field}"`)
+    .join(', ');
 }
 
 /** The organisation a change event names: the row's own OrganisationID, when its table has one. */
-const organisationOf = (row: Record<string, unknown>): number | undefined =>
-  (typeof row.OrganisationID === 'number' ? row.OrganisationID : undefined);
+const organisationOf = (row: Record<string, unknown>): number | undefined => (typeof row.OrganisationID === 'number' ? row.OrganisationID : undefined);
 
-const comparable = (v: unknown): string => JSON.stringify(v instanceof Date ? v.toISOString() : v ?? null);
+const comparable = (v: unknown): string => JSON.stringify(v instanceof Date ? v.toISOString() : (v ?? null));
 
 /** The given fields the generic writer may write: [API field, column, value]. */
 export function writable(spec: RecordSpec, values: Record<string, unknown>): [string, string, unknown][] {
@@ -35,15 +36,20 @@ export function writable(spec: RecordSpec, values: Record<string, unknown>): [st
 }
 
 export async function findRecord<T>(db: Queryable, spec: RecordSpec, customerId: number, id: number, lock = false): Promise<T | undefined> {
-  const rows = await db.query<T>(
-    `SELECT ${selectList(spec)} FROM ${spec.table} WHERE customer_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
-    [customerId, id]);
+  const rows = await db.query<T>(`SELECT ${selectList(spec)} FROM ${spec.table} WHERE customer_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [
+    customerId,
+    id,
+  ]);
   return rows[0];
 }
 
 /** Inserts a row; `extra` holds columns outside the API fields (customer_id is always set). */
 export async function insertRecord<T>(
-  db: Queryable, spec: RecordSpec, customerId: number, values: Record<string, unknown>, actor: string,
+  db: Queryable,
+  spec: RecordSpec,
+  customerId: number,
+  values: Record<string, unknown>,
+  actor: string,
   extra: Record<string, unknown> = {},
 ): Promise<T> {
   const cols = writable(spec, values);
@@ -51,7 +57,9 @@ export async function insertRecord<T>(
   const params = [customerId, ...Object.values(extra), ...cols.map(([, , v]) => v)];
   const rows = await db.query<T & { ID: number }>(
     `INSERT INTO ${spec.table} (${columns.join(', ')}) VALUES (${params.map((_, i) => `$${i + 1}`).join(', ')})
-     RETURNING ${selectList(spec)}`, params);
+     RETURNING ${selectList(spec)}`,
+    params,
+  );
   const row = rows[0]!;
   await auditCreate(db, spec, customerId, actor, row, cols);
   return row;
@@ -59,7 +67,12 @@ export async function insertRecord<T>(
 
 /** The audit row of a created record: each written field's value as stored. */
 export async function auditCreate(
-  db: Queryable, spec: RecordSpec, customerId: number, actor: string, row: { ID: number }, cols: [string, string, unknown][],
+  db: Queryable,
+  spec: RecordSpec,
+  customerId: number,
+  actor: string,
+  row: { ID: number },
+  cols: [string, string, unknown][],
 ): Promise<void> {
   const changes: Changes = {};
   for (const [field] of cols) changes[field] = { old: null, new: (row as Record<string, unknown>)[field] };
@@ -73,18 +86,24 @@ export async function auditCreate(
  * this transaction, so that it is not read twice.
  */
 export async function updateRecord<T>(
-  db: Queryable, spec: RecordSpec, customerId: number, id: number, values: Record<string, unknown>, actor: string,
+  db: Queryable,
+  spec: RecordSpec,
+  customerId: number,
+  id: number,
+  values: Record<string, unknown>,
+  actor: string,
   opts: { action?: string; before?: Record<string, unknown> } = {},
 ): Promise<T | undefined> {
   const action = opts.action ?? 'update';
-  const before = opts.before ?? await findRecord<Record<string, unknown>>(db, spec, customerId, id, true);
+  const before = opts.before ?? (await findRecord<Record<string, unknown>>(db, spec, customerId, id, true));
   if (!before) return undefined;
   const changed = writable(spec, values).filter(([field, , value]) => comparable(before[field]) !== comparable(value));
   if (changed.length === 0) return before as T;
   const sets = changed.map(([, column], i) => `${column} = $${i + 3}`);
   const rows = await db.query<T>(
     `UPDATE ${spec.table} SET ${sets.join(', ')}, updated_at = now() WHERE customer_id = $1 AND id = $2 RETURNING ${selectList(spec)}`,
-    [customerId, id, ...changed.map(([, , v]) => v)]);
+    [customerId, id, ...changed.map(([, , v]) => v)],
+  );
   const after = rows[0] as Record<string, unknown>;
   const changes: Changes = {};
   for (const [field] of changed) changes[field] = { old: before[field] ?? null, new: after[field] ?? null };
@@ -94,8 +113,10 @@ export async function updateRecord<T>(
 
 /** Deletes a row, keeping its last values in the audit trail. */
 export async function deleteRecord(db: Queryable, spec: RecordSpec, customerId: number, id: number, actor: string): Promise<boolean> {
-  const rows = await db.query<Record<string, unknown>>(
-    `DELETE FROM ${spec.table} WHERE customer_id = $1 AND id = $2 RETURNING ${selectList(spec)}`, [customerId, id]);
+  const rows = await db.query<Record<string, unknown>>(`DELETE FROM ${spec.table} WHERE customer_id = $1 AND id = $2 RETURNING ${selectList(spec)}`, [
+    customerId,
+    id,
+  ]);
   const row = rows[0];
   if (!row) return false;
   const changes: Changes = {};

@@ -41,7 +41,10 @@ export class Filters {
   text(column: string, value: string | undefined): this {
     if (value === undefined) return this;
     if (value.includes('*')) {
-      const pattern = value.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
+      const pattern = value
+        .toLowerCase()
+        .replace(/[\\%_]/g, (c) => `\\${c}`)
+        .replace(/\*/g, '%');
       this.where.push(`lower(${column}) LIKE ${this.next(pattern)}`);
     } else {
       this.where.push(`lower(${column}) = ${this.next(value.toLowerCase())}`);
@@ -113,7 +116,10 @@ export class PageMarks {
   static readonly ENTRY_BYTES = 200;
   private readonly marks = new Map<string, Mark>();
   /** `windowMs`: how long after a page its mark is trusted to continue the walk. */
-  constructor(private readonly capacity = 5000, readonly windowMs = 30_000) {}
+  constructor(
+    private readonly capacity = 5000,
+    readonly windowMs = 30_000,
+  ) {}
 
   /** The most memory the marks can hold, in bytes (an estimate, fixed by the capacity). */
   get maxBytes(): number {
@@ -131,7 +137,10 @@ export class PageMarks {
 
   get(key: string): Mark | undefined {
     const mark = this.marks.get(key);
-    if (mark) { this.marks.delete(key); this.marks.set(key, mark); }
+    if (mark) {
+      this.marks.delete(key);
+      this.marks.set(key, mark);
+    }
     return mark;
   }
 
@@ -146,7 +155,12 @@ export class PageMarks {
   }
 }
 
-interface Mark { lastId: number | string; total: number; exact: boolean; at: number }
+interface Mark {
+  lastId: number | string;
+  total: number;
+  exact: boolean;
+  at: number;
+}
 
 /**
  * The next page of a walk, read while the client is still busy with this one (a walk of a
@@ -162,7 +176,10 @@ export class ReadAhead {
   /** Pages served from what was read ahead (for tests and metrics). */
   served = 0;
 
-  constructor(private readonly capacity = 16, private readonly ttlMs = 5_000) {}
+  constructor(
+    private readonly capacity = 16,
+    private readonly ttlMs = 5_000,
+  ) {}
 
   changed(): void {
     this.generation++;
@@ -202,7 +219,11 @@ export class ReadAhead {
  * (docs/decisions.md, "Searches and paging"): up to `exactCountLimit` matches it is; above
  * that `total` is an estimate, kept within what the page itself proves.
  */
-export interface Page<T> { rows: T[]; total: number; exact: boolean }
+export interface Page<T> {
+  rows: T[];
+  total: number;
+  exact: boolean;
+}
 
 /** The count's column, carried by every row of a page read with its count (and removed). */
 const COUNT = '__count';
@@ -210,7 +231,12 @@ const COUNT = '__count';
 type CountFacts = [number, number | string | null, number | string | null, number | string | null];
 
 export async function page<T extends { ID: number | string }>(
-  db: Queryable, l: Listing, pageNumber: number, pageSize: number, marks: PageMarks, exactCountLimit: number,
+  db: Queryable,
+  l: Listing,
+  pageNumber: number,
+  pageSize: number,
+  marks: PageMarks,
+  exactCountLimit: number,
   readAhead?: ReadAhead,
 ): Promise<Page<T>> {
   const k = keyOf(l);
@@ -233,7 +259,10 @@ export async function page<T extends { ID: number | string }>(
       CASE WHEN count(*) >= ${capParam} THEN (SELECT ${k.column} FROM ${l.table} WHERE ${where} ORDER BY ${k.column} DESC LIMIT 1) END)
     FROM (SELECT ${k.column} AS k FROM ${l.table} WHERE ${where} ORDER BY ${k.column} LIMIT ${capParam}) m)`;
   const params: unknown[] = [...l.params];
-  const param = (v: unknown) => { params.push(v); return `$${params.length}`; };
+  const param = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
   const capParam = counting ? param(cap) : '';
   const extra = counting ? `, ${facts(capParam)} AS "${COUNT}"` : '';
   const ahead = walking && !counting && readAhead ? await readAhead.take<T & { [COUNT]?: CountFacts }>(PageMarks.key(search, pageNumber), now) : undefined;
@@ -245,11 +274,14 @@ export async function page<T extends { ID: number | string }>(
   } else {
     // Cold, by position: skip over keys only (an index-only scan where the index covers the
     // filter), then read the page's rows from the first key on.
-    sql = select(l,
+    sql = select(
+      l,
       `${k.column} >= (SELECT ${k.column} FROM ${l.table} WHERE ${where} ORDER BY ${k.column} OFFSET ${param(offset)} LIMIT 1)`,
-      `LIMIT ${param(pageSize)}`, extra);
+      `LIMIT ${param(pageSize)}`,
+      extra,
+    );
   }
-  const raw = ahead ?? await db.query<T & { [COUNT]?: CountFacts }>(sql, params);
+  const raw = ahead ?? (await db.query<T & { [COUNT]?: CountFacts }>(sql, params));
   let counted = counting ? raw[0]?.[COUNT] : undefined;
   const rows: T[] = counting ? raw.map(({ [COUNT]: _, ...row }) => row as unknown as T) : raw;
   if (counting && !counted) {
@@ -289,7 +321,13 @@ export async function page<T extends { ID: number | string }>(
  * matches proven, and for a page past the end never more than its position.
  */
 async function estimate<T extends { ID: number | string }>(
-  db: Queryable, l: Listing, facts: CountFacts, cap: number, rows: T[], offset: number, walking: boolean,
+  db: Queryable,
+  l: Listing,
+  facts: CountFacts,
+  cap: number,
+  rows: T[],
+  offset: number,
+  walking: boolean,
 ): Promise<[number, boolean]> {
   const [, first, capKey, top] = facts;
   const lastRow = rows[rows.length - 1];
@@ -298,12 +336,14 @@ async function estimate<T extends { ID: number | string }>(
   let guess: number;
   if (typeof first === 'number' && typeof capKey === 'number' && typeof top === 'number') {
     // The furthest point whose position is known: this page's last row, if read by position.
-    const [position, key] = lastRow && !walking && offset + rows.length > cap && typeof lastRow.ID === 'number'
-      ? [offset + rows.length, lastRow.ID] : [cap, capKey];
+    const [position, key] =
+      lastRow && !walking && offset + rows.length > cap && typeof lastRow.ID === 'number' ? [offset + rows.length, lastRow.ID] : [cap, capKey];
     guess = key > first ? position + ((top - key) * (position - 1)) / (key - first) : position;
   } else {
     const [plan] = await db.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-      `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${l.table} WHERE ${l.where.join(' AND ')}`, l.params);
+      `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${l.table} WHERE ${l.where.join(' AND ')}`,
+      l.params,
+    );
     guess = plan!['QUERY PLAN'][0].Plan['Plan Rows'];
   }
   const atLeast = Math.max(cap, proven);

@@ -20,7 +20,12 @@ const at = (day: string, time: string) => `${day}T${time}:00.000Z`;
 /** Mondays of the autumn term 2026, 7 September to 16 November. */
 const TERM_WEEKS = Array.from({ length: 11 }, (_, i) => new Date(Date.UTC(2026, 8, 7 + 7 * i)).toISOString().slice(0, 10));
 
-interface DemoLearner { key: string; hours: number; otjPerWeek: number; reviews: ('completed' | 'assessor' | 'started' | 'cancelled' | 'scheduled')[] }
+interface DemoLearner {
+  key: string;
+  hours: number;
+  otjPerWeek: number;
+  reviews: ('completed' | 'assessor' | 'started' | 'cancelled' | 'scheduled')[];
+}
 
 const LEARNERS: DemoLearner[] = [
   { key: 'learner1', hours: 37.5, otjPerWeek: 6, reviews: ['completed', 'assessor', 'scheduled'] },
@@ -37,17 +42,36 @@ export async function seedJourney(tx: Queryable, result: DemoResult): Promise<vo
     for (const l of LEARNERS) {
       const learner = org.users[l.key]!;
       await updateRecord(tx, users, customerId, learner, { ContractedHours: l.hours, ProviderID: provider.ID }, SEED);
-      const visit = (day: string, type: number) => insertRecord<{ ID: number }>(tx, visits, customerId, {
-        OrganisationID: org.id, LearnerID: learner, AssessorID: assessor, DateFrom: at(day, '09:00'), DateTo: at(day, '11:00'), VisitTypeID: type, SMSReminder: true,
-      }, SEED).then((v) => v.ID);
+      const visit = (day: string, type: number) =>
+        insertRecord<{ ID: number }>(
+          tx,
+          visits,
+          customerId,
+          {
+            OrganisationID: org.id,
+            LearnerID: learner,
+            AssessorID: assessor,
+            DateFrom: at(day, '09:00'),
+            DateTo: at(day, '11:00'),
+            VisitTypeID: type,
+            SMSReminder: true,
+          },
+          SEED,
+        ).then((v) => v.ID);
       const visitIds = [await visit('2026-09-21', 3), await visit('2026-10-19', 2), await visit('2026-12-07', 1)];
       const days = ['2026-09-21', '2026-10-19', '2026-12-07'];
       for (const [i, state] of l.reviews.entries()) {
         const day = days[i]!;
         const signed = { StartedOn: at(day, '09:30'), AssessorSignedOn: at(day, '10:30') };
         const values: Record<string, unknown> = {
-          OrganisationID: org.id, LearnerID: learner, AssessorID: assessor, EmployerID: employer, VisitID: visitIds[i],
-          CreatedOn: at('2026-09-01', '08:00'), ScheduledFor: at(day, '09:30'), EndTime: at(day, '10:30'),
+          OrganisationID: org.id,
+          LearnerID: learner,
+          AssessorID: assessor,
+          EmployerID: employer,
+          VisitID: visitIds[i],
+          CreatedOn: at('2026-09-01', '08:00'),
+          ScheduledFor: at(day, '09:30'),
+          EndTime: at(day, '10:30'),
           Status: { completed: 5, assessor: 3, started: 2, cancelled: 0, scheduled: 1 }[state],
           ...(state === 'completed' ? { ...signed, LearnerSignedOn: at(day, '10:40'), EmployerSignedOn: at(day, '16:00'), Progress: 12 } : {}),
           ...(state === 'assessor' ? { ...signed, Progress: 25 } : {}),
@@ -55,21 +79,53 @@ export async function seedJourney(tx: Queryable, result: DemoResult): Promise<vo
         };
         await insertRecord(tx, reviews, customerId, values, SEED);
       }
-      await insertRecord(tx, plans, customerId, {
-        OrganisationID: org.id, LearnerID: learner, AssessorID: assessor, Title: 'Observation: handling a customer enquiry',
-        PlanOn: at('2026-12-07', '09:00'), AssessorSignedOn: at('2026-10-19', '10:45'), LearnerSignedOn: at('2026-10-19', '10:50'),
-        Details: 'Observe the learner take an enquiry from first contact to resolution; discuss the evidence afterwards.',
-      }, SEED);
+      await insertRecord(
+        tx,
+        plans,
+        customerId,
+        {
+          OrganisationID: org.id,
+          LearnerID: learner,
+          AssessorID: assessor,
+          Title: 'Observation: handling a customer enquiry',
+          PlanOn: at('2026-12-07', '09:00'),
+          AssessorSignedOn: at('2026-10-19', '10:45'),
+          LearnerSignedOn: at('2026-10-19', '10:50'),
+          Details: 'Observe the learner take an enquiry from first contact to resolution; discuss the evidence afterwards.',
+        },
+        SEED,
+      );
       for (const monday of TERM_WEEKS) {
         const wednesday = new Date(Date.parse(`${monday}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
-        await insertRecord(tx, timesheetEntries, customerId, {
-          OrganisationID: org.id, LearnerID: learner, TimesheetCategory: 'Day release: college', FromDate: at(wednesday, '09:00'),
-          ToDate: new Date(Date.parse(at(wednesday, '09:00')) + l.otjPerWeek * 3_600_000).toISOString(), IsOffTheJob: true,
-          Comments: 'Taught sessions and workshop',
-        }, SEED);
-        await insertRecord(tx, timesheetEntries, customerId, {
-          OrganisationID: org.id, LearnerID: learner, TimesheetCategory: 'Work', FromDate: at(monday, '09:00'), ToDate: at(monday, '17:00'), IsOffTheJob: false,
-        }, SEED);
+        await insertRecord(
+          tx,
+          timesheetEntries,
+          customerId,
+          {
+            OrganisationID: org.id,
+            LearnerID: learner,
+            TimesheetCategory: 'Day release: college',
+            FromDate: at(wednesday, '09:00'),
+            ToDate: new Date(Date.parse(at(wednesday, '09:00')) + l.otjPerWeek * 3_600_000).toISOString(),
+            IsOffTheJob: true,
+            Comments: 'Taught sessions and workshop',
+          },
+          SEED,
+        );
+        await insertRecord(
+          tx,
+          timesheetEntries,
+          customerId,
+          {
+            OrganisationID: org.id,
+            LearnerID: learner,
+            TimesheetCategory: 'Work',
+            FromDate: at(monday, '09:00'),
+            ToDate: at(monday, '17:00'),
+            IsOffTheJob: false,
+          },
+          SEED,
+        );
       }
     }
   }

@@ -23,9 +23,7 @@ export class AppError extends Error {
   static invalid(issues: FieldIssue[]): AppError {
     const first = issues[0];
     if (!first) return new AppError('INVALID_FIELD');
-    const message = issues.length === 1
-      ? `${first.field} ${first.message}`
-      : `${issues.length} fields are invalid: ${issues.map((i) => i.field).join(', ')}`;
+    const message = issues.length === 1 ? `${first.field} ${first.message}` : `${issues.length} fields are invalid: ${issues.map((i) => i.field).join(', ')}`;
     return new AppError(first.error, message, issues);
   }
 

@@ -14,7 +14,12 @@ const MINUTE = 60_000;
 const minuteOf = (now: number) => now - (now % MINUTE);
 const secondsLeft = (start: number, now: number) => Math.max(1, Math.ceil((start + MINUTE - now) / 1000));
 
-interface Window { start: number; left: number; exhausted: boolean; claiming: Promise<void> | undefined }
+interface Window {
+  start: number;
+  left: number;
+  exhausted: boolean;
+  claiming: Promise<void> | undefined;
+}
 
 /**
  * Calls per customer per calendar minute, shared by every API process on one database.
@@ -28,7 +33,11 @@ export class RateLimiter {
   private readonly windows = new Map<number, Window>();
   readonly block: number;
 
-  constructor(private readonly db: Queryable, private readonly perMinute: number, private readonly clock: () => number = Date.now) {
+  constructor(
+    private readonly db: Queryable,
+    private readonly perMinute: number,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.block = Math.max(1, Math.floor(perMinute / 50));
   }
 
@@ -41,10 +50,15 @@ export class RateLimiter {
       this.windows.set(customerId, w);
     }
     for (;;) {
-      if (w.left > 0) { w.left--; return; }
+      if (w.left > 0) {
+        w.left--;
+        return;
+      }
       if (w.exhausted) throw new RateLimited(secondsLeft(start, now));
       const window = w;
-      window.claiming ??= this.claim(customerId, window).finally(() => { window.claiming = undefined; });
+      window.claiming ??= this.claim(customerId, window).finally(() => {
+        window.claiming = undefined;
+      });
       await window.claiming;
     }
   }
@@ -72,7 +86,11 @@ export class RateLimiter {
 export class AuthFailureLimiter {
   private readonly failures = new Map<string, { start: number; count: number }>();
 
-  constructor(private readonly perMinute: number, private readonly clock: () => number = Date.now, private readonly capacity = 10_000) {}
+  constructor(
+    private readonly perMinute: number,
+    private readonly clock: () => number = Date.now,
+    private readonly capacity = 10_000,
+  ) {}
 
   /** Throws when this address has failed too often this minute. */
   check(address: string, now = this.clock()): void {

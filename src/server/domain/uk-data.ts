@@ -35,14 +35,7 @@ export function ninoProblem(input: string): string | null {
   return null;
 }
 
-export type IlrField =
-  | 'L12'
-  | 'L13'
-  | 'L14'
-  | 'L15'
-  | 'L16'
-  | 'PrimaryLLDDCode'
-  | 'SecondaryLLDDCodes';
+export type IlrField = 'L12' | 'L13' | 'L14' | 'L15' | 'L16' | 'PrimaryLLDDCode' | 'SecondaryLLDDCodes';
 
 const ETHNICITY = [...range(31, 47), 98, 99];
 const LLDD_CATEGORIES = [...range(4, 17), 93, 94, 95, 96, 97, 98, 99];
@@ -78,9 +71,7 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-export function ilrWarnings(
-  values: Partial<Record<IlrField, string | string[] | null | undefined>>,
-): string[] {
+export function ilrWarnings(values: Partial<Record<IlrField, string | string[] | null | undefined>>): string[] {
   const warnings: string[] = [];
   for (const field of Object.keys(CODE_LISTS) as IlrField[]) {
     const given = values[field];

@@ -11,7 +11,11 @@ import { AppError } from '../domain/app-error.js';
 // ---------- paths ----------
 
 type Segment = { fixed: string } | { param: true } | { rest: true };
-interface Template { path: string; segments: Segment[]; fixedCount: number }
+interface Template {
+  path: string;
+  segments: Segment[];
+  fixedCount: number;
+}
 
 const split = (path: string): string[] => path.split('/').filter((s, i) => i > 0 || s !== '');
 
@@ -35,7 +39,10 @@ export class PathMatcher {
     }
     this.shapes.set(shape, path);
     const template = { path, segments, fixedCount: segments.filter((s) => 'fixed' in s).length };
-    if (segments.some((s) => 'rest' in s)) { this.withRest.push(template); return; }
+    if (segments.some((s) => 'rest' in s)) {
+      this.withRest.push(template);
+      return;
+    }
     const list = this.bySize.get(segments.length) ?? [];
     list.push(template);
     this.bySize.set(segments.length, list);
@@ -66,7 +73,10 @@ export class PathMatcher {
     let winnerKey = '';
     const consider = (t: Template) => {
       const key = this.fit(t, parts);
-      if (key !== undefined && (winner === undefined || key > winnerKey)) { winner = t; winnerKey = key; }
+      if (key !== undefined && (winner === undefined || key > winnerKey)) {
+        winner = t;
+        winnerKey = key;
+      }
     };
     for (const t of this.bySize.get(parts.length) ?? []) consider(t);
     if (!winner) for (const t of this.withRest) consider(t);
@@ -109,11 +119,18 @@ export function decodeFormComponent(s: string): string {
   let j = 0;
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
-    if (c === 43) { out[j++] = 32; continue; }
+    if (c === 43) {
+      out[j++] = 32;
+      continue;
+    }
     if (c === 37 && i + 2 < src.length) {
       const hi = hex(src[i + 1]!);
       const lo = hex(src[i + 2]!);
-      if (hi >= 0 && lo >= 0) { out[j++] = hi * 16 + lo; i += 2; continue; }
+      if (hi >= 0 && lo >= 0) {
+        out[j++] = hi * 16 + lo;
+        i += 2;
+        continue;
+      }
     }
     out[j++] = c;
   }
@@ -181,7 +198,10 @@ interface JsonSchema {
   anyOf?: JsonSchema[];
 }
 
-interface PropertyPlan { name: string; schema: JsonSchema }
+interface PropertyPlan {
+  name: string;
+  schema: JsonSchema;
+}
 const plans = new WeakMap<object, Map<string, PropertyPlan>>();
 
 function planFor(schema: JsonSchema): Map<string, PropertyPlan> {
@@ -194,8 +214,7 @@ function planFor(schema: JsonSchema): Map<string, PropertyPlan> {
   return plan;
 }
 
-const typeOf = (schema: JsonSchema): string | undefined =>
-  Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+const typeOf = (schema: JsonSchema): string | undefined => (Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type);
 
 /** PHP's array_diff keeps keys, so a JSON array can arrive as {"0": a, "1": b}. */
 function asArray(value: unknown): unknown {

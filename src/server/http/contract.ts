@@ -88,7 +88,7 @@ export function contractGuard(): (route: RouteOptions) => void {
 export function declaredCodes(request: FastifyRequest): readonly number[] | undefined {
   const schema = request.routeOptions.schema as Record<string, unknown> | undefined;
   const codes = schema?.[ERROR_CODES_KEY];
-  return Array.isArray(codes) ? codes as number[] : undefined;
+  return Array.isArray(codes) ? (codes as number[]) : undefined;
 }
 
 // ---------- named component schemas ----------

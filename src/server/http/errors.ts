@@ -14,11 +14,18 @@ interface AjvError {
 
 function describe(e: AjvError): string {
   switch (e.keyword) {
-    case 'required': return 'is required';
-    case 'type': return `must be ${String(e.params?.type ?? 'of another type').replace('integer', 'a whole number').replace('boolean', 'true or false')}`;
-    case 'format': return e.params?.format === 'lenient-date' ? 'must be an ISO 8601 date' : `must be a ${String(e.params?.format)}`;
-    case 'minLength': return 'must not be empty';
-    default: return e.message ?? 'is invalid';
+    case 'required':
+      return 'is required';
+    case 'type':
+      return `must be ${String(e.params?.type ?? 'of another type')
+        .replace('integer', 'a whole number')
+        .replace('boolean', 'true or false')}`;
+    case 'format':
+      return e.params?.format === 'lenient-date' ? 'must be an ISO 8601 date' : `must be a ${String(e.params?.format)}`;
+    case 'minLength':
+      return 'must not be empty';
+    default:
+      return e.message ?? 'is invalid';
   }
 }
 
@@ -58,8 +65,10 @@ export function sendError(reply: FastifyReply, err: AppError, undeclared?: Undec
     const missing = [...answered].filter((code) => !declared.includes(code));
     if (missing.length > 0) {
       const schema = reply.request.routeOptions.schema as { operationId?: string };
-      undeclared(`${schema.operationId} (${reply.request.method} ${reply.request.routeOptions.url}) answered code ${missing.join(', ')}, `
-        + `which it does not declare: add the code's name to the route's schema.errors`);
+      undeclared(
+        `${schema.operationId} (${reply.request.method} ${reply.request.routeOptions.url}) answered code ${missing.join(', ')}, ` +
+          `which it does not declare: add the code's name to the route's schema.errors`,
+      );
     }
   }
   reply.headers(err.headers);

@@ -12,8 +12,7 @@ import type { Paging } from '../domain/search.service.js';
  * 200 with the new ID as a bare JSON number (`42`): what every create but `POST /User`
  * answers. Declare the route's 200 as `NewId` (src/contract/common.ts).
  */
-export const sendId = (reply: FastifyReply, id: number) =>
-  reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(id));
+export const sendId = (reply: FastifyReply, id: number) => reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(id));
 
 /** 204 with no body: updates, archive, delete. */
 export const noContent = (reply: FastifyReply) => reply.code(204).send();
@@ -66,18 +65,35 @@ interface SearchRouteOptions<F extends TSchema> {
 /** `POST {base}/Search` (every match, streamed) and `POST {base}/Search/{page}/{size}`. */
 export function searchRoutes<F extends TSchema>(app: ApiApp, base: string, o: SearchRouteOptions<F>): void {
   const response = { 200: Type.Array(o.item, { description: 'The matches, in ID order' }), 204: Type.Null({ description: 'No match' }), ...authErrors };
-  app.post(`${base}/Search`, {
-    config: { readOnly: true },
-    schema: {
-      operationId: o.operationId, tags: o.tags, summary: `${o.summary} (every match, in ID order)`,
-      body: o.filter, response, ...(o.errors ? { errors: o.errors } : {}),
+  app.post(
+    `${base}/Search`,
+    {
+      config: { readOnly: true },
+      schema: {
+        operationId: o.operationId,
+        tags: o.tags,
+        summary: `${o.summary} (every match, in ID order)`,
+        body: o.filter,
+        response,
+        ...(o.errors ? { errors: o.errors } : {}),
+      },
     },
-  }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never)));
-  app.post(`${base}/Search/:page/:size`, {
-    config: { readOnly: true },
-    schema: {
-      operationId: `${o.operationId}Page`, tags: o.tags, summary: `${o.summary} (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true)`,
-      body: o.filter, params: PageParams, response, ...(o.errors ? { errors: o.errors } : {}),
+    async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never)),
+  );
+  app.post(
+    `${base}/Search/:page/:size`,
+    {
+      config: { readOnly: true },
+      schema: {
+        operationId: `${o.operationId}Page`,
+        tags: o.tags,
+        summary: `${o.summary} (one page; X-Total-Count gives the number of matches, exact when X-Total-Count-Exact is true)`,
+        body: o.filter,
+        params: PageParams,
+        response,
+        ...(o.errors ? { errors: o.errors } : {}),
+      },
     },
-  }, async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never, req.params as Paging)));
+    async (req, reply) => sendSearch(reply, await o.run(req.actor, req.body as never, req.params as Paging)),
+  );
 }

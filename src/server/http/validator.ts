@@ -28,7 +28,10 @@ function validator(): Ajv {
   return shared;
 }
 
-export interface CheckedBody<T> { value: T; issues: FieldIssue[] }
+export interface CheckedBody<T> {
+  value: T;
+  issues: FieldIssue[];
+}
 
 /**
  * A checker for one body schema: keys matched case-insensitively, empty values dropped,

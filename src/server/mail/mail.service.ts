@@ -8,9 +8,18 @@ export class MailService {
   async list(filter: { status?: MailStatus | undefined; limit: number }) {
     const rows = await listMail(this.db, filter);
     return rows.map((m) => ({
-      id: m.id, customerId: m.customer_id, userId: m.user_id, status: m.status, attempts: m.attempts,
-      to: m.to_address, subject: m.subject, createdAt: m.created_at, sentAt: m.sent_at,
-      nextAttemptAt: m.next_attempt_at, lastError: m.last_error, bodyText: m.body_text,
+      id: m.id,
+      customerId: m.customer_id,
+      userId: m.user_id,
+      status: m.status,
+      attempts: m.attempts,
+      to: m.to_address,
+      subject: m.subject,
+      createdAt: m.created_at,
+      sentAt: m.sent_at,
+      nextAttemptAt: m.next_attempt_at,
+      lastError: m.last_error,
+      bodyText: m.body_text,
     }));
   }
 

@@ -36,7 +36,11 @@ export class MailSender {
   private again = false;
   private stopped = false;
 
-  constructor(private readonly db: Database, private readonly opts: SenderOptions, private readonly log: FastifyBaseLogger) {
+  constructor(
+    private readonly db: Database,
+    private readonly opts: SenderOptions,
+    private readonly log: FastifyBaseLogger,
+  ) {
     this.transport = nodemailer.createTransport(opts.smtpUrl);
   }
 
@@ -50,13 +54,19 @@ export class MailSender {
   /** Runs a pass now (or right after the one under way). */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     this.running = this.drain()
       // Never the error itself: it may carry addresses (SMTP replies) or SQL parameters.
       .catch((err: unknown) => this.log.error({ code: (err as { code?: unknown }).code, name: (err as Error).name }, 'mail: pass failed'))
       .finally(() => {
         this.running = undefined;
-        if (this.again) { this.again = false; this.kick(); }
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
       });
   }
 
@@ -64,14 +74,22 @@ export class MailSender {
     while (!this.stopped) {
       const mail = await claimNext(this.db, this.owner, this.opts.leaseMs);
       if (!mail) return;
-      const renew = setInterval(() => {
-        renewLease(this.db, mail.id, this.owner, this.opts.leaseMs)
-          .then((held) => { if (!held) this.log.warn({ mailId: mail.id }, 'mail: lease lost while sending'); })
-          .catch(() => this.log.warn({ mailId: mail.id }, 'mail: could not renew the lease'));
-      }, Math.max(100, Math.floor(this.opts.leaseMs / 3)));
+      const renew = setInterval(
+        () => {
+          renewLease(this.db, mail.id, this.owner, this.opts.leaseMs)
+            .then((held) => {
+              if (!held) this.log.warn({ mailId: mail.id }, 'mail: lease lost while sending');
+            })
+            .catch(() => this.log.warn({ mailId: mail.id }, 'mail: could not renew the lease'));
+        },
+        Math.max(100, Math.floor(this.opts.leaseMs / 3)),
+      );
       try {
         await this.transport.sendMail({
-          from: this.opts.from, to: mail.to_address, subject: mail.subject, text: mail.body_text,
+          from: this.opts.from,
+          to: mail.to_address,
+          subject: mail.subject,
+          text: mail.body_text,
           ...(mail.body_html ? { html: mail.body_html } : {}),
         });
         clearInterval(renew);

@@ -16,6 +16,9 @@ export function backupRoutes(app: FastifyInstance, db: Database, operatorKey: st
     if (!db.backup) throw new AppError('NOT_FOUND', 'Only the embedded database is backed up by learnfile; use pg_dump for PostgreSQL.');
     const blob = await db.backup();
     req.log.info(`backup: sent ${blob.size} bytes to the operator CLI`);
-    return reply.type('application/gzip').header('Cache-Control', 'no-store').send(Buffer.from(await blob.arrayBuffer()));
+    return reply
+      .type('application/gzip')
+      .header('Cache-Control', 'no-store')
+      .send(Buffer.from(await blob.arrayBuffer()));
   });
 }

@@ -55,7 +55,10 @@ export function holdsDatabase(dir: string): boolean {
 /** One line for the start-up log about what secureDataDir did, or undefined when there is nothing to say. */
 export function describeSecured(dir: string, s: Secured): { level: 'info' | 'warn'; text: string } | undefined {
   if (s.failed.length > 0) {
-    return { level: 'warn', text: `data directory ${dir}: ${s.failed.length} entries are readable by others and could not be made private: ${s.failed.slice(0, 3).join(', ')}${s.failed.length > 3 ? ', ...' : ''}` };
+    return {
+      level: 'warn',
+      text: `data directory ${dir}: ${s.failed.length} entries are readable by others and could not be made private: ${s.failed.slice(0, 3).join(', ')}${s.failed.length > 3 ? ', ...' : ''}`,
+    };
   }
   if (s.tightened.length > 0) {
     return { level: 'warn', text: `data directory ${dir} was readable by others: made ${s.tightened.length} entries owner-only (folders 0700, files 0600)` };

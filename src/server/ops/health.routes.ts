@@ -11,7 +11,9 @@ import { pendingMigrations, ping } from './ops.service.js';
 export function healthRoutes(app: FastifyInstance, db: Database): void {
   let migrated = false;
   let stopping = false;
-  app.addHook('preClose', async () => { stopping = true; });
+  app.addHook('preClose', async () => {
+    stopping = true;
+  });
   const hidden = { schema: { hide: true } };
 
   app.get('/health', hidden, async (_req, reply) => reply.header('Cache-Control', 'no-store').send({ status: 'ok' }));

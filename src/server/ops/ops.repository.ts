@@ -2,8 +2,7 @@ import type { Queryable } from '../db/client.js';
 
 /** The migrations recorded as applied, by file name. */
 export async function appliedMigrations(db: Queryable): Promise<string[]> {
-  const rows = await db.query<{ version: string }>(
-    `SELECT version FROM schema_migrations ORDER BY version`);
+  const rows = await db.query<{ version: string }>(`SELECT version FROM schema_migrations ORDER BY version`);
   return rows.map((r) => r.version);
 }
 
@@ -14,6 +13,5 @@ export async function ping(db: Queryable): Promise<void> {
 
 /** Messages in the mail outbox by state (pending, sent, failed), for the metrics. */
 export async function outboxDepth(db: Queryable): Promise<{ status: string; count: number }[]> {
-  return db.query<{ status: string; count: number }>(
-    `SELECT status, COUNT(*)::int AS count FROM mail_outbox GROUP BY status`);
+  return db.query<{ status: string; count: number }>(`SELECT status, COUNT(*)::int AS count FROM mail_outbox GROUP BY status`);
 }

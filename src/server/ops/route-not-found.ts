@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../domain/app-error.js';
 import { sendError } from '../http/errors.js';
 
-interface Known { method: string; segments: string[] }
+interface Known {
+  method: string;
+  segments: string[];
+}
 
 /**
  * A path no route matches is a client's mistake (a typo, a wrong method), not a missing
@@ -30,7 +33,10 @@ export class RouteIndex {
     for (const route of this.routes) {
       const mismatch = compare(route.segments, given);
       if (mismatch === undefined) continue;
-      if (mismatch.distance === 0) { methods.add(route.method); continue; }
+      if (mismatch.distance === 0) {
+        methods.add(route.method);
+        continue;
+      }
       if (route.method !== method) continue;
       if (!near || mismatch.distance < near.distance) near = { path: mismatch.suggestion, method: route.method, distance: mismatch.distance };
     }
@@ -52,9 +58,15 @@ function compare(pattern: string[], given: string[]): { distance: number; sugges
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i]!;
     const g = given[i]!;
-    if (p.startsWith(':')) { suggestion.push(g); continue; }
+    if (p.startsWith(':')) {
+      suggestion.push(g);
+      continue;
+    }
     // Case never matters in a path (the matcher folds it), so a fixed word is suggested as registered.
-    if (p.toLowerCase() === g.toLowerCase()) { suggestion.push(p); continue; }
+    if (p.toLowerCase() === g.toLowerCase()) {
+      suggestion.push(p);
+      continue;
+    }
     if (distance > 0) return undefined;
     const d = editDistance(p.toLowerCase(), g.toLowerCase());
     if (d > Math.min(2, Math.floor(p.length / 3))) return undefined;

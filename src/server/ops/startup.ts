@@ -12,9 +12,13 @@ export async function ensurePortFree(host: string, port: number): Promise<void> 
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new Error(err.code === 'EADDRINUSE'
-        ? `learnfile: port ${port} on ${host} is already in use by another program; stop it or choose another PORT`
-        : `learnfile: cannot listen on ${host}:${port}: ${err.code ?? err.message}`));
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `learnfile: port ${port} on ${host} is already in use by another program; stop it or choose another PORT`
+            : `learnfile: cannot listen on ${host}:${port}: ${err.code ?? err.message}`,
+        ),
+      );
     });
     probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
   });
@@ -61,18 +65,24 @@ export async function openPostgresWaiting(opts: WaitOptions): Promise<Database> 
   for (let attempt = 1; ; attempt++) {
     try {
       return await open({
-        databaseUrl: opts.databaseUrl, dataDir: '',
-        statementTimeoutMs: opts.statementTimeoutMs, connectTimeoutMs: opts.connectTimeoutMs,
+        databaseUrl: opts.databaseUrl,
+        dataDir: '',
+        statementTimeoutMs: opts.statementTimeoutMs,
+        connectTimeoutMs: opts.connectTimeoutMs,
       });
     } catch (err) {
       const code = codeOf(err);
       const left = deadline - Date.now();
       if (!code || !TRANSIENT.has(code)) throw new Error(`learnfile: cannot use PostgreSQL at ${where}: ${describeDbError(err)}`);
       if (left <= 0) {
-        throw new Error(`learnfile: PostgreSQL at ${where} did not accept connections within ${opts.waitSeconds} s (DATABASE_WAIT_SECONDS): ${describeDbError(err)}`);
+        throw new Error(
+          `learnfile: PostgreSQL at ${where} did not accept connections within ${opts.waitSeconds} s (DATABASE_WAIT_SECONDS): ${describeDbError(err)}`,
+        );
       }
       const delay = Math.min(2000, 250 * 2 ** Math.min(attempt - 1, 3), left);
-      opts.log.warn(`waiting for PostgreSQL at ${where} to accept connections (attempt ${attempt}, ${describeDbError(err)}); giving up in ${Math.ceil(left / 1000)} s`);
+      opts.log.warn(
+        `waiting for PostgreSQL at ${where} to accept connections (attempt ${attempt}, ${describeDbError(err)}); giving up in ${Math.ceil(left / 1000)} s`,
+      );
       await sleep(delay);
     }
   }

@@ -93,14 +93,29 @@ export function createServices(core: Core) {
   const signal = new EventSignal(db);
   // A commit with change events, in any process, may change what a page read ahead holds.
   signal.on(() => readAhead.changed());
-  const dispatcher = new WebhookDispatcher(db, {
-    pollMs: config.WEBHOOK_POLL_MS, timeoutMs: config.WEBHOOK_TIMEOUT_MS, batchSize: config.WEBHOOK_BATCH_SIZE,
-    retryBaseMs: config.WEBHOOK_RETRY_BASE_MS, retryMaxMs: config.WEBHOOK_RETRY_MAX_MS, retryHours: config.WEBHOOK_RETRY_HOURS,
-    concurrency: 4,
-  }, core.log, core.clock);
+  const dispatcher = new WebhookDispatcher(
+    db,
+    {
+      pollMs: config.WEBHOOK_POLL_MS,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      batchSize: config.WEBHOOK_BATCH_SIZE,
+      retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: config.WEBHOOK_RETRY_MAX_MS,
+      retryHours: config.WEBHOOK_RETRY_HOURS,
+      concurrency: 4,
+    },
+    core.log,
+    core.clock,
+  );
   return {
-    signal, dispatcher,
-    marks, readAhead, searcher, limiter, authFailures, sessions,
+    signal,
+    dispatcher,
+    marks,
+    readAhead,
+    searcher,
+    limiter,
+    authFailures,
+    sessions,
     auth: new AuthService(db, limiter, authFailures, { sessionHours: config.SESSION_HOURS, clock: core.clock ?? (() => new Date()) }, sessions),
     customers,
     organisations,

@@ -26,12 +26,16 @@ export function adminRoutes(app: ApiApp, services: Services, core: Core): void {
     if (!ok) throw new AppError('UNAUTHORISED', 'The operator key is missing or wrong.');
   };
   webhookAdminRoutes(app, services.webhooks, authorise);
-  app.post(`${ADMIN_PREFIX}/ops/:name`, {
-    config: { public: true },
-    onRequest: async (req) => authorise(req),
-    schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) },
-  }, async (req, reply) => {
-    const result = await runOperation(services, req.params.name, req.body);
-    return (reply as FastifyReply).type('application/json; charset=utf-8').send(JSON.stringify({ result }));
-  });
+  app.post(
+    `${ADMIN_PREFIX}/ops/:name`,
+    {
+      config: { public: true },
+      onRequest: async (req) => authorise(req),
+      schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) },
+    },
+    async (req, reply) => {
+      const result = await runOperation(services, req.params.name, req.body);
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(JSON.stringify({ result }));
+    },
+  );
 }

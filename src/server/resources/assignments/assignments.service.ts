@@ -49,11 +49,23 @@ export class AssignmentsService {
       const level = body.Level;
       const allowed = level === 1 ? ADDITIONAL_ROLES : SLOT_ROLES;
       if ([1, 2, 3].includes(level) && !allowed.includes(staff.role)) {
-        issues.push(issue(staffField, `user ${staff.id} is ${roleWithArticle(staff.role) ?? 'of another role'}; level ${level} takes ${level === 1 ? 'assessors, IQAs, employers and observers' : 'assessors and IQAs'}`, 'ASSIGN_ROLE_INVALID'));
+        issues.push(
+          issue(
+            staffField,
+            `user ${staff.id} is ${roleWithArticle(staff.role) ?? 'of another role'}; level ${level} takes ${level === 1 ? 'assessors, IQAs, employers and observers' : 'assessors and IQAs'}`,
+            'ASSIGN_ROLE_INVALID',
+          ),
+        );
       }
       if (!unassign && staff.archived) issues.push(issue(staffField, `user ${staff.id} is archived`, 'STAFF_ARCHIVED'));
       if (staff.organisation_id !== learner.organisation_id) {
-        issues.push(issue(staffField, `user ${staff.id} is in organisation ${staff.organisation_id}, learner ${learner.id} in ${learner.organisation_id}`, 'NOT_SAME_ORGANISATION'));
+        issues.push(
+          issue(
+            staffField,
+            `user ${staff.id} is in organisation ${staff.organisation_id}, learner ${learner.id} in ${learner.organisation_id}`,
+            'NOT_SAME_ORGANISATION',
+          ),
+        );
       }
       if (level === 3 && body.StandardID === undefined && !bad('StandardID')) issues.push(issue('StandardID', 'is required for level 3', 'STANDARD_NOT_FOUND'));
       if (level === 2 && body.UnitID === undefined && !bad('UnitID')) issues.push(issue('UnitID', 'is required for level 2', 'UNIT_NOT_FOUND'));
@@ -87,7 +99,13 @@ export class AssignmentsService {
         }
         const rows = await summaries.summariesOfUnit(tx, actor.customerId, learner.id, unitId, body.StandardID);
         if (rows.length === 0) {
-          throw AppError.invalid([issue('UnitID', `learner ${learner.id} does not have unit ${unitId}${body.StandardID ? ` within standard ${body.StandardID}` : ''}`, 'UNIT_NOT_ASSIGNED')]);
+          throw AppError.invalid([
+            issue(
+              'UnitID',
+              `learner ${learner.id} does not have unit ${unitId}${body.StandardID ? ` within standard ${body.StandardID}` : ''}`,
+              'UNIT_NOT_ASSIGNED',
+            ),
+          ]);
         }
         for (const row of rows) {
           const holder = row[slot];
@@ -103,8 +121,10 @@ export class AssignmentsService {
           : await repo.addAdditional(tx, actor.customerId, learner.id, staff.id);
         if (done) {
           await insertAudit(tx, actor.customerId, label, 'assignment', learner.id, unassign ? 'delete' : 'create', {
-            LearnerID: { old: null, new: learner.id }, UserID: unassign ? { old: staff.id, new: null } : { old: null, new: staff.id },
-            Level: { old: null, new: 1 }, OrganisationID: { old: null, new: learner.organisation_id },
+            LearnerID: { old: null, new: learner.id },
+            UserID: unassign ? { old: staff.id, new: null } : { old: null, new: staff.id },
+            Level: { old: null, new: 1 },
+            OrganisationID: { old: null, new: learner.organisation_id },
           });
           changed = true;
         }
@@ -129,7 +149,8 @@ export class AssignmentsService {
       const user = (await aims.findPeople(tx, actor.customerId, [userId])).get(userId);
       if (!user) throw AppError.notFound();
       const issues: FieldIssue[] = [];
-      if (user.role !== Roles.Employer) issues.push(issue('userId', `user ${userId} is ${roleWithArticle(user.role) ?? 'not an employer'}, not an Employer`, 'NOT_AN_EMPLOYER'));
+      if (user.role !== Roles.Employer)
+        issues.push(issue('userId', `user ${userId} is ${roleWithArticle(user.role) ?? 'not an employer'}, not an Employer`, 'NOT_AN_EMPLOYER'));
       else if (user.archived) issues.push(issue('userId', `user ${userId} is archived`, 'STAFF_ARCHIVED'));
       if (!(await repo.placementInOrganisation(tx, actor.customerId, user.organisation_id, placementId))) {
         issues.push(issue('placementId', `${placementId} is not a placement of the employer's organisation`, 'PLACEMENT_NOT_FOUND'));
@@ -139,8 +160,11 @@ export class AssignmentsService {
       const before = await repo.linkPlacement(tx, actor.customerId, userId, placementId, grant);
       if (before === grant) return;
       await insertAudit(tx, actor.customerId, actorLabel(actor), 'employer_placement', userId, before === undefined ? 'create' : 'update', {
-        ...(before === undefined ? { UserID: { old: null, new: userId }, PlacementID: { old: null, new: placementId } } : { PlacementID: { old: placementId, new: placementId } }),
-        GrantAccess: { old: before ?? null, new: grant }, OrganisationID: { old: null, new: user.organisation_id },
+        ...(before === undefined
+          ? { UserID: { old: null, new: userId }, PlacementID: { old: null, new: placementId } }
+          : { PlacementID: { old: placementId, new: placementId } }),
+        GrantAccess: { old: before ?? null, new: grant },
+        OrganisationID: { old: null, new: user.organisation_id },
       });
       await aims.touchUsers(tx, actor.customerId, [userId]);
     });
@@ -157,8 +181,15 @@ export async function releaseStaff(tx: Queryable, customerId: number, userId: nu
   for (const s of slots) await insertAudit(tx, customerId, actor, s.entity, s.id, 'update', { [s.field]: { old: userId, new: null } });
   const learners = await repo.releaseAdditional(tx, customerId, userId);
   for (const learnerId of learners) {
-    await insertAudit(tx, customerId, actor, 'assignment', learnerId, 'delete',
-      { LearnerID: { old: null, new: learnerId }, UserID: { old: userId, new: null }, Level: { old: null, new: 1 } });
+    await insertAudit(tx, customerId, actor, 'assignment', learnerId, 'delete', {
+      LearnerID: { old: null, new: learnerId },
+      UserID: { old: userId, new: null },
+      Level: { old: null, new: 1 },
+    });
   }
-  await aims.touchUsers(tx, customerId, [...new Set([...slots.map((s) => s.learnerId), ...learners])].filter((id) => id !== userId));
+  await aims.touchUsers(
+    tx,
+    customerId,
+    [...new Set([...slots.map((s) => s.learnerId), ...learners])].filter((id) => id !== userId),
+  );
 }

@@ -8,7 +8,14 @@ export class AuditService {
   async list(filter: AuditFilter) {
     const rows = await listAudit(this.db, filter);
     return rows.map((r) => ({
-      id: r.id, customerId: r.customer_id, at: r.at, actor: r.actor, entity: r.entity, entityId: r.entity_id, action: r.action, changes: r.changes,
+      id: r.id,
+      customerId: r.customer_id,
+      at: r.at,
+      actor: r.actor,
+      entity: r.entity,
+      entityId: r.entity_id,
+      action: r.action,
+      changes: r.changes,
     }));
   }
 }

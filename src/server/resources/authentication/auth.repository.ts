@@ -3,23 +3,31 @@ import type { Queryable } from '../../db/client.js';
 /** Where the database announces sessions ended early (migration 0030's triggers). */
 export const SESSIONS_CHANNEL = 'learnfile_sessions';
 
-export interface TokenRow { id: number; customer_id: number; token_hash: Buffer }
-export interface SessionRow { id: number; customer_id: number; api_token_id: number; token_hash: Buffer; expires_at: Date }
+export interface TokenRow {
+  id: number;
+  customer_id: number;
+  token_hash: Buffer;
+}
+export interface SessionRow {
+  id: number;
+  customer_id: number;
+  api_token_id: number;
+  token_hash: Buffer;
+  expires_at: Date;
+}
 
 export async function findLiveApiToken(db: Queryable, hash: Buffer): Promise<TokenRow | undefined> {
-  const rows = await db.query<TokenRow>(
-    'SELECT id, customer_id, token_hash FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [hash]);
+  const rows = await db.query<TokenRow>('SELECT id, customer_id, token_hash FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [hash]);
   return rows[0];
 }
 
 /** Times are the application's clock (tests move it), not the database's `now()`. */
-export async function insertSession(
-  db: Queryable, customerId: number, apiTokenId: number, hash: Buffer, now: Date, expiresAt: Date,
-): Promise<{ id: number }> {
+export async function insertSession(db: Queryable, customerId: number, apiTokenId: number, hash: Buffer, now: Date, expiresAt: Date): Promise<{ id: number }> {
   const rows = await db.query<{ id: number }>(
     `INSERT INTO sessions (customer_id, api_token_id, token_hash, created_at, expires_at)
      VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [customerId, apiTokenId, hash, now, expiresAt]);
+    [customerId, apiTokenId, hash, now, expiresAt],
+  );
   return { id: Number(rows[0]!.id) };
 }
 
@@ -34,7 +42,9 @@ export async function findLiveSession(db: Queryable, hash: Buffer, now: Date): P
   const rows = await db.query<SessionRow>(
     `SELECT s.id, s.customer_id, s.api_token_id, s.token_hash, s.expires_at
        FROM sessions s JOIN api_tokens t ON t.id = s.api_token_id
-      WHERE s.token_hash = $1 AND s.expires_at > $2 AND t.revoked_at IS NULL`, [hash, now]);
+      WHERE s.token_hash = $1 AND s.expires_at > $2 AND t.revoked_at IS NULL`,
+    [hash, now],
+  );
   return rows[0];
 }
 
@@ -49,7 +59,9 @@ export async function claimCalls(db: Queryable, customerId: number, windowStart:
       `INSERT INTO rate_windows (customer_id, window_start, calls) VALUES ($1, $2, $3)
        ON CONFLICT (customer_id, window_start) DO UPDATE SET calls = rate_windows.calls + EXCLUDED.calls
         WHERE rate_windows.calls + EXCLUDED.calls <= $4
-       RETURNING calls`, [customerId, windowStart, n, limit]);
+       RETURNING calls`,
+      [customerId, windowStart, n, limit],
+    );
     if (rows.length > 0) return n;
   }
   return 0;

@@ -60,7 +60,7 @@ export class AuthService {
     const hash = tokenHash(raw);
     const key = cacheKey(hash);
     const now = this.settings.clock();
-    const session = this.sessions.get(key, now.getTime()) ?? await this.lookup(hash, key, now);
+    const session = this.sessions.get(key, now.getTime()) ?? (await this.lookup(hash, key, now));
     if (!session) throw this.failed(address, 'The session token is unknown or has expired.');
     await this.limiter.hit(session.customerId);
     return { customerId: session.customerId, sessionId: session.id, apiTokenId: session.apiTokenId };

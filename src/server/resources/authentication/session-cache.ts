@@ -3,7 +3,12 @@ import type { Database } from '../../db/client.js';
 import { SESSIONS_CHANNEL } from './auth.repository.js';
 
 /** What a request needs of a live session, and when it ends (ms since the epoch). */
-export interface CachedSession { id: number; customerId: number; apiTokenId: number; expiresAt: number }
+export interface CachedSession {
+  id: number;
+  customerId: number;
+  apiTokenId: number;
+  expiresAt: number;
+}
 
 /**
  * Recently used sessions of this process, so that a call is authenticated without a database
@@ -48,10 +53,14 @@ export class SessionCache extends EventEmitter {
   /** Subscribes to the announcements; until this resolves the cache stays empty and unused. */
   async start(db: Database): Promise<void> {
     if (this.stop || this.capacity === 0) return;
-    this.stop = await db.listen(SESSIONS_CHANNEL, (payload) => {
-      if (payload === undefined) this.resubscribed();
-      else this.apply(payload);
-    }, () => this.lost());
+    this.stop = await db.listen(
+      SESSIONS_CHANNEL,
+      (payload) => {
+        if (payload === undefined) this.resubscribed();
+        else this.apply(payload);
+      },
+      () => this.lost(),
+    );
     this.resubscribed();
   }
 

@@ -17,19 +17,33 @@ import { saveUnit } from '../units/units.service.js';
 
 const Text = (max = 300) => Type.String({ minLength: 1, maxLength: max });
 const UnitEntry = Type.Object({
-  id: Text(100), title: Text(), ndaqCode: Type.Optional(Type.String({ maxLength: 100 })), display: Type.Optional(Type.Integer()),
+  id: Text(100),
+  title: Text(),
+  ndaqCode: Type.Optional(Type.String({ maxLength: 100 })),
+  display: Type.Optional(Type.Integer()),
 });
 const StandardEntry = Type.Object({
-  reference: Text(50), title: Text(), version: Type.Optional(Type.String({ maxLength: 50 })),
-  level: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })), otjHours: Type.Optional(Type.Number({ minimum: 0 })),
+  reference: Text(50),
+  title: Text(),
+  version: Type.Optional(Type.String({ maxLength: 50 })),
+  level: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+  otjHours: Type.Optional(Type.Number({ minimum: 0 })),
   units: Type.Optional(Type.Array(UnitEntry)),
 });
 const TemplateEntry = Type.Object({
-  title: Text(), organisationId: Type.Optional(Type.Integer({ minimum: 1 })),
-  items: Type.Array(Type.Object({
-    reference: Text(50), version: Type.Optional(Type.String({ maxLength: 50 })), unitId: Type.Optional(Text(100)),
-    weighting: Type.Optional(Type.Number()), startOffsetDays: Type.Optional(Type.Integer()), endOffsetDays: Type.Optional(Type.Integer()),
-  }), { minItems: 1 }),
+  title: Text(),
+  organisationId: Type.Optional(Type.Integer({ minimum: 1 })),
+  items: Type.Array(
+    Type.Object({
+      reference: Text(50),
+      version: Type.Optional(Type.String({ maxLength: 50 })),
+      unitId: Type.Optional(Text(100)),
+      weighting: Type.Optional(Type.Number()),
+      startOffsetDays: Type.Optional(Type.Integer()),
+      endOffsetDays: Type.Optional(Type.Integer()),
+    }),
+    { minItems: 1 },
+  ),
 });
 export const CatalogueFile = Type.Object({
   standards: Type.Array(StandardEntry),
@@ -38,12 +52,24 @@ export const CatalogueFile = Type.Object({
 export type CatalogueFile = Static<typeof CatalogueFile>;
 
 export interface CatalogueResult {
-  standards: { created: number; existing: number }; units: { created: number; existing: number };
-  templates: { created: number; existing: number }; offered: number;
+  standards: { created: number; existing: number };
+  units: { created: number; existing: number };
+  templates: { created: number; existing: number };
+  offered: number;
 }
 
 /** CSV columns, one row per unit (a row without unit_id lists a standard alone). */
-export const CSV_COLUMNS = ['standard_reference', 'standard_title', 'standard_version', 'standard_level', 'otj_hours', 'unit_id', 'unit_title', 'ndaq_code', 'display'];
+export const CSV_COLUMNS = [
+  'standard_reference',
+  'standard_title',
+  'standard_version',
+  'standard_level',
+  'otj_hours',
+  'unit_id',
+  'unit_title',
+  'ndaq_code',
+  'display',
+];
 
 export function parseCatalogue(format: 'json' | 'csv', content: string): CatalogueFile {
   let data: unknown;
@@ -77,7 +103,9 @@ function fromCsv(content: string): CatalogueFile {
     let standard = byKey.get(key);
     if (!standard) {
       standard = {
-        reference: row.standard_reference!, title: row.standard_title!, units: [],
+        reference: row.standard_reference!,
+        title: row.standard_title!,
+        units: [],
         ...(row.standard_version ? { version: row.standard_version } : {}),
         ...(number(row.standard_level) !== undefined ? { level: number(row.standard_level)! } : {}),
         ...(number(row.otj_hours) !== undefined ? { otjHours: number(row.otj_hours)! } : {}),
@@ -86,7 +114,8 @@ function fromCsv(content: string): CatalogueFile {
     }
     if (row.unit_id) {
       standard.units!.push({
-        id: row.unit_id, title: row.unit_title ?? '',
+        id: row.unit_id,
+        title: row.unit_title ?? '',
         ...(row.ndaq_code ? { ndaqCode: row.ndaq_code } : {}),
         ...(number(row.display) !== undefined ? { display: number(row.display)! } : {}),
       });
@@ -115,17 +144,36 @@ export class CatalogueService {
     const file = parseCatalogue(format, content);
     return this.db.transaction(async (tx) => {
       if (!(await findCustomerRow(tx, customerId))) throw AppError.notFound(`No customer with ID ${customerId} (see: learnfile customer list).`);
-      const result: CatalogueResult = { standards: { created: 0, existing: 0 }, units: { created: 0, existing: 0 }, templates: { created: 0, existing: 0 }, offered: 0 };
+      const result: CatalogueResult = {
+        standards: { created: 0, existing: 0 },
+        units: { created: 0, existing: 0 },
+        templates: { created: 0, existing: 0 },
+        offered: 0,
+      };
       const ids = new Map<string, number>();
       for (const s of file.standards) {
-        const { row, created } = await upsertStandard(tx, customerId, {
-          title: s.title, reference: s.reference, version: s.version, level: s.level, otjHours: s.otjHours,
-        }, actor);
+        const { row, created } = await upsertStandard(
+          tx,
+          customerId,
+          {
+            title: s.title,
+            reference: s.reference,
+            version: s.version,
+            level: s.level,
+            otjHours: s.otjHours,
+          },
+          actor,
+        );
         result.standards[created ? 'created' : 'existing'] += 1;
         ids.set(`${s.reference}|${s.version ?? ''}`, row.ID);
         if (!ids.has(`${s.reference}|`)) ids.set(`${s.reference}|`, row.ID);
         for (const [i, u] of (s.units ?? []).entries()) {
-          const made = await saveUnit(tx, customerId, { id: u.id, title: u.title, ndaqCode: u.ndaqCode, display: u.display ?? i + 1, standardIds: [row.ID] }, actor);
+          const made = await saveUnit(
+            tx,
+            customerId,
+            { id: u.id, title: u.title, ndaqCode: u.ndaqCode, display: u.display ?? i + 1, standardIds: [row.ID] },
+            actor,
+          );
           result.units[made ? 'created' : 'existing'] += 1;
         }
         for (const organisationId of organisationIds) {
@@ -135,10 +183,14 @@ export class CatalogueService {
       }
       for (const t of file.templates ?? []) {
         const organisationId = t.organisationId ?? null;
-        if (await findTemplateByTitle(tx, customerId, organisationId, t.title)) { result.templates.existing += 1; continue; }
+        if (await findTemplateByTitle(tx, customerId, organisationId, t.title)) {
+          result.templates.existing += 1;
+          continue;
+        }
         const items = t.items.map((item) => {
           const standardId = ids.get(`${item.reference}|${item.version ?? ''}`);
-          if (standardId === undefined) throw AppError.invalid([issue('templates', `template "${t.title}" names standard ${item.reference}, which is not in the file`)]);
+          if (standardId === undefined)
+            throw AppError.invalid([issue('templates', `template "${t.title}" names standard ${item.reference}, which is not in the file`)]);
           return { standardId, unitId: item.unitId, weighting: item.weighting, startOffsetDays: item.startOffsetDays, endOffsetDays: item.endOffsetDays };
         });
         await createTemplate(tx, customerId, organisationId, t.title, items, actor);

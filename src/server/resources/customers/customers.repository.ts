@@ -15,12 +15,16 @@ export async function listCustomers(db: Queryable) {
     `SELECT c.id, c.name, c.created_at,
             (SELECT count(*) FROM api_tokens t WHERE t.customer_id = c.id AND t.revoked_at IS NULL) AS live_tokens,
             (SELECT count(*) FROM organisations o WHERE o.customer_id = c.id) AS organisations
-       FROM customers c ORDER BY c.id`);
+       FROM customers c ORDER BY c.id`,
+  );
 }
 
 export async function insertApiToken(db: Queryable, customerId: number, hash: Buffer, label: string | null): Promise<number> {
-  const rows = await db.query<{ id: number }>(
-    'INSERT INTO api_tokens (customer_id, token_hash, label) VALUES ($1, $2, $3) RETURNING id', [customerId, hash, label]);
+  const rows = await db.query<{ id: number }>('INSERT INTO api_tokens (customer_id, token_hash, label) VALUES ($1, $2, $3) RETURNING id', [
+    customerId,
+    hash,
+    label,
+  ]);
   return rows[0]!.id;
 }
 
@@ -31,7 +35,9 @@ export async function revokeApiToken(db: Queryable, tokenId: number): Promise<bo
 
 export async function listApiTokens(db: Queryable, customerId: number) {
   return db.query<{ id: number; label: string | null; created_at: Date; revoked_at: Date | null }>(
-    'SELECT id, label, created_at, revoked_at FROM api_tokens WHERE customer_id = $1 ORDER BY id', [customerId]);
+    'SELECT id, label, created_at, revoked_at FROM api_tokens WHERE customer_id = $1 ORDER BY id',
+    [customerId],
+  );
 }
 
 /**
@@ -41,7 +47,9 @@ export async function listApiTokens(db: Queryable, customerId: number) {
 export async function demoCustomers(db: Queryable, name: string, tokenHash: Buffer): Promise<number[]> {
   const rows = await db.query<{ id: number }>(
     `SELECT id FROM customers WHERE lower(btrim(name)) = lower($1)
-     UNION SELECT customer_id FROM api_tokens WHERE token_hash = $2 ORDER BY 1`, [name, tokenHash]);
+     UNION SELECT customer_id FROM api_tokens WHERE token_hash = $2 ORDER BY 1`,
+    [name, tokenHash],
+  );
   return rows.map((r) => r.id);
 }
 

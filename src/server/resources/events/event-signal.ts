@@ -26,7 +26,9 @@ export class EventSignal {
 
   on(listener: Listener): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /**
@@ -38,8 +40,14 @@ export class EventSignal {
     if (this.closed) return { promise: Promise.resolve(), cancel };
     const promise = new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
-      const off = this.on((id) => { if (id === undefined || id === customerId) done(); });
-      function done() { clearTimeout(timer); off(); resolve(); }
+      const off = this.on((id) => {
+        if (id === undefined || id === customerId) done();
+      });
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
       cancel = done;
     });
     return { promise, cancel };

@@ -7,7 +7,12 @@ import type { AuditEntity } from '../../../contract/audit.js';
 
 /** Audit actions as past-tense event verbs; an action not listed keeps its own spelling. */
 const PAST_TENSE: Record<string, string> = {
-  create: 'created', update: 'updated', delete: 'deleted', archive: 'archived', unarchive: 'unarchived', verify: 'verified',
+  create: 'created',
+  update: 'updated',
+  delete: 'deleted',
+  archive: 'archived',
+  unarchive: 'unarchived',
+  verify: 'verified',
 };
 
 /** Record types as events spell them, where the audit trail's entity name differs. */

@@ -72,7 +72,11 @@ async function queue(db: Queryable, item: Pending): Promise<void> {
       pending.delete(db);
       // One customer at a time, lowest first: two transactions never wait on each other's counters.
       const customers = [...new Set(fresh.map((e) => e.customerId))].sort((a, b) => a - b);
-      for (const customerId of customers) await write(db, fresh.filter((e) => e.customerId === customerId));
+      for (const customerId of customers)
+        await write(
+          db,
+          fresh.filter((e) => e.customerId === customerId),
+        );
     });
   }
   list.push(item);
@@ -110,8 +114,15 @@ const COUNTER = `counter AS (
 async function insertChanges(db: Queryable, changes: AuditedChange[]): Promise<void> {
   const customerId = changes[0]!.customerId;
   const rows = changes.map((e, i) => ({
-    i: i + 1, actor: e.actor, entity_id: e.entityId, audit_entity: e.entity, action: e.action, changes: e.changes,
-    type: eventType(e.entity, e.action), entity: recordType(e.entity), organisation_id: e.organisationId,
+    i: i + 1,
+    actor: e.actor,
+    entity_id: e.entityId,
+    audit_entity: e.entity,
+    action: e.action,
+    changes: e.changes,
+    type: eventType(e.entity, e.action),
+    entity: recordType(e.entity),
+    organisation_id: e.organisationId,
     fields: namesFields(e.action) ? e.fields : null,
   }));
   await db.query(
@@ -128,7 +139,8 @@ async function insertChanges(db: Queryable, changes: AuditedChange[]): Promise<v
          FROM counter, change e
        RETURNING 1)
      ${NOTIFY}`,
-    [customerId, changes.length, JSON.stringify(rows)]);
+    [customerId, changes.length, JSON.stringify(rows)],
+  );
 }
 
 /** A batch's events, numbered in the order of its IDs, in one statement. */
@@ -141,8 +153,17 @@ async function insertBatch(db: Queryable, batch: Omit<NewEvent, 'entityId'> & { 
          FROM counter, unnest($8::bigint[]) WITH ORDINALITY AS x(id, i)
        RETURNING 1)
      ${NOTIFY}`,
-    [batch.customerId, batch.entityIds.length, eventType(batch.entity, batch.action), recordType(batch.entity),
-      batch.organisationId, batch.actor, namesFields(batch.action) ? JSON.stringify(batch.fields) : null, batch.entityIds]);
+    [
+      batch.customerId,
+      batch.entityIds.length,
+      eventType(batch.entity, batch.action),
+      recordType(batch.entity),
+      batch.organisationId,
+      batch.actor,
+      namesFields(batch.action) ? JSON.stringify(batch.fields) : null,
+      batch.entityIds,
+    ],
+  );
 }
 
 const COLUMNS = `seq AS "Sequence", type AS "Type", at AS "Time", entity AS "RecordType", entity_id AS "RecordID",
@@ -151,7 +172,9 @@ const COLUMNS = `seq AS "Sequence", type AS "Type", at AS "Time", entity AS "Rec
 /** The customer's events after a sequence number, in order. */
 export async function listEvents(db: Queryable, customerId: number, after: number, limit: number): Promise<EventRow[]> {
   const rows = await db.query<EventRow & { Fields: string[] | null }>(
-    `SELECT ${COLUMNS} FROM events WHERE customer_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [customerId, after, limit]);
+    `SELECT ${COLUMNS} FROM events WHERE customer_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+    [customerId, after, limit],
+  );
   for (const row of rows) {
     row.Sequence = Number(row.Sequence);
     row.RecordID = Number(row.RecordID);

@@ -7,7 +7,10 @@ import { lastSequence, listEvents, type EventRow } from './events.repository.js'
 
 /** The change feed: a customer's events after a sequence number, waiting for them on request. */
 export class EventsService {
-  constructor(private readonly db: Database, private readonly signal: EventSignal) {}
+  constructor(
+    private readonly db: Database,
+    private readonly signal: EventSignal,
+  ) {}
 
   async feed(actor: Actor, q: EventFeedQuery): Promise<EventRow[]> {
     const deadline = Date.now() + q.wait * 1000;
@@ -31,8 +34,9 @@ export class EventsService {
   private async checkAfter(actor: Actor, after: number): Promise<void> {
     const last = await lastSequence(this.db, actor.customerId);
     if (after > last) {
-      throw new AppError('EVENT_SEQUENCE_INVALID', `after ${after} is beyond the last event (${last})`,
-        [{ field: 'after', message: `is beyond the last event (${last})`, error: 'EVENT_SEQUENCE_INVALID' }]);
+      throw new AppError('EVENT_SEQUENCE_INVALID', `after ${after} is beyond the last event (${last})`, [
+        { field: 'after', message: `is beyond the last event (${last})`, error: 'EVENT_SEQUENCE_INVALID' },
+      ]);
     }
   }
 }

@@ -24,10 +24,19 @@ export function pathBoolean(field: string, value: string): boolean {
 const defaultsOf = (item: repo.TemplateItemRow | undefined): aims.AimDefaults =>
   item ? { startDays: item.StartOffsetDays, endDays: item.EndOffsetDays, weighting: item.Weighting } : {};
 
-export interface TemplateItemInput { standardId: number; unitId?: string | undefined; weighting?: number | undefined; startOffsetDays?: number | undefined; endOffsetDays?: number | undefined }
+export interface TemplateItemInput {
+  standardId: number;
+  unitId?: string | undefined;
+  weighting?: number | undefined;
+  startOffsetDays?: number | undefined;
+  endOffsetDays?: number | undefined;
+}
 
 export class FrameworkTemplatesService {
-  constructor(private readonly db: Database, private readonly searcher: Searcher) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searcher: Searcher,
+  ) {}
 
   search(actor: Actor, filter: FrameworkTemplateSearchFilter, paging?: Paging) {
     return this.searcher.run(repo.templateListing(actor.customerId, filter), paging);
@@ -53,7 +62,10 @@ export class FrameworkTemplatesService {
       if (!template) throw AppError.notFound();
       const learner = await requireLearner(tx, actor.customerId, learnerId);
       if (template.OrganisationID !== null && template.OrganisationID !== learner.organisation_id) {
-        throw new AppError('TEMPLATE_NOT_IN_ORGANISATION', `Framework template ${templateId} belongs to organisation ${template.OrganisationID}, learner ${learnerId} to ${learner.organisation_id}.`);
+        throw new AppError(
+          'TEMPLATE_NOT_IN_ORGANISATION',
+          `Framework template ${templateId} belongs to organisation ${template.OrganisationID}, learner ${learnerId} to ${learner.organisation_id}.`,
+        );
       }
       const label = actorLabel(actor);
       let changed = false;
@@ -104,7 +116,12 @@ export class FrameworkTemplatesService {
 
 /** Creates a template with its items (audited); every standard and unit must be the customer's, each unit within its standard. */
 export async function createTemplate(
-  tx: Queryable, customerId: number, organisationId: number | null, title: string, items: TemplateItemInput[], actor: string,
+  tx: Queryable,
+  customerId: number,
+  organisationId: number | null,
+  title: string,
+  items: TemplateItemInput[],
+  actor: string,
 ): Promise<number> {
   if (organisationId !== null && !(await findOrganisation(tx, customerId, organisationId))) {
     throw AppError.notFound(`No organisation with ID ${organisationId} in customer ${customerId}.`);
@@ -127,8 +144,11 @@ export async function createTemplate(
       listed.add(item.standardId);
     }
     rows.push({
-      StandardID: item.standardId, UnitID: item.unitId ?? null, Weighting: item.weighting ?? null,
-      StartOffsetDays: item.startOffsetDays ?? 0, EndOffsetDays: item.endOffsetDays ?? null,
+      StandardID: item.standardId,
+      UnitID: item.unitId ?? null,
+      Weighting: item.weighting ?? null,
+      StartOffsetDays: item.startOffsetDays ?? 0,
+      EndOffsetDays: item.endOffsetDays ?? null,
     });
   }
   const seen = new Set<string>();
@@ -139,14 +159,21 @@ export async function createTemplate(
     await repo.insertTemplateItem(tx, customerId, id, row);
   }
   await insertAudit(tx, customerId, actor, 'framework_template', id, 'create', {
-    Title: { old: null, new: title }, OrganisationID: { old: null, new: organisationId }, Items: { old: null, new: [...seen] },
+    Title: { old: null, new: title },
+    OrganisationID: { old: null, new: organisationId },
+    Items: { old: null, new: [...seen] },
   });
   return id;
 }
 
 /** Applies a template's defaults to an aim or unit the learner has; audits what changed. */
 async function applyDefaults(
-  tx: Queryable, customerId: number, actor: string, entity: 'learning_aim' | 'unit_summary', id: number, d: aims.AimDefaults,
+  tx: Queryable,
+  customerId: number,
+  actor: string,
+  entity: 'learning_aim' | 'unit_summary',
+  id: number,
+  d: aims.AimDefaults,
 ): Promise<boolean> {
   const read = entity === 'learning_aim' ? aims.aimValues : summaries.summaryValues;
   const before = await read(tx, id);

@@ -40,7 +40,10 @@ export async function checkParticipants(tx: Queryable, customerId: number, p: Pa
     else if (organisationId !== undefined && ref.organisation_id !== organisationId) {
       issues.push(issue(p.learner.field, `${learnerId} is not a learner of organisation ${organisationId}`, 'LEARNER_NOT_FOUND'));
     } else if (ref.archived) issues.push(issue(p.learner.field, `${learnerId} is archived`, 'USER_ARCHIVED'));
-    else { learner = ref; organisationId = ref.organisation_id; }
+    else {
+      learner = ref;
+      organisationId = ref.organisation_id;
+    }
   }
   // Staff are checked against the learner's organisation; without a valid learner there is nothing to check against.
   if (organisationId === undefined) return learner;

@@ -10,12 +10,19 @@ export async function upsertKeychain(db: Queryable, customerId: number, email: s
     `INSERT INTO keychains (customer_id, email, email_key) VALUES ($1, $2, $3)
      ON CONFLICT (customer_id, email_key) DO UPDATE SET email_key = EXCLUDED.email_key
      RETURNING id, (xmax = 0) AS created, verified_at IS NOT NULL AS verified`,
-    [customerId, email, email.trim().toLowerCase()]);
+    [customerId, email, email.trim().toLowerCase()],
+  );
   return rows[0]!;
 }
 
 export interface VerificationRow {
-  id: number; customer_id: number; keychain_id: number; expired: boolean; used: boolean; keychain_verified: boolean; email: string;
+  id: number;
+  customer_id: number;
+  keychain_id: number;
+  expired: boolean;
+  used: boolean;
+  keychain_verified: boolean;
+  email: string;
 }
 
 export async function findVerification(db: Queryable, hash: Buffer, lock = false): Promise<VerificationRow | undefined> {
@@ -23,7 +30,9 @@ export async function findVerification(db: Queryable, hash: Buffer, lock = false
     `SELECT v.id, v.customer_id, v.keychain_id, v.expires_at < now() AS expired, v.used_at IS NOT NULL AS used,
             k.verified_at IS NOT NULL AS keychain_verified, k.email
        FROM keychain_verifications v JOIN keychains k ON k.id = v.keychain_id
-      WHERE v.token_hash = $1${lock ? ' FOR UPDATE OF v, k' : ''}`, [hash]);
+      WHERE v.token_hash = $1${lock ? ' FOR UPDATE OF v, k' : ''}`,
+    [hash],
+  );
   return rows[0];
 }
 

@@ -10,7 +10,11 @@ const pages: Record<VerifyOutcome | 'ready', { status: number; title: string; te
   verified: { status: 200, title: 'Thank you: your email address is verified', text: 'Your Keychain is verified. You can close this page.' },
   'already-verified': { status: 200, title: 'Already verified', text: 'This email address was verified before. There is nothing more to do.' },
   expired: { status: 410, title: 'This link has expired', text: 'Ask your training provider to send you a new verification email.' },
-  unknown: { status: 404, title: 'This link is not valid', text: 'Check that the whole link was copied from the email, or ask your training provider for a new one.' },
+  unknown: {
+    status: 404,
+    title: 'This link is not valid',
+    text: 'Check that the whole link was copied from the email, or ask your training provider for a new one.',
+  },
 };
 
 function page(reply: FastifyReply, outcome: VerifyOutcome | 'ready') {

@@ -12,7 +12,10 @@ import type { Paging, Searcher } from '../../domain/search.service.js';
 type Aim = Record<string, unknown> & { ID: number; UserID: number; OrganisationID: number | null; LastModified: Date };
 
 export class LearningAimsService {
-  constructor(private readonly db: Database, private readonly searcher: Searcher) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searcher: Searcher,
+  ) {}
 
   search(actor: Actor, filter: LearningAimSearchFilter, paging?: Paging) {
     return this.searcher.run(repo.learningAimListing(actor.customerId, filter), paging);
@@ -34,8 +37,11 @@ export class LearningAimsService {
       if (!learner) throw AppError.notFound();
       if (learner.archived) throw new AppError('USER_ARCHIVED', `Learner ${learner.id} is archived; unarchive them before changing their learning aims.`);
       const issues = [...schemaIssues];
-      if (body.Status !== undefined && !issues.some((i) => i.field === 'Status')
-        && !(await repo.statusInOrganisation(tx, actor.customerId, found.OrganisationID ?? learner.organisation_id, body.Status))) {
+      if (
+        body.Status !== undefined &&
+        !issues.some((i) => i.field === 'Status') &&
+        !(await repo.statusInOrganisation(tx, actor.customerId, found.OrganisationID ?? learner.organisation_id, body.Status))
+      ) {
         issues.push(issue('Status', `${body.Status} is not a learning-aim status of the learner's organisation`, 'LEARNING_AIM_STATUS_NOT_FOUND'));
       }
       if (issues.length > 0) throw AppError.invalid(issues);
@@ -57,8 +63,10 @@ export class LearningAimsService {
     return this.db.transaction(async (tx) => {
       const made = await repo.insertLearningAimStatus(tx, organisationId, name);
       if (!made) throw AppError.notFound(`No organisation with ID ${organisationId} (see: learnfile organisation list).`);
-      await insertAudit(tx, made.customerId, actor, 'learning_aim_status', made.id, 'create',
-        { OrganisationID: { old: null, new: organisationId }, Name: { old: null, new: name } });
+      await insertAudit(tx, made.customerId, actor, 'learning_aim_status', made.id, 'create', {
+        OrganisationID: { old: null, new: organisationId },
+        Name: { old: null, new: name },
+      });
       return { id: made.id };
     });
   }
@@ -84,15 +92,23 @@ export async function requireLearner(tx: Queryable, customerId: number, id: numb
 
 /** Gives the learner an aim for the standard if they have none, audited; answers the aim. */
 export async function giveStandard(
-  tx: Queryable, customerId: number, actor: string, learner: repo.Person, standardId: number, d: repo.AimDefaults = {},
+  tx: Queryable,
+  customerId: number,
+  actor: string,
+  learner: repo.Person,
+  standardId: number,
+  d: repo.AimDefaults = {},
 ): Promise<{ aim: repo.AimRow; created: boolean }> {
   const result = await repo.ensureAim(tx, customerId, learner, standardId, d);
   if (result.created) {
     const a = result.aim;
     await insertAudit(tx, customerId, actor, 'learning_aim', a.id, 'create', {
-      UserID: { old: null, new: learner.id }, OrganisationID: { old: null, new: learner.organisation_id },
-      StandardID: { old: null, new: standardId }, StartDate: { old: null, new: a.start_date },
-      PlannedEnd: { old: null, new: a.planned_end }, Weighting: { old: null, new: a.weighting },
+      UserID: { old: null, new: learner.id },
+      OrganisationID: { old: null, new: learner.organisation_id },
+      StandardID: { old: null, new: standardId },
+      StartDate: { old: null, new: a.start_date },
+      PlannedEnd: { old: null, new: a.planned_end },
+      Weighting: { old: null, new: a.weighting },
     });
   }
   return result;

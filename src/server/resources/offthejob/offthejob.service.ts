@@ -30,7 +30,10 @@ export class OffTheJobService {
     return {
       ID: learner.id,
       ...calculateOtj({
-        contractedHours: learner.contracted_hours, start, plannedEnd: end, actualHours,
+        contractedHours: learner.contracted_hours,
+        start,
+        plannedEnd: end,
+        actualHours,
         aims: aims.map((a) => ({ otjHours: a.otj_hours, rplHours: a.rpl_hours ?? 0 })),
       }),
     };
@@ -40,10 +43,15 @@ export class OffTheJobService {
   async episodes(actor: Actor, learnerId: number) {
     const learner = await this.learner(actor, learnerId);
     const aims = await learnerAims(this.db, actor.customerId, learnerId);
-    return [{
-      ID: learner.id, Name: learner.episode_name, StartOn: iso(learner.start_on), PlannedEndDate: iso(learner.planned_end_date),
-      Standards: aims.filter((a) => a.standard_id !== null).map((a) => ({ ID: a.standard_id!, Title: a.title ?? '' })),
-    }];
+    return [
+      {
+        ID: learner.id,
+        Name: learner.episode_name,
+        StartOn: iso(learner.start_on),
+        PlannedEndDate: iso(learner.planned_end_date),
+        Standards: aims.filter((a) => a.standard_id !== null).map((a) => ({ ID: a.standard_id!, Title: a.title ?? '' })),
+      },
+    ];
   }
 }
 

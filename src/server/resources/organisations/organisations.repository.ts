@@ -7,13 +7,14 @@ export const ORGANISATION_COLUMNS = `id AS "ID", name AS "Name",
   keychain_email_suppression AS "KeychainEmailSuppression"`;
 
 export interface OrganisationRow {
-  ID: number; Name: string; KeychainCreationForNewUserActive: boolean; KeychainEmailSuppression: boolean;
+  ID: number;
+  Name: string;
+  KeychainCreationForNewUserActive: boolean;
+  KeychainEmailSuppression: boolean;
 }
 
-
 export async function findOrganisation(db: Queryable, customerId: number, id: number): Promise<OrganisationRow | undefined> {
-  const rows = await db.query<OrganisationRow>(
-    `SELECT ${ORGANISATION_COLUMNS} FROM organisations WHERE customer_id = $1 AND id = $2`, [customerId, id]);
+  const rows = await db.query<OrganisationRow>(`SELECT ${ORGANISATION_COLUMNS} FROM organisations WHERE customer_id = $1 AND id = $2`, [customerId, id]);
   return rows[0];
 }
 
@@ -24,17 +25,24 @@ export function organisationListing(customerId: number, filter: { CustomerID?: n
 export async function learnerStatuses(db: Queryable, customerId: number, organisationId: number) {
   return db.query<{ ID: number; Name: string }>(
     'SELECT id AS "ID", name AS "Name" FROM learner_statuses WHERE customer_id = $1 AND organisation_id = $2 ORDER BY id',
-    [customerId, organisationId]);
+    [customerId, organisationId],
+  );
 }
 
 // ---- operator side ----
 
-export interface OrganisationSettings { name?: string | undefined; keychain?: boolean | undefined; suppressEmail?: boolean | undefined }
+export interface OrganisationSettings {
+  name?: string | undefined;
+  keychain?: boolean | undefined;
+  suppressEmail?: boolean | undefined;
+}
 
 export async function insertOrganisation(db: Queryable, customerId: number, s: OrganisationSettings & { name: string }): Promise<number> {
   const rows = await db.query<{ id: number }>(
     `INSERT INTO organisations (customer_id, name, keychain_creation_active, keychain_email_suppression)
-     VALUES ($1, $2, $3, $4) RETURNING id`, [customerId, s.name, s.keychain ?? false, s.suppressEmail ?? false]);
+     VALUES ($1, $2, $3, $4) RETURNING id`,
+    [customerId, s.name, s.keychain ?? false, s.suppressEmail ?? false],
+  );
   return rows[0]!.id;
 }
 
@@ -52,7 +60,8 @@ export async function updateOrganisation(db: Queryable, id: number, s: Organisat
                          'KeychainEmailSuppression', b.keychain_email_suppression) AS old,
        json_build_object('Name', o.name, 'KeychainCreationForNewUserActive', o.keychain_creation_active,
                          'KeychainEmailSuppression', o.keychain_email_suppression) AS new`,
-    [id, s.name ?? null, s.keychain ?? null, s.suppressEmail ?? null]);
+    [id, s.name ?? null, s.keychain ?? null, s.suppressEmail ?? null],
+  );
   const row = rows[0];
   if (!row) return false;
   const changes: Changes = {};
@@ -66,14 +75,16 @@ export async function updateOrganisation(db: Queryable, id: number, s: Organisat
 export async function listOrganisations(db: Queryable, customerId?: number) {
   return db.query<{ id: number; customer_id: number; name: string; keychain_creation_active: boolean; keychain_email_suppression: boolean }>(
     `SELECT id, customer_id, name, keychain_creation_active, keychain_email_suppression FROM organisations
-      WHERE $1::int IS NULL OR customer_id = $1 ORDER BY id`, [customerId ?? null]);
+      WHERE $1::int IS NULL OR customer_id = $1 ORDER BY id`,
+    [customerId ?? null],
+  );
 }
 
 export async function insertLearnerStatus(db: Queryable, organisationId: number, name: string): Promise<number | undefined> {
   const rows = await db.query<{ id: number }>(
     `INSERT INTO learner_statuses (customer_id, organisation_id, name)
-     SELECT customer_id, id, $2 FROM organisations WHERE id = $1 RETURNING id`, [organisationId, name]);
+     SELECT customer_id, id, $2 FROM organisations WHERE id = $1 RETURNING id`,
+    [organisationId, name],
+  );
   return rows[0]?.id;
 }
-
-

@@ -8,7 +8,11 @@ import type { Paging, Searcher } from '../../domain/search.service.js';
 import type { CustomersService } from '../customers/customers.service.js';
 
 export class OrganisationsService {
-  constructor(private readonly db: Database, private readonly searcher: Searcher, private readonly customers: CustomersService) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searcher: Searcher,
+    private readonly customers: CustomersService,
+  ) {}
 
   async get(actor: Actor, id: number) {
     const org = await repo.findOrganisation(this.db, actor.customerId, id);
@@ -66,8 +70,11 @@ export class OrganisationsService {
 type ListedOrganisation = Awaited<ReturnType<typeof repo.listOrganisations>>[number];
 
 const operatorView = (o: ListedOrganisation) => ({
-  id: o.id, customerId: o.customer_id, name: o.name,
-  keychainCreation: o.keychain_creation_active, keychainEmailSuppression: o.keychain_email_suppression,
+  id: o.id,
+  customerId: o.customer_id,
+  name: o.name,
+  keychainCreation: o.keychain_creation_active,
+  keychainEmailSuppression: o.keychain_email_suppression,
 });
 export type OperatorOrganisation = ReturnType<typeof operatorView>;
 
@@ -76,7 +83,10 @@ export type OperatorOrganisation = ReturnType<typeof operatorView>;
  * with -11 alone: nothing else in the body can be checked without it (spec section 3).
  */
 export async function requireOrganisation(
-  db: Queryable, actor: Actor, organisationId: unknown, issues: FieldIssue[],
+  db: Queryable,
+  actor: Actor,
+  organisationId: unknown,
+  issues: FieldIssue[],
 ): Promise<repo.OrganisationRow | undefined> {
   const id = organisationToRead(organisationId, issues);
   if (id === undefined) return undefined;

@@ -5,8 +5,15 @@ export const plans: RecordSpec = {
   table: 'plans',
   entity: 'plan',
   fields: {
-    ID: 'id', OrganisationID: 'organisation_id', Title: 'title', PlanOn: 'plan_on', LearnerID: 'learner_id', AssessorID: 'assessor_id',
-    AssessorSignedOn: 'assessor_signed_on', LearnerSignedOn: 'learner_signed_on', Details: 'details',
+    ID: 'id',
+    OrganisationID: 'organisation_id',
+    Title: 'title',
+    PlanOn: 'plan_on',
+    LearnerID: 'learner_id',
+    AssessorID: 'assessor_id',
+    AssessorSignedOn: 'assessor_signed_on',
+    LearnerSignedOn: 'learner_signed_on',
+    Details: 'details',
   },
 };
 

@@ -23,7 +23,11 @@ export interface NewPlan {
 
 /** Assessment plans: read by integrations; created by people in the portfolio, the operator and the demo. */
 export class PlansService {
-  constructor(private readonly db: Database, private readonly searcher: Searcher, private readonly customers: CustomersService) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searcher: Searcher,
+    private readonly customers: CustomersService,
+  ) {}
 
   async get(actor: Actor, id: number): Promise<Plan> {
     const row = await findRecord<Plan>(this.db, repo.plans, actor.customerId, id);
@@ -42,18 +46,36 @@ export class PlansService {
     await this.customers.require(customerId);
     return this.db.transaction(async (tx) => {
       const issues: FieldIssue[] = [];
-      const learner = await checkParticipants(tx, customerId, {
-        learner: { field: 'learnerId', id: p.learnerId }, assessor: { field: 'assessorId', id: p.assessorId },
-      }, issues);
+      const learner = await checkParticipants(
+        tx,
+        customerId,
+        {
+          learner: { field: 'learnerId', id: p.learnerId },
+          assessor: { field: 'assessorId', id: p.assessorId },
+        },
+        issues,
+      );
       if (p.title.trim() === '') issues.push(issue('title', 'must not be empty'));
       const planOn = operatorDate(issues, 'planOn', p.planOn);
       const assessorSignedOn = operatorDate(issues, 'assessorSignedOn', p.assessorSignedOn);
       const learnerSignedOn = operatorDate(issues, 'learnerSignedOn', p.learnerSignedOn);
       if (issues.length > 0 || !learner) throw AppError.invalid(issues);
-      const row = await insertRecord<Plan>(tx, repo.plans, customerId, {
-        OrganisationID: learner.organisation_id, LearnerID: learner.id, Title: p.title, PlanOn: planOn, AssessorID: p.assessorId,
-        Details: p.details, AssessorSignedOn: assessorSignedOn, LearnerSignedOn: learnerSignedOn,
-      }, actor);
+      const row = await insertRecord<Plan>(
+        tx,
+        repo.plans,
+        customerId,
+        {
+          OrganisationID: learner.organisation_id,
+          LearnerID: learner.id,
+          Title: p.title,
+          PlanOn: planOn,
+          AssessorID: p.assessorId,
+          Details: p.details,
+          AssessorSignedOn: assessorSignedOn,
+          LearnerSignedOn: learnerSignedOn,
+        },
+        actor,
+      );
       await touchLearner(tx, customerId, learner.id);
       return row;
     });

@@ -9,6 +9,5 @@ export const providers: RecordSpec = {
 };
 
 export function providerListing(customerId: number, f: { Name?: string | undefined; UKPRN?: string | undefined; MISID?: string | undefined }): Listing {
-  return new Filters(customerId).text('name', f.Name).eq('ukprn', f.UKPRN).eq('mis_id', f.MISID)
-    .listing('providers', 'id AS "ID", name AS "Name"');
+  return new Filters(customerId).text('name', f.Name).eq('ukprn', f.UKPRN).eq('mis_id', f.MISID).listing('providers', 'id AS "ID", name AS "Name"');
 }

@@ -9,7 +9,10 @@ import { actorLabel, type Actor } from '../authentication/auth.service.js';
 
 /** Training providers (subcontractors) of a customer, named by learners' ProviderID. */
 export class ProvidersService {
-  constructor(private readonly db: Database, private readonly searcher: Searcher) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searcher: Searcher,
+  ) {}
 
   async get(actor: Actor, id: number): Promise<Provider> {
     const row = await findRecord<Provider>(this.db, repo.providers, actor.customerId, id);

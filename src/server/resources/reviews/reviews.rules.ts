@@ -43,7 +43,9 @@ export function nextStatus(current: ReviewState, merged: ReviewState, explicit: 
 
 export function checkStatus(issues: FieldIssue[], status: unknown): void {
   if (typeof status === 'number' && !issues.some((i) => i.field === 'Status') && !STATUSES.includes(status)) {
-    issues.push(issue('Status', 'must be one of 0 Cancelled, 1 Scheduled, 2 Started, 3 Assessor signed, 4 Learner signed, 5 Completed', 'REVIEW_STATUS_INVALID'));
+    issues.push(
+      issue('Status', 'must be one of 0 Cancelled, 1 Scheduled, 2 Started, 3 Assessor signed, 4 Learner signed, 5 Completed', 'REVIEW_STATUS_INVALID'),
+    );
   }
 }
 
@@ -57,6 +59,7 @@ export function checkSigning(issues: FieldIssue[], given: Record<string, unknown
     return;
   }
   for (const f of ['LearnerSignedOn', 'EmployerSignedOn'] as const) {
-    if (given[f] !== undefined && !set(merged.AssessorSignedOn)) issues.push(issue(f, 'needs the assessor to sign first (AssessorSignedOn)', 'REVIEW_SIGNATURE_INVALID'));
+    if (given[f] !== undefined && !set(merged.AssessorSignedOn))
+      issues.push(issue(f, 'needs the assessor to sign first (AssessorSignedOn)', 'REVIEW_SIGNATURE_INVALID'));
   }
 }

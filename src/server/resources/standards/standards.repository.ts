@@ -7,7 +7,13 @@ const UNITS = `coalesce((SELECT array_agg(u.id ORDER BY u.display, u.id COLLATE 
   JOIN units u ON u.customer_id = su.customer_id AND u.id = su.unit_id WHERE su.standard_id = s.id), '{}') AS "Units"`;
 
 export interface StandardRow {
-  ID: number; Title: string; Reference: string | null; Version: string | null; Level: number | null; OTJHours: number | null; Units: string[];
+  ID: number;
+  Title: string;
+  Reference: string | null;
+  Version: string | null;
+  Level: number | null;
+  OTJHours: number | null;
+  Units: string[];
 }
 
 export async function findStandard(db: Queryable, customerId: number, id: number): Promise<StandardRow | undefined> {
@@ -30,35 +36,48 @@ export function standardListing(customerId: number, f: { OrganisationID?: number
 export async function offeredStandards(db: Queryable, customerId: number, organisationId: number) {
   return db.query<{ ID: number; Title: string }>(
     `SELECT s.id AS "ID", s.title AS "Title" FROM organisation_standards os JOIN standards s ON s.id = os.standard_id
-      WHERE os.customer_id = $1 AND os.organisation_id = $2 ORDER BY s.id`, [customerId, organisationId]);
+      WHERE os.customer_id = $1 AND os.organisation_id = $2 ORDER BY s.id`,
+    [customerId, organisationId],
+  );
 }
 
 // ---- operator side ----
 
-export interface StandardValues { title: string; reference?: string | null | undefined; version?: string | null | undefined; level?: number | null | undefined; otjHours?: number | null | undefined }
+export interface StandardValues {
+  title: string;
+  reference?: string | null | undefined;
+  version?: string | null | undefined;
+  level?: number | null | undefined;
+  otjHours?: number | null | undefined;
+}
 
 export async function insertStandard(db: Queryable, customerId: number, v: StandardValues): Promise<StandardRow> {
   const rows = await db.query<{ id: number }>(
     `INSERT INTO standards (customer_id, title, reference, version, level, otj_hours) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [customerId, v.title, v.reference ?? null, v.version ?? null, v.level ?? null, v.otjHours ?? null]);
+    [customerId, v.title, v.reference ?? null, v.version ?? null, v.level ?? null, v.otjHours ?? null],
+  );
   return (await findStandard(db, customerId, rows[0]!.id))!;
 }
 
 /** Changes the given values; answers the row before the change, or undefined when there is none. */
 export async function updateStandard(db: Queryable, customerId: number, id: number, v: StandardValues): Promise<StandardRow | undefined> {
-  const before = (await db.query<StandardRow>(`SELECT ${COLUMNS}, '{}'::text[] AS "Units" FROM standards s WHERE customer_id = $1 AND id = $2 FOR UPDATE`, [customerId, id]))[0];
+  const before = (
+    await db.query<StandardRow>(`SELECT ${COLUMNS}, '{}'::text[] AS "Units" FROM standards s WHERE customer_id = $1 AND id = $2 FOR UPDATE`, [customerId, id])
+  )[0];
   if (!before) return undefined;
   await db.query(
     `UPDATE standards SET title = $3, reference = coalesce($4, reference), version = coalesce($5, version), level = coalesce($6, level),
             otj_hours = coalesce($7, otj_hours), updated_at = now() WHERE customer_id = $1 AND id = $2`,
-    [customerId, id, v.title, v.reference ?? null, v.version ?? null, v.level ?? null, v.otjHours ?? null]);
+    [customerId, id, v.title, v.reference ?? null, v.version ?? null, v.level ?? null, v.otjHours ?? null],
+  );
   return before;
 }
 
 export async function findStandardByReference(db: Queryable, customerId: number, reference: string, version: string | null): Promise<number | undefined> {
   const rows = await db.query<{ id: number }>(
     `SELECT id FROM standards WHERE customer_id = $1 AND reference = $2 AND version IS NOT DISTINCT FROM $3 ORDER BY id LIMIT 1`,
-    [customerId, reference, version]);
+    [customerId, reference, version],
+  );
   return rows[0]?.id;
 }
 
@@ -66,13 +85,17 @@ export async function listStandards(db: Queryable, customerId: number) {
   return db.query<StandardRow & { Organisations: number[] }>(
     `SELECT ${COLUMNS}, ${UNITS},
             coalesce((SELECT array_agg(os.organisation_id ORDER BY os.organisation_id) FROM organisation_standards os WHERE os.standard_id = s.id), '{}') AS "Organisations"
-       FROM standards s WHERE customer_id = $1 ORDER BY id`, [customerId]);
+       FROM standards s WHERE customer_id = $1 ORDER BY id`,
+    [customerId],
+  );
 }
 
 /** Whether the organisation now offers the standard because of this call (false: it already did). */
 export async function offerStandard(db: Queryable, customerId: number, organisationId: number, standardId: number): Promise<boolean> {
   const rows = await db.query(
     `INSERT INTO organisation_standards (customer_id, organisation_id, standard_id) VALUES ($1, $2, $3)
-     ON CONFLICT DO NOTHING RETURNING standard_id`, [customerId, organisationId, standardId]);
+     ON CONFLICT DO NOTHING RETURNING standard_id`,
+    [customerId, organisationId, standardId],
+  );
   return rows.length > 0;
 }

@@ -10,7 +10,10 @@ import { actorLabel, type Actor } from '../authentication/auth.service.js';
 import type { Paging, Searcher } from '../../domain/search.service.js';
 
 export class StandardsService {
-  constructor(private readonly db: Database, private readonly searcher: Searcher) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searcher: Searcher,
+  ) {}
 
   search(actor: Actor, filter: StandardSearchFilter, paging?: Paging) {
     return this.searcher.run(repo.standardListing(actor.customerId, filter), paging);
@@ -61,7 +64,10 @@ export class StandardsService {
 
 /** Creates a standard (audited), offered to the organisations named; they must be the customer's. */
 export async function createStandard(
-  tx: Queryable, customerId: number, v: repo.StandardValues & { organisationIds?: number[] | undefined }, actor: string,
+  tx: Queryable,
+  customerId: number,
+  v: repo.StandardValues & { organisationIds?: number[] | undefined },
+  actor: string,
 ): Promise<repo.StandardRow> {
   const row = await repo.insertStandard(tx, customerId, v);
   const changes: Changes = {};
@@ -93,7 +99,9 @@ export async function offerStandard(tx: Queryable, customerId: number, organisat
   }
   if (!(await repo.standardExists(tx, customerId, standardId))) throw AppError.notFound(`No standard with ID ${standardId} in customer ${customerId}.`);
   if (await repo.offerStandard(tx, customerId, organisationId, standardId)) {
-    await insertAudit(tx, customerId, actor, 'organisation_standard', standardId, 'create',
-      { OrganisationID: { old: null, new: organisationId }, StandardID: { old: null, new: standardId } });
+    await insertAudit(tx, customerId, actor, 'organisation_standard', standardId, 'create', {
+      OrganisationID: { old: null, new: organisationId },
+      StandardID: { old: null, new: standardId },
+    });
   }
 }

@@ -7,8 +7,15 @@ export const timesheetEntries: RecordSpec = {
   table: 'timesheet_entries',
   entity: 'timesheet_entry',
   fields: {
-    ID: 'id', OrganisationID: 'organisation_id', LearnerID: 'learner_id', TimesheetCategory: 'category', FromDate: 'from_date',
-    ToDate: 'to_date', Comments: 'comments', IsOffTheJob: 'is_off_the_job', Hours: HOURS,
+    ID: 'id',
+    OrganisationID: 'organisation_id',
+    LearnerID: 'learner_id',
+    TimesheetCategory: 'category',
+    FromDate: 'from_date',
+    ToDate: 'to_date',
+    Comments: 'comments',
+    IsOffTheJob: 'is_off_the_job',
+    Hours: HOURS,
   },
   readOnly: ['Hours'],
 };
@@ -18,13 +25,17 @@ export async function learnerEntries(db: Queryable, customerId: number, learnerI
   return db.query(
     `SELECT id AS "ID", category AS "TimesheetCategory", from_date AS "FromDate", to_date AS "ToDate", comments AS "Comments",
             is_off_the_job AS "IsOffTheJob", ${HOURS} AS "Hours"
-       FROM timesheet_entries WHERE customer_id = $1 AND learner_id = $2 ORDER BY id`, [customerId, learnerId]);
+       FROM timesheet_entries WHERE customer_id = $1 AND learner_id = $2 ORDER BY id`,
+    [customerId, learnerId],
+  );
 }
 
 /** The hours of a learner's off-the-job entries. */
 export async function offTheJobHours(db: Queryable, customerId: number, learnerId: number): Promise<number> {
   const rows = await db.query<{ hours: number | null }>(
     `SELECT (sum(extract(epoch FROM (to_date - from_date))) / 3600)::float8 AS hours
-       FROM timesheet_entries WHERE customer_id = $1 AND learner_id = $2 AND is_off_the_job`, [customerId, learnerId]);
+       FROM timesheet_entries WHERE customer_id = $1 AND learner_id = $2 AND is_off_the_job`,
+    [customerId, learnerId],
+  );
   return Number(rows[0]?.hours ?? 0);
 }

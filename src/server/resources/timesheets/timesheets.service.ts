@@ -22,7 +22,10 @@ export interface NewTimesheetEntry {
 
 /** Timesheet entries: read by integrations; recorded in the portfolio, by the operator and the demo. */
 export class TimesheetsService {
-  constructor(private readonly db: Database, private readonly customers: CustomersService) {}
+  constructor(
+    private readonly db: Database,
+    private readonly customers: CustomersService,
+  ) {}
 
   /** A learner's entries; 404 when the ID is not a learner of the caller's customer. */
   async forLearner(actor: Actor, learnerId: number): Promise<TimesheetEntry[]> {
@@ -42,13 +45,25 @@ export class TimesheetsService {
       const from = operatorDate(issues, 'from', e.from);
       const to = operatorDate(issues, 'to', e.to);
       checkOrder(issues, 'from', from, 'to', to);
-      const offTheJob = typeof e.offTheJob === 'boolean' ? e.offTheJob : ({ true: true, false: false } as Record<string, boolean>)[e.offTheJob.trim().toLowerCase()];
+      const offTheJob =
+        typeof e.offTheJob === 'boolean' ? e.offTheJob : ({ true: true, false: false } as Record<string, boolean>)[e.offTheJob.trim().toLowerCase()];
       if (offTheJob === undefined) issues.push(issue('offTheJob', 'must be true or false'));
       if (issues.length > 0 || !learner) throw AppError.invalid(issues);
-      const row = await insertRecord<TimesheetEntry>(tx, repo.timesheetEntries, customerId, {
-        OrganisationID: learner.organisation_id, LearnerID: learner.id, TimesheetCategory: e.category, FromDate: from, ToDate: to,
-        Comments: e.comments, IsOffTheJob: offTheJob,
-      }, actor);
+      const row = await insertRecord<TimesheetEntry>(
+        tx,
+        repo.timesheetEntries,
+        customerId,
+        {
+          OrganisationID: learner.organisation_id,
+          LearnerID: learner.id,
+          TimesheetCategory: e.category,
+          FromDate: from,
+          ToDate: to,
+          Comments: e.comments,
+          IsOffTheJob: offTheJob,
+        },
+        actor,
+      );
       await touchLearner(tx, customerId, learner.id);
       return row;
     });

@@ -10,14 +10,24 @@ const tags = ['Learning aims'];
 
 export function unitSummaryRoutes(app: ApiApp, { unitSummaries }: Services): void {
   searchRoutes(app, '/UnitSummary', {
-    tags, summary: 'Unit summaries: the units learners are given', operationId: 'searchUnitSummaries',
-    filter: UnitSummarySearchFilter, item: UnitSummary,
+    tags,
+    summary: 'Unit summaries: the units learners are given',
+    operationId: 'searchUnitSummaries',
+    filter: UnitSummarySearchFilter,
+    item: UnitSummary,
     run: (actor, filter, paging) => unitSummaries.search(actor, filter, paging),
   });
-  app.get('/User/:id/UnitSummary', {
-    schema: {
-      tags, operationId: 'getUserUnitSummaries', summary: "The learner's unit summaries", params: LearnerIdParams,
-      response: { 200: Type.Array(UnitSummary), 204: Type.Null({ description: 'None' }), 404: ErrorBody, ...authErrors },
+  app.get(
+    '/User/:id/UnitSummary',
+    {
+      schema: {
+        tags,
+        operationId: 'getUserUnitSummaries',
+        summary: "The learner's unit summaries",
+        params: LearnerIdParams,
+        response: { 200: Type.Array(UnitSummary), 204: Type.Null({ description: 'None' }), 404: ErrorBody, ...authErrors },
+      },
     },
-  }, async (req, reply) => sendList(reply as FastifyReply, await unitSummaries.forUser(req.actor, req.params.id)));
+    async (req, reply) => sendList(reply as FastifyReply, await unitSummaries.forUser(req.actor, req.params.id)),
+  );
 }

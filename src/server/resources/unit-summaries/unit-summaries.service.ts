@@ -8,7 +8,10 @@ import type { Actor } from '../authentication/auth.service.js';
 import type { Paging, Searcher } from '../../domain/search.service.js';
 
 export class UnitSummariesService {
-  constructor(private readonly db: Database, private readonly searcher: Searcher) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searcher: Searcher,
+  ) {}
 
   search(actor: Actor, filter: UnitSummarySearchFilter, paging?: Paging) {
     return this.searcher.run(repo.unitSummaryListing(actor.customerId, filter), paging);
@@ -23,13 +26,22 @@ export class UnitSummariesService {
 
 /** Gives the learner the unit within the aim if they have it not, audited; answers the unit summary. */
 export async function giveUnit(
-  tx: Queryable, customerId: number, actor: string, learner: Person, aimId: number, unitId: string, d: AimDefaults = {},
+  tx: Queryable,
+  customerId: number,
+  actor: string,
+  learner: Person,
+  aimId: number,
+  unitId: string,
+  d: AimDefaults = {},
 ): Promise<{ id: number; created: boolean }> {
   const result = await repo.ensureSummary(tx, customerId, learner.id, aimId, unitId, d);
   if (result.created) {
     await insertAudit(tx, customerId, actor, 'unit_summary', result.id, 'create', {
-      UserID: { old: null, new: learner.id }, OrganisationID: { old: null, new: learner.organisation_id },
-      LearningAimID: { old: null, new: aimId }, UnitID: { old: null, new: unitId }, Weighting: { old: null, new: d.weighting ?? null },
+      UserID: { old: null, new: learner.id },
+      OrganisationID: { old: null, new: learner.organisation_id },
+      LearningAimID: { old: null, new: aimId },
+      UnitID: { old: null, new: unitId },
+      Weighting: { old: null, new: d.weighting ?? null },
     });
   }
   return result;

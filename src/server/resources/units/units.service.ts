@@ -11,7 +11,10 @@ import { actorLabel, type Actor } from '../authentication/auth.service.js';
 import type { Paging, Searcher } from '../../domain/search.service.js';
 
 export class UnitsService {
-  constructor(private readonly db: Database, private readonly searcher: Searcher) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searcher: Searcher,
+  ) {}
 
   search(actor: Actor, filter: UnitSearchFilter, paging?: Paging) {
     return this.searcher.run(repo.unitListing(actor.customerId, filter), paging);
@@ -58,7 +61,12 @@ export class UnitsService {
 }
 
 /** Creates or changes a unit (audited under its number, with its string ID in the changes) and links it to the standards named. */
-export async function saveUnit(tx: Queryable, customerId: number, v: repo.UnitValues & { standardIds?: number[] | undefined }, actor: string): Promise<boolean> {
+export async function saveUnit(
+  tx: Queryable,
+  customerId: number,
+  v: repo.UnitValues & { standardIds?: number[] | undefined },
+  actor: string,
+): Promise<boolean> {
   for (const standardId of v.standardIds ?? []) {
     if (!(await standardExists(tx, customerId, standardId))) throw AppError.notFound(`No standard with ID ${standardId} in customer ${customerId}.`);
   }
@@ -74,7 +82,10 @@ export async function saveUnit(tx: Queryable, customerId: number, v: repo.UnitVa
   if (Object.keys(changes).length > 0) await insertAudit(tx, customerId, actor, 'unit', written.seq, written.before ? 'update' : 'create', changes);
   for (const standardId of v.standardIds ?? []) {
     if (await repo.linkUnit(tx, customerId, standardId, v.id)) {
-      await insertAudit(tx, customerId, actor, 'standard_unit', standardId, 'create', { StandardID: { old: null, new: standardId }, UnitID: { old: null, new: v.id } });
+      await insertAudit(tx, customerId, actor, 'standard_unit', standardId, 'create', {
+        StandardID: { old: null, new: standardId },
+        UnitID: { old: null, new: v.id },
+      });
     }
   }
   return !written.before;

@@ -30,24 +30,46 @@ import { keychainVerificationMail } from '../../mail/templates.js';
 import { VERIFY_PATH } from '../keychain/keychain.service.js';
 import { checkProvider, providerToCheck } from '../providers/providers.service.js';
 import * as repo from './users.bulk.repository.js';
-import { ASSESSOR_ROLES, carries, checkRole, checkUserValues, forRole, referencesToCheck, usernameBase, type OwnedTable, type UserRef, type Values } from './users.rules.js';
+import {
+  ASSESSOR_ROLES,
+  carries,
+  checkRole,
+  checkUserValues,
+  forRole,
+  referencesToCheck,
+  usernameBase,
+  type OwnedTable,
+  type UserRef,
+  type Values,
+} from './users.rules.js';
 import { VERIFICATION_DAYS } from './users.service.js';
 
 export const BULK_MAX_ROWS = 5000;
 
-const LIST_FIELDS = new Set(Object.entries(CreateUserBody.properties)
-  .filter(([, schema]) => (schema as { type?: unknown }).type === 'array').map(([field]) => field.toLowerCase()));
+const LIST_FIELDS = new Set(
+  Object.entries(CreateUserBody.properties)
+    .filter(([, schema]) => (schema as { type?: unknown }).type === 'array')
+    .map(([field]) => field.toLowerCase()),
+);
 
 /** Columns that name a record by MISID, name or email instead of its ID, and the field each fills. */
 export const REFERENCE_COLUMNS = {
-  Classroom: 'ClassroomID', Placement: 'PlacementID', LearnerStatus: 'LearnerStatusID',
-  DefaultAssessor: 'DefaultAssessorID', DefaultEmployer: 'DefaultEmployerID',
+  Classroom: 'ClassroomID',
+  Placement: 'PlacementID',
+  LearnerStatus: 'LearnerStatusID',
+  DefaultAssessor: 'DefaultAssessorID',
+  DefaultEmployer: 'DefaultEmployerID',
 } as const;
 type RefColumn = keyof typeof REFERENCE_COLUMNS;
 const REF_BY_KEY = new Map<string, RefColumn>(
-  (Object.entries(REFERENCE_COLUMNS) as [RefColumn, string][]).flatMap(([col, field]) => [[col.toLowerCase(), col], [field.toLowerCase(), col]]),
+  (Object.entries(REFERENCE_COLUMNS) as [RefColumn, string][]).flatMap(([col, field]) => [
+    [col.toLowerCase(), col],
+    [field.toLowerCase(), col],
+  ]),
 );
-const OWNED: Partial<Record<RefColumn, { table: OwnedTable; what: string; error: 'CLASSROOM_NOT_FOUND' | 'PLACEMENT_NOT_FOUND' | 'LEARNER_STATUS_NOT_FOUND' }>> = {
+const OWNED: Partial<
+  Record<RefColumn, { table: OwnedTable; what: string; error: 'CLASSROOM_NOT_FOUND' | 'PLACEMENT_NOT_FOUND' | 'LEARNER_STATUS_NOT_FOUND' }>
+> = {
   Classroom: { table: 'classrooms', what: 'class', error: 'CLASSROOM_NOT_FOUND' },
   Placement: { table: 'placements', what: 'placement', error: 'PLACEMENT_NOT_FOUND' },
   LearnerStatus: { table: 'learner_statuses', what: 'learner status', error: 'LEARNER_STATUS_NOT_FOUND' },
@@ -70,7 +92,13 @@ export interface BulkImportInput {
   plannedStaff?: { misid?: string | undefined; email?: string | undefined; role: number }[];
 }
 
-export interface BulkRowProblem { index: number; misid: string; code: number; message: string; errors: { field: string; message: string }[] }
+export interface BulkRowProblem {
+  index: number;
+  misid: string;
+  code: number;
+  message: string;
+  errors: { field: string; message: string }[];
+}
 
 export interface BulkImportResult {
   /** Rows created (in a dry run: that would be). */
@@ -95,7 +123,11 @@ interface Row {
   role: number | undefined;
 }
 
-interface BulkDeps { db: Database; publicUrl: () => string; mailQueued: () => void }
+interface BulkDeps {
+  db: Database;
+  publicUrl: () => string;
+  mailQueued: () => void;
+}
 
 let checkBody: ReturnType<typeof bodyChecker> | undefined;
 
@@ -127,7 +159,11 @@ export class UsersBulkService {
 
 /** A row's cells as a body checked against the contract's schema, and its reference columns aside. */
 /** What a column of the rows is: a reference column (by name, or an ID column), a list field, or a plain field. */
-interface ColumnKind { ref: RefColumn | undefined; byNameOnly: boolean; list: boolean }
+interface ColumnKind {
+  ref: RefColumn | undefined;
+  byNameOnly: boolean;
+  list: boolean;
+}
 const columnKinds = new Map<string, ColumnKind>();
 function kindOf(key: string): ColumnKind {
   let kind = columnKinds.get(key);
@@ -151,7 +187,11 @@ function prepare(cells: Record<string, string>, index: number, organisationId: n
     // ClassroomID and friends take an ID; a value that is not a number names the record instead.
     if (kind.ref && (kind.byNameOnly || !/^\s*\d+\s*$/.test(raw))) refs[kind.ref] = raw.trim();
     // A list in one cell is written "4;5" (as exports write it), or "4|5".
-    else if (kind.list) body[key] = raw.split(/[;|]/).map((v) => v.trim()).filter(Boolean);
+    else if (kind.list)
+      body[key] = raw
+        .split(/[;|]/)
+        .map((v) => v.trim())
+        .filter(Boolean);
     else body[key] = raw;
   }
   checkBody ??= bodyChecker(CreateUserBody);
@@ -162,7 +202,12 @@ function prepare(cells: Record<string, string>, index: number, organisationId: n
   return { index, misid, values, refs, issues: checked.issues, role: typeof values.Role === 'number' ? values.Role : undefined };
 }
 
-interface Admitted { row: Row; values: Values; id: number; warnings: string[] }
+interface Admitted {
+  row: Row;
+  values: Values;
+  id: number;
+  warnings: string[];
+}
 
 /** One chunk's work inside its transaction. */
 class Chunk {
@@ -189,7 +234,9 @@ class Chunk {
     private readonly input: BulkImportInput,
   ) {}
 
-  private get customerId() { return this.org.customerId; }
+  private get customerId() {
+    return this.org.customerId;
+  }
 
   /** Everything the rules need to know about other records, in one statement per kind. */
   async readFacts(): Promise<void> {
@@ -217,13 +264,22 @@ class Chunk {
     const emails = people.filter((p) => p.includes('@'));
     for (const s of await repo.staffRows(tx, customerId, organisationId, unique(staffIds), unique(people), unique(emails))) this.addStaff(s);
     for (const p of this.input.plannedStaff ?? []) {
-      this.addStaff({ id: this.nextPlaceholder(), organisation_id: organisationId, role: p.role, archived: false, mis_id: p.misid ?? null, email: p.email ?? '' });
+      this.addStaff({
+        id: this.nextPlaceholder(),
+        organisation_id: organisationId,
+        role: p.role,
+        archived: false,
+        mis_id: p.misid ?? null,
+        email: p.email ?? '',
+      });
     }
     const providerIds = rows.map((r) => r.values.ProviderID).filter((v): v is number => typeof v === 'number');
     this.providers = await repo.existingProviders(tx, customerId, unique(providerIds));
   }
 
-  private nextPlaceholder(): number { return -(++this.placeholder); }
+  private nextPlaceholder(): number {
+    return -++this.placeholder;
+  }
 
   private addStaff(s: repo.StaffRow): void {
     this.staff.set(s.id, s);
@@ -276,7 +332,10 @@ class Chunk {
     if (issues.length > 0) {
       const error = AppError.invalid(issues);
       this.invalid.push({
-        index: row.index, misid: row.misid, code: ErrorCodes[error.error].code, message: error.message,
+        index: row.index,
+        misid: row.misid,
+        code: ErrorCodes[error.error].code,
+        message: error.message,
         errors: issues.map((i) => ({ field: i.field, message: i.message })),
       });
       return undefined;
@@ -339,7 +398,11 @@ class Chunk {
       username: org.KeychainCreationForNewUserActive ? null : `${usernameBase(String(a.values.FirstName), String(a.values.LastName))}${a.id}`,
     }));
     await repo.insertUsersAudited(tx, customerId, actor, newRows);
-    await queueEvents(tx, { customerId, actor, entity: 'user', action: 'create', organisationId: org.ID, fields: [] }, this.admitted.map((a) => a.id));
+    await queueEvents(
+      tx,
+      { customerId, actor, entity: 'user', action: 'create', organisationId: org.ID, fields: [] },
+      this.admitted.map((a) => a.id),
+    );
 
     if (org.KeychainCreationForNewUserActive && !org.KeychainEmailSuppression && this.input.mail !== false) {
       const verifications: { keychainId: number; userId: number; hash: Buffer }[] = [];
@@ -348,7 +411,12 @@ class Chunk {
         const token = newToken();
         const keychainId = newRows[i]!.keychainId!;
         verifications.push({ keychainId, userId: a.id, hash: tokenHash(token) });
-        const mail = keychainVerificationMail({ firstName: String(a.values.FirstName), organisation: org.Name, days: VERIFICATION_DAYS, link: `${publicUrl}${VERIFY_PATH}/${token}` });
+        const mail = keychainVerificationMail({
+          firstName: String(a.values.FirstName),
+          organisation: org.Name,
+          days: VERIFICATION_DAYS,
+          link: `${publicUrl}${VERIFY_PATH}/${token}`,
+        });
         mails.push({ userId: a.id, to: String(a.values.Email), ...mail, secret: token });
       }
       await repo.insertVerifications(tx, customerId, verifications, VERIFICATION_DAYS);
@@ -378,5 +446,6 @@ const emailKey = (email: string): string => email.trim().toLowerCase();
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
-  if (list) list.push(value); else map.set(key, [value]);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

@@ -8,23 +8,57 @@ export const users: RecordSpec = {
   table: 'users',
   entity: 'user',
   fields: {
-    ID: 'id', OrganisationID: 'organisation_id', Role: 'role', FirstName: 'first_name', LastName: 'last_name', Email: 'email',
-    Username: 'username', KeychainID: 'keychain_id',
+    ID: 'id',
+    OrganisationID: 'organisation_id',
+    Role: 'role',
+    FirstName: 'first_name',
+    LastName: 'last_name',
+    Email: 'email',
+    Username: 'username',
+    KeychainID: 'keychain_id',
     KeychainVerified: 'coalesce((SELECT k.verified_at IS NOT NULL FROM keychains k WHERE k.id = keychain_id), false)',
-    DefaultAssessorID: 'default_assessor_id', DefaultEmployerID: 'default_employer_id', ClassroomID: 'classroom_id',
-    PlacementID: 'placement_id', MISID: 'mis_id', CreatedOn: 'created_on', CompanyName: 'company_name',
-    MobileNumber: 'mobile_number', Telephone: 'telephone', Website: 'website', WorkAddress: 'work_address',
-    HomeAddress: 'home_address', ProviderID: 'provider_id', ULN: 'uln', NINO: 'nino', EpisodeName: 'episode_name',
-    CentreRegister: 'centre_register', DOB: 'dob', StartOn: 'start_on', PlannedEndDate: 'planned_end_date',
-    L12: 'l12', L13: 'l13', L14: 'l14', L15: 'l15', L16: 'l16', PrimaryLLDDCode: 'primary_lldd_code',
-    SecondaryLLDDCodes: 'secondary_lldd_codes', SupportFunding: 'support_funding', LearnerStatusID: 'learner_status_id',
+    DefaultAssessorID: 'default_assessor_id',
+    DefaultEmployerID: 'default_employer_id',
+    ClassroomID: 'classroom_id',
+    PlacementID: 'placement_id',
+    MISID: 'mis_id',
+    CreatedOn: 'created_on',
+    CompanyName: 'company_name',
+    MobileNumber: 'mobile_number',
+    Telephone: 'telephone',
+    Website: 'website',
+    WorkAddress: 'work_address',
+    HomeAddress: 'home_address',
+    ProviderID: 'provider_id',
+    ULN: 'uln',
+    NINO: 'nino',
+    EpisodeName: 'episode_name',
+    CentreRegister: 'centre_register',
+    DOB: 'dob',
+    StartOn: 'start_on',
+    PlannedEndDate: 'planned_end_date',
+    L12: 'l12',
+    L13: 'l13',
+    L14: 'l14',
+    L15: 'l15',
+    L16: 'l16',
+    PrimaryLLDDCode: 'primary_lldd_code',
+    SecondaryLLDDCodes: 'secondary_lldd_codes',
+    SupportFunding: 'support_funding',
+    LearnerStatusID: 'learner_status_id',
     ContractedHours: 'contracted_hours',
-    Archived: 'archived_at IS NOT NULL', LastModified: 'updated_at',
+    Archived: 'archived_at IS NOT NULL',
+    LastModified: 'updated_at',
   },
   readOnly: ['Username', 'KeychainID', 'KeychainVerified', 'Archived', 'LastModified'],
 };
 
-export interface UserRef { id: number; organisation_id: number; role: number; archived: boolean }
+export interface UserRef {
+  id: number;
+  organisation_id: number;
+  role: number;
+  archived: boolean;
+}
 
 /** What a create or update needs to look up about the records its body names. */
 export interface ReferenceQuery {
@@ -72,8 +106,17 @@ export async function referenceFacts(db: Queryable, customerId: number, q: Refer
             ${owned('learner_statuses', '$6')} AS "learnerStatus",
             (SELECT coalesce(json_agg(s ORDER BY s.id), '[]'::json) FROM staff s) AS staff,
             CASE WHEN $8::int IS NOT NULL THEN EXISTS (SELECT 1 FROM provider) END AS provider`,
-    [customerId, q.organisationId ?? null, q.readOrganisation ?? false, q.classroomId ?? null, q.placementId ?? null,
-      q.learnerStatusId ?? null, q.staffIds, q.providerId ?? null]);
+    [
+      customerId,
+      q.organisationId ?? null,
+      q.readOrganisation ?? false,
+      q.classroomId ?? null,
+      q.placementId ?? null,
+      q.learnerStatusId ?? null,
+      q.staffIds,
+      q.providerId ?? null,
+    ],
+  );
   const row = rows[0]!;
   return { ...row, staff: new Map(row.staff.map((r) => [r.id, r])) };
 }
@@ -84,7 +127,11 @@ export async function referenceFacts(db: Queryable, customerId: number, q: Refer
  * the columns written (for the audit row).
  */
 export async function insertLoginUser(
-  db: Queryable, customerId: number, values: Record<string, unknown>, usernameBase: string, passwordHash: string,
+  db: Queryable,
+  customerId: number,
+  values: Record<string, unknown>,
+  usernameBase: string,
+  passwordHash: string,
 ): Promise<{ row: User; cols: [string, string, unknown][] }> {
   const cols = writable(users, values);
   const params = [customerId, usernameBase, passwordHash, ...cols.map(([, , v]) => v)];
@@ -92,7 +139,9 @@ export async function insertLoginUser(
     `WITH n AS (SELECT nextval(pg_get_serial_sequence('users', 'id'))::int AS id)
      INSERT INTO users (id, username, password_hash, customer_id${cols.map(([, c]) => `, ${c}`).join('')})
      SELECT n.id, $2 || n.id::text, $3, $1${cols.map((_, i) => `, $${i + 4}`).join('')} FROM n
-     RETURNING ${selectList(users)}`, params);
+     RETURNING ${selectList(users)}`,
+    params,
+  );
   return { row: rows[0]!, cols };
 }
 
@@ -110,12 +159,26 @@ export interface KeychainSignUp {
  * mail/outbox.repository.ts enqueueMail writes.
  */
 export async function insertKeychainUser(
-  db: Queryable, customerId: number, values: Record<string, unknown>, signUp: KeychainSignUp,
+  db: Queryable,
+  customerId: number,
+  values: Record<string, unknown>,
+  signUp: KeychainSignUp,
 ): Promise<{ row: User; cols: [string, string, unknown][]; keychainId: number; keychainCreated: boolean }> {
   const cols = writable(users, values);
   const v = signUp.verification;
-  const params = [customerId, signUp.email, signUp.email.trim().toLowerCase(), v !== undefined, v?.tokenHash ?? null, v?.days ?? null,
-    v?.subject ?? null, v?.text ?? null, v?.html ?? null, v?.secret ?? null, ...cols.map(([, , value]) => value)];
+  const params = [
+    customerId,
+    signUp.email,
+    signUp.email.trim().toLowerCase(),
+    v !== undefined,
+    v?.tokenHash ?? null,
+    v?.days ?? null,
+    v?.subject ?? null,
+    v?.text ?? null,
+    v?.html ?? null,
+    v?.secret ?? null,
+    ...cols.map(([, , value]) => value),
+  ];
   const first = 11;
   const rows = await db.query<User & { KeychainCreated?: boolean }>(
     `WITH kc AS (
@@ -132,22 +195,29 @@ export async function insertKeychainUser(
      mail AS (
        INSERT INTO mail_outbox (customer_id, user_id, to_address, subject, body_text, body_html, secret)
        SELECT $1, u."ID", $2, $7, $8, $9, $10 FROM u WHERE $4::boolean)
-     SELECT u.*, kc.created AS "KeychainCreated" FROM u, kc`, params);
+     SELECT u.*, kc.created AS "KeychainCreated" FROM u, kc`,
+    params,
+  );
   const { KeychainCreated, ...row } = rows[0]!;
   return { row, cols, keychainId: row.KeychainID!, keychainCreated: KeychainCreated! };
 }
 
 /** Sets a login name that is unique by construction: letters from the name, then the unique user id. */
 export async function assignUsername(db: Queryable, id: number, base: string, passwordHash: string): Promise<string> {
-  const rows = await db.query<{ username: string }>(
-    'UPDATE users SET username = $2 || id::text, password_hash = $3 WHERE id = $1 RETURNING username', [id, base, passwordHash]);
+  const rows = await db.query<{ username: string }>('UPDATE users SET username = $2 || id::text, password_hash = $3 WHERE id = $1 RETURNING username', [
+    id,
+    base,
+    passwordHash,
+  ]);
   return rows[0]!.username;
 }
 
 export async function setArchived(db: Queryable, customerId: number, id: number, archived: boolean): Promise<boolean> {
   const rows = await db.query(
     `UPDATE users SET archived_at = CASE WHEN $3 THEN now() END, updated_at = now()
-      WHERE customer_id = $1 AND id = $2 AND (archived_at IS NOT NULL) <> $3 RETURNING id`, [customerId, id, archived]);
+      WHERE customer_id = $1 AND id = $2 AND (archived_at IS NOT NULL) <> $3 RETURNING id`,
+    [customerId, id, archived],
+  );
   return rows.length > 0;
 }
 
@@ -155,14 +225,25 @@ export async function setArchived(db: Queryable, customerId: number, id: number,
 export async function deleteBlockers(db: Queryable, id: number): Promise<{ progress: number; dependants: number }> {
   const rows = await db.query<{ progress: number; dependants: number }>(
     `SELECT (SELECT count(*) FROM learning_aims WHERE user_id = $1 AND progress > 0) AS progress,
-            (SELECT count(*) FROM users WHERE default_assessor_id = $1 OR default_employer_id = $1) AS dependants`, [id]);
+            (SELECT count(*) FROM users WHERE default_assessor_id = $1 OR default_employer_id = $1) AS dependants`,
+    [id],
+  );
   return rows[0]!;
 }
 
-export function userListing(customerId: number, f: {
-  OrganisationID?: number | undefined; Role?: number | undefined; FirstName?: string | undefined; LastName?: string | undefined;
-  MISID?: string | undefined; Email?: string | undefined; LastModified?: string | undefined; Archived?: boolean | undefined;
-}): Listing {
+export function userListing(
+  customerId: number,
+  f: {
+    OrganisationID?: number | undefined;
+    Role?: number | undefined;
+    FirstName?: string | undefined;
+    LastName?: string | undefined;
+    MISID?: string | undefined;
+    Email?: string | undefined;
+    LastModified?: string | undefined;
+    Archived?: boolean | undefined;
+  },
+): Listing {
   return new Filters(customerId)
     .eq('organisation_id', f.OrganisationID)
     .eq('role', f.Role)

@@ -52,7 +52,11 @@ export function checkRole(role: unknown, issues: FieldIssue[]): void {
 
 /** The letters of a login name; the user's ID follows them (`jsmith42`), so it is unique by construction. */
 export const usernameBase = (first: string, last: string): string =>
-  `${first.slice(0, 1)}${last}`.normalize('NFKD').toLowerCase().replace(/[^a-z]/g, '').slice(0, 20) || 'user';
+  `${first.slice(0, 1)}${last}`
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z]/g, '')
+    .slice(0, 20) || 'user';
 
 /** Tables whose rows a user may name, when the row belongs to the user's organisation. */
 export type OwnedTable = 'classrooms' | 'placements' | 'learner_statuses';
@@ -63,7 +67,12 @@ export const OWNED_REFERENCES = [
 ] as const;
 export const STAFF_REFERENCES = ['DefaultAssessorID', 'DefaultEmployerID'] as const;
 
-export interface UserRef { id: number; organisation_id: number; role: number; archived: boolean }
+export interface UserRef {
+  id: number;
+  organisation_id: number;
+  role: number;
+  archived: boolean;
+}
 
 /** What the rules need to know about other records, read by the caller. */
 export interface ReferenceFacts {
@@ -80,7 +89,9 @@ export function referencesToCheck(values: Values, issues: FieldIssue[]): { owned
   const present = (field: string) => values[field] !== undefined && !flagged(issues, field);
   return {
     owned: OWNED_REFERENCES.filter((r) => present(r.field)).map((r) => ({ table: r.table, id: values[r.field] as number })),
-    staffIds: STAFF_REFERENCES.filter(present).map((f) => values[f]).filter((v): v is number => Number.isInteger(v)),
+    staffIds: STAFF_REFERENCES.filter(present)
+      .map((f) => values[f])
+      .filter((v): v is number => Number.isInteger(v)),
   };
 }
 
@@ -89,14 +100,16 @@ export function referencesToCheck(values: Values, issues: FieldIssue[]): { owned
  * UK identifiers. Adds to `issues` (so all problems are reported together) and normalises
  * `values` in place (ULN and NINO without spaces; empty means not given).
  */
-export function checkUserValues(
-  organisationId: number, role: unknown, values: Values, issues: FieldIssue[], creating: boolean, facts: ReferenceFacts,
-): void {
+export function checkUserValues(organisationId: number, role: unknown, values: Values, issues: FieldIssue[], creating: boolean, facts: ReferenceFacts): void {
   const bad = (field: string) => flagged(issues, field);
   const present = (field: string) => values[field] !== undefined && !bad(field);
 
   if (creating && role === Roles.Learner) {
-    for (const [field, error] of [['DefaultAssessorID', 'DEFAULT_ASSESSOR_INVALID'], ['ClassroomID', 'CLASSROOM_NOT_FOUND'], ['PlacementID', 'PLACEMENT_NOT_FOUND']] as const) {
+    for (const [field, error] of [
+      ['DefaultAssessorID', 'DEFAULT_ASSESSOR_INVALID'],
+      ['ClassroomID', 'CLASSROOM_NOT_FOUND'],
+      ['PlacementID', 'PLACEMENT_NOT_FOUND'],
+    ] as const) {
       if (values[field] === undefined && !bad(field)) issues.push(issue(field, 'is required for learners', error));
     }
   }

@@ -55,9 +55,7 @@ export class UsersService {
       // The organisation and everything the body names, read together.
       const org = await checkValues(tx, actor, { organisationId, creating: true }, body.Role, values, issues);
       if (issues.length > 0 || !org) throw AppError.invalid(issues);
-      return org.KeychainCreationForNewUserActive
-        ? this.createOnKeychain(tx, actor, org, values)
-        : this.createWithLogin(tx, actor, values);
+      return org.KeychainCreationForNewUserActive ? this.createOnKeychain(tx, actor, org, values) : this.createWithLogin(tx, actor, values);
     });
     if (outcome.kind === 'keychain' && outcome.link) this.deps.mailQueued();
     return outcome.kind === 'keychain' ? { kind: 'keychain', id: outcome.id, warnings } : { ...outcome, warnings };
@@ -100,7 +98,14 @@ export class UsersService {
       if (current.Archived) throw new AppError('USER_ARCHIVED', `User ${id} is archived; unarchive it before changing it.`);
       const issues = [...schemaIssues];
       const values = forRole(current.Role, body as Values);
-      await checkValues(tx, actor, { organisationId: current.OrganisationID, creating: false, currentProviderId: current.ProviderID }, current.Role, values, issues);
+      await checkValues(
+        tx,
+        actor,
+        { organisationId: current.OrganisationID, creating: false, currentProviderId: current.ProviderID },
+        current.Role,
+        values,
+        issues,
+      );
       if (issues.length > 0) throw AppError.invalid(issues);
       await updateRecord(tx, repo.users, actor.customerId, id, values, actorLabel(actor), { before: current as unknown as Values });
       return ilrWarnings(values as never);
@@ -112,8 +117,16 @@ export class UsersService {
       const current = await findRecord<User>(tx, repo.users, actor.customerId, id, true);
       if (!current) throw AppError.notFound();
       if (await repo.setArchived(tx, actor.customerId, id, archived)) {
-        await insertAudit(tx, actor.customerId, actorLabel(actor), 'user', id, archived ? 'archive' : 'unarchive',
-          { Archived: { old: !archived, new: archived } }, current.OrganisationID);
+        await insertAudit(
+          tx,
+          actor.customerId,
+          actorLabel(actor),
+          'user',
+          id,
+          archived ? 'archive' : 'unarchive',
+          { Archived: { old: !archived, new: archived } },
+          current.OrganisationID,
+        );
       }
     });
   }
@@ -142,31 +155,45 @@ export class UsersService {
  * malformed on create) only the provider is checked.
  */
 async function checkValues(
-  tx: Queryable, actor: Actor, at: { organisationId: number | undefined; creating: boolean; currentProviderId?: unknown },
-  role: unknown, values: Values, issues: FieldIssue[],
+  tx: Queryable,
+  actor: Actor,
+  at: { organisationId: number | undefined; creating: boolean; currentProviderId?: unknown },
+  role: unknown,
+  values: Values,
+  issues: FieldIssue[],
 ): Promise<OrganisationRow | undefined> {
   const { creating, organisationId } = at;
   const bad = (field: string) => issues.some((i) => i.field === field);
   const present = (field: string) => values[field] !== undefined && !bad(field);
   const inOrganisation = organisationId !== undefined;
-  const ref = (field: string) => (inOrganisation && present(field) ? values[field] as number : undefined);
+  const ref = (field: string) => (inOrganisation && present(field) ? (values[field] as number) : undefined);
   const staffFields = (['DefaultAssessorID', 'DefaultEmployerID'] as const).filter((f) => inOrganisation && present(f));
   const providerId = providerToCheck(values, at.currentProviderId, issues);
   const query: repo.ReferenceQuery = {
-    organisationId, readOrganisation: creating && inOrganisation,
-    classroomId: ref('ClassroomID'), placementId: ref('PlacementID'), learnerStatusId: ref('LearnerStatusID'),
+    organisationId,
+    readOrganisation: creating && inOrganisation,
+    classroomId: ref('ClassroomID'),
+    placementId: ref('PlacementID'),
+    learnerStatusId: ref('LearnerStatusID'),
     staffIds: staffFields.map((f) => values[f]).filter((v): v is number => Number.isInteger(v)),
     providerId: providerId !== undefined && providerInRange(providerId) ? providerId : undefined,
   };
-  const asked = query.readOrganisation || query.classroomId !== undefined || query.placementId !== undefined
-    || query.learnerStatusId !== undefined || query.staffIds.length > 0 || query.providerId !== undefined;
+  const asked =
+    query.readOrganisation ||
+    query.classroomId !== undefined ||
+    query.placementId !== undefined ||
+    query.learnerStatusId !== undefined ||
+    query.staffIds.length > 0 ||
+    query.providerId !== undefined;
   const facts = asked ? await repo.referenceFacts(tx, actor.customerId, query) : undefined;
   const org = facts?.organisation ?? undefined;
   if (creating && inOrganisation && !org) throw unknownOrganisation(organisationId);
 
   if (inOrganisation) {
     const found: Record<OwnedTable, boolean> = {
-      classrooms: facts?.classroom === true, placements: facts?.placement === true, learner_statuses: facts?.learnerStatus === true,
+      classrooms: facts?.classroom === true,
+      placements: facts?.placement === true,
+      learner_statuses: facts?.learnerStatus === true,
     };
     checkUserValues(organisationId, role, values, issues, creating, { owns: (table) => found[table], staff: facts?.staff ?? new Map() });
   }

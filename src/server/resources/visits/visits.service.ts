@@ -14,7 +14,11 @@ const builtIn = (id: number) => BuiltInVisitTypes.some((t) => t.ID === id);
 
 /** Visits (appointments) booked for a learner with an assessor of their organisation. */
 export class VisitsService {
-  constructor(private readonly db: Database, private readonly searcher: Searcher, private readonly organisations: OrganisationsService) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searcher: Searcher,
+    private readonly organisations: OrganisationsService,
+  ) {}
 
   async get(actor: Actor, id: number): Promise<Visit> {
     const row = await findRecord<Visit>(this.db, repo.visits, actor.customerId, id);
@@ -31,20 +35,38 @@ export class VisitsService {
     const issues = [...schemaIssues];
     return this.db.transaction(async (tx) => {
       const org = body.OrganisationID === undefined ? undefined : await requireOrganisation(tx, actor, body.OrganisationID, issues);
-      const learner = await checkParticipants(tx, actor.customerId, {
-        learner: { field: 'LearnerID', id: body.LearnerID }, assessor: { field: 'AssessorID', id: body.AssessorID },
-        ...(org ? { organisationId: org.ID } : {}),
-      }, issues);
+      const learner = await checkParticipants(
+        tx,
+        actor.customerId,
+        {
+          learner: { field: 'LearnerID', id: body.LearnerID },
+          assessor: { field: 'AssessorID', id: body.AssessorID },
+          ...(org ? { organisationId: org.ID } : {}),
+        },
+        issues,
+      );
       checkOrder(issues, 'DateFrom', body.DateFrom, 'DateTo', body.DateTo);
       const type = body.VisitTypeID ?? DEFAULT_VISIT_TYPE;
-      if (learner && !issues.some((i) => i.field === 'VisitTypeID') && !builtIn(type)
-        && !(await repo.isCustomVisitType(tx, actor.customerId, learner.organisation_id, type))) {
+      if (
+        learner &&
+        !issues.some((i) => i.field === 'VisitTypeID') &&
+        !builtIn(type) &&
+        !(await repo.isCustomVisitType(tx, actor.customerId, learner.organisation_id, type))
+      ) {
         issues.push(issue('VisitTypeID', `${type} is not a visit type of this organisation`, 'VISIT_TYPE_INVALID'));
       }
       if (issues.length > 0 || !learner) throw AppError.invalid(issues);
-      const row = await insertRecord<Visit>(tx, repo.visits, actor.customerId, {
-        ...body, OrganisationID: learner.organisation_id, VisitTypeID: type,
-      }, actorLabel(actor));
+      const row = await insertRecord<Visit>(
+        tx,
+        repo.visits,
+        actor.customerId,
+        {
+          ...body,
+          OrganisationID: learner.organisation_id,
+          VisitTypeID: type,
+        },
+        actorLabel(actor),
+      );
       await touchLearner(tx, actor.customerId, learner.id);
       return row.ID;
     });

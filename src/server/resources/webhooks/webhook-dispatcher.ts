@@ -76,12 +76,18 @@ export class WebhookDispatcher {
   kick(): void {
     if (this.stopped) return;
     this.noSubscriptions = false;
-    if (this.running || this.held > 0) { this.again = true; return; }
+    if (this.running || this.held > 0) {
+      this.again = true;
+      return;
+    }
     this.running = this.pass()
       .catch((err: unknown) => this.log.error({ err }, 'webhooks: pass failed'))
       .finally(() => {
         this.running = undefined;
-        if (this.again && this.held === 0) { this.again = false; this.kick(); }
+        if (this.again && this.held === 0) {
+          this.again = false;
+          this.kick();
+        }
       });
   }
 
@@ -102,7 +108,10 @@ export class WebhookDispatcher {
       return await fn();
     } finally {
       this.held--;
-      if (this.held === 0 && this.again) { this.again = false; this.kick(); }
+      if (this.held === 0 && this.again) {
+        this.again = false;
+        this.kick();
+      }
     }
   }
 
@@ -117,10 +126,7 @@ export class WebhookDispatcher {
       this.noSubscriptions = !(await anyActiveSubscription(this.db));
       return;
     }
-    await Promise.all([
-      this.deliver(first.sub, first.token).then(() => this.work()),
-      ...Array.from({ length: this.opts.concurrency - 1 }, () => this.work()),
-    ]);
+    await Promise.all([this.deliver(first.sub, first.token).then(() => this.work()), ...Array.from({ length: this.opts.concurrency - 1 }, () => this.work())]);
   }
 
   private async claim(): Promise<{ sub: SubscriptionRow; token: string } | undefined> {
@@ -149,10 +155,16 @@ export class WebhookDispatcher {
     let problem: string | undefined;
     try {
       const res = await fetch(sub.url, {
-        method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(this.opts.timeoutMs),
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
         headers: {
-          'content-type': 'application/json', 'user-agent': 'learnfile-webhooks',
-          'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': sign(sub.secret, id, timestamp, body),
+          'content-type': 'application/json',
+          'user-agent': 'learnfile-webhooks',
+          'webhook-id': id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': sign(sub.secret, id, timestamp, body),
         },
       });
       await res.body?.cancel().catch(() => {});

@@ -35,13 +35,20 @@ export async function customerExists(db: Queryable, customerId: number): Promise
   return (await db.query('SELECT 1 FROM customers WHERE id = $1', [customerId])).length > 0;
 }
 
-export interface NewSubscription { customerId: number; url: string; eventTypes: string[]; secret: string; cursor: number }
+export interface NewSubscription {
+  customerId: number;
+  url: string;
+  eventTypes: string[];
+  secret: string;
+  cursor: number;
+}
 
 export async function insertSubscription(db: Queryable, s: NewSubscription, now: Date): Promise<number> {
   const rows = await db.query<{ id: number }>(
     `INSERT INTO webhook_subscriptions (customer_id, url, event_types, secret, cursor_seq, next_attempt_at, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
-    [s.customerId, s.url, s.eventTypes, s.secret, s.cursor, now]);
+    [s.customerId, s.url, s.eventTypes, s.secret, s.cursor, now],
+  );
   await notifySubscriptionsChanged(db);
   return rows[0]!.id;
 }
@@ -66,9 +73,9 @@ export async function findSubscription(db: Queryable, id: number): Promise<Subsc
 }
 
 export async function listSubscriptions(db: Queryable, customerId?: number): Promise<SubscriptionRow[]> {
-  const rows = await db.query<SubscriptionRow>(
-    `SELECT ${COLUMNS} FROM webhook_subscriptions s WHERE ($1::int IS NULL OR s.customer_id = $1) ORDER BY s.id`,
-    [customerId ?? null]);
+  const rows = await db.query<SubscriptionRow>(`SELECT ${COLUMNS} FROM webhook_subscriptions s WHERE ($1::int IS NULL OR s.customer_id = $1) ORDER BY s.id`, [
+    customerId ?? null,
+  ]);
   return rows.map(numbers);
 }
 
@@ -82,9 +89,12 @@ export async function pauseSubscription(db: Queryable, id: number): Promise<bool
 
 /** Active again, retrying at once with a fresh retry budget. */
 export async function resumeSubscription(db: Queryable, id: number, now: Date): Promise<boolean> {
-  return changed(db,
+  return changed(
+    db,
     `UPDATE webhook_subscriptions SET status = 'active', attempts = 0, first_failure_at = NULL, next_attempt_at = $2
-      WHERE id = $1 RETURNING customer_id`, [id, now]);
+      WHERE id = $1 RETURNING customer_id`,
+    [id, now],
+  );
 }
 
 /**
@@ -92,10 +102,13 @@ export async function resumeSubscription(db: Queryable, id: number, now: Date): 
  * this commits cannot move the cursor back past the replay point when it finishes.
  */
 export async function replaySubscription(db: Queryable, id: number, from: number, now: Date): Promise<boolean> {
-  return changed(db,
+  return changed(
+    db,
     `UPDATE webhook_subscriptions SET cursor_seq = $2, attempts = 0, first_failure_at = NULL, next_attempt_at = $3,
             lease_token = NULL, lease_until = NULL
-      WHERE id = $1 RETURNING customer_id`, [id, from - 1, now]);
+      WHERE id = $1 RETURNING customer_id`,
+    [id, from - 1, now],
+  );
 }
 
 export async function deleteSubscription(db: Queryable, id: number): Promise<boolean> {
@@ -124,7 +137,8 @@ export async function claimDue(db: Queryable, now: Date, leaseMs: number, token:
            AND EXISTS (SELECT 1 FROM events e WHERE e.customer_id = d.customer_id AND e.seq > d.cursor_seq)
          ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED)
      RETURNING ${COLUMNS}`,
-    [now, token, new Date(now.getTime() + leaseMs)]);
+    [now, token, new Date(now.getTime() + leaseMs)],
+  );
   return rows[0] && numbers(rows[0]);
 }
 
@@ -137,11 +151,19 @@ export async function markDelivered(db: Queryable, id: number, token: string, cu
     `UPDATE webhook_subscriptions SET cursor_seq = GREATEST(cursor_seq, $3), attempts = 0, first_failure_at = NULL,
             last_error = NULL, next_attempt_at = $4, lease_token = NULL, lease_until = NULL,
             last_success_at = CASE WHEN $5 THEN $4 ELSE last_success_at END
-      WHERE id = $1 AND lease_token = $2 RETURNING id`, [id, token, cursor, now, delivered]);
+      WHERE id = $1 AND lease_token = $2 RETURNING id`,
+    [id, token, cursor, now, delivered],
+  );
   return rows.length > 0;
 }
 
-export interface Failure { attempts: number; firstFailureAt: Date; nextAttemptAt: Date; failing: boolean; error: string }
+export interface Failure {
+  attempts: number;
+  firstFailureAt: Date;
+  nextAttemptAt: Date;
+  failing: boolean;
+  error: string;
+}
 
 export async function markFailed(db: Queryable, id: number, token: string, f: Failure): Promise<boolean> {
   const rows = await db.query(
@@ -149,6 +171,7 @@ export async function markFailed(db: Queryable, id: number, token: string, f: Fa
             status = CASE WHEN $6 AND status = 'active' THEN 'failing' ELSE status END,
             last_error = $7, lease_token = NULL, lease_until = NULL
       WHERE id = $1 AND lease_token = $2 RETURNING id`,
-    [id, token, f.attempts, f.firstFailureAt, f.nextAttemptAt, f.failing, f.error.slice(0, 500)]);
+    [id, token, f.attempts, f.firstFailureAt, f.nextAttemptAt, f.failing, f.error.slice(0, 500)],
+  );
   return rows.length > 0;
 }

@@ -13,7 +13,11 @@ import * as repo from './webhooks.repository.js';
  * process's at once.
  */
 export class WebhooksService {
-  constructor(private readonly db: Database, private readonly clock: Clock = () => new Date(), private readonly changed: () => void = () => {}) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock = () => new Date(),
+    private readonly changed: () => void = () => {},
+  ) {}
 
   async create(body: CreateWebhookBody): Promise<WebhookView> {
     const issues: FieldIssue[] = [];
@@ -29,10 +33,17 @@ export class WebhooksService {
       if (body.from !== undefined && body.from > last + 1) {
         throw AppError.invalid([issue('from', `is beyond the next event (${last + 1})`, 'EVENT_SEQUENCE_INVALID')]);
       }
-      return repo.insertSubscription(tx, {
-        customerId: body.customerId, url: body.url, eventTypes: [...new Set(body.eventTypes)],
-        secret: body.secret ?? newWebhookSecret(), cursor: body.from === undefined ? last : body.from - 1,
-      }, this.clock());
+      return repo.insertSubscription(
+        tx,
+        {
+          customerId: body.customerId,
+          url: body.url,
+          eventTypes: [...new Set(body.eventTypes)],
+          secret: body.secret ?? newWebhookSecret(),
+          cursor: body.from === undefined ? last : body.from - 1,
+        },
+        this.clock(),
+      );
     });
     this.changed();
     const row = (await repo.findSubscription(this.db, id))!;
@@ -93,9 +104,19 @@ const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : 
 /** What the operator sees; the secret only once, when the subscription is made. */
 function view(r: repo.SubscriptionRow): WebhookView {
   return {
-    id: r.id, customerId: r.customer_id, url: r.url, eventTypes: r.event_types, status: r.status,
-    cursor: r.cursor_seq, lastSequence: r.last_seq, attempts: r.attempts, nextAttemptAt: iso(r.next_attempt_at)!,
-    firstFailureAt: iso(r.first_failure_at), lastAttemptAt: iso(r.last_attempt_at), lastSuccessAt: iso(r.last_success_at),
-    lastError: r.last_error, createdAt: iso(r.created_at)!,
+    id: r.id,
+    customerId: r.customer_id,
+    url: r.url,
+    eventTypes: r.event_types,
+    status: r.status,
+    cursor: r.cursor_seq,
+    lastSequence: r.last_seq,
+    attempts: r.attempts,
+    nextAttemptAt: iso(r.next_attempt_at)!,
+    firstFailureAt: iso(r.first_failure_at),
+    lastAttemptAt: iso(r.last_attempt_at),
+    lastSuccessAt: iso(r.last_success_at),
+    lastError: r.last_error,
+    createdAt: iso(r.created_at)!,
   };
 }
