@@ -52,6 +52,13 @@ test(`npm run bench -- --quick produces a complete result (${engine})`, { timeou
     assert.ok(Number.isFinite(s.ratio.raw) && s.ratio.raw > 0, `${s.id}: ratio to the raw driver`);
   }
   assert.ok(results.load.users >= QUICK.scale, 'the users were loaded');
+  const bulk = results.bulk;
+  assert.ok(bulk, 'the bulk import was measured');
+  assert.equal(bulk.rows, QUICK.bulkRows + 25, 'every learner and the assessors they name were imported');
+  assert.equal(bulk.rounds.length, QUICK.rounds);
+  assert.ok(bulk.importMs.median > 0 && bulk.copyMs.median > 0 && bulk.ratio > 0, 'import and COPY timed');
+  assert.ok(bulk.cpu.nodeMs > 0, 'CPU time taken');
+  if (engine === 'postgres' && process.platform === 'linux') assert.ok((bulk.cpu.databaseMs ?? 0) > 0, "the backends' CPU read from /proc");
   assert.match(results.engineVersion, engine === 'pglite' ? /^PGlite .*PostgreSQL/ : /^PostgreSQL \d+/);
   assert.ok(results.machine.cores > 0 && results.machine.cpu.length > 0 && results.machine.node.startsWith('v'));
   if (process.platform === 'linux') assert.ok((results.server.peakRssMiB ?? 0) > 0, "the server's peak RSS was read from /proc");
@@ -66,4 +73,5 @@ test(`npm run bench -- --quick produces a complete result (${engine})`, { timeou
   );
   const md = readFileSync(join(out, `latest-${engine}.md`), 'utf8');
   for (const s of results.scenarios) assert.ok(md.includes(`| ${s.title} |`), `the table has ${s.id}`);
+  assert.match(md, /Bulk import through the operator path/);
 });

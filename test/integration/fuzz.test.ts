@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { engine, harness, newLearningAimStatus, newStandard, newTemplate, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
-import { OPERATOR_KEY, addEntry, operator } from '../journey-fixtures.js';
+import { OPERATOR_KEY, addEntry, operator } from '../helpers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_240_607);

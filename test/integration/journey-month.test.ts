@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engine, harness, testConfig } from '../helpers.js';
 import { OtjMethods } from '../../src/contract/offthejob.js';
-import { OPERATOR_KEY, addEntry, insertAim, insertStandard, journeyCentre } from '../journey-fixtures.js';
+import { OPERATOR_KEY, addEntry, insertAim, insertStandard, journeyCentre } from '../helpers.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
 

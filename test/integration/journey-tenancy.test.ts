@@ -4,7 +4,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engine, harness, testConfig } from '../helpers.js';
-import { OPERATOR_KEY, addEntry, insertAim, insertStandard, journeyCentre, operator } from '../journey-fixtures.js';
+import { OPERATOR_KEY, addEntry, insertAim, insertStandard, journeyCentre, operator } from '../helpers.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
 
