@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { prepare, type EngineKind, type LoadFacts, type Prepared } from './setup.js';
 import { procStatus, runtime, settle, startBaseline, startServer, watchRss, type BaselineChild, type ServerChild } from './children.js';
 import { closeAgent, loadRun, pagedDownload, signIn, streamDownload } from './load.js';
-import { reduce, type Sample, type Summary } from './stats.js';
+import { median, reduce, type Sample, type Summary } from './stats.js';
+import { benchBulk, type BulkFigures } from './bulk.js';
 import { DOWNLOAD_PAGE_SIZE, selectScenarios, type Fixture, type Scenario } from './scenarios.js';
 import { machine, writeResults, type Machine } from './report.js';
 
@@ -30,6 +31,8 @@ export interface BenchOptions {
   /** The server's LOG_LEVEL. */
   logLevel: string;
   runtime: 'auto' | 'compiled' | 'tsx';
+  /** Learners for the operator's bulk import (measured after the HTTP scenarios, on a fresh database); 0 skips it. */
+  bulkRows: number;
   /** Progress lines (stderr by default). */
   say?: (line: string) => void;
 }
@@ -63,19 +66,66 @@ export interface Results {
   seconds: number;
   quick: boolean;
   machine: Machine;
-  options: { scale: number; rounds: number; duration: number; warmup: number; connections: number; only: string[] | null; logLevel: string };
+  options: { scale: number; rounds: number; duration: number; warmup: number; connections: number; only: string[] | null; logLevel: string; bulkRows: number };
   server: { command: string; startMs: number; peakRssMiB: number | null; database: string };
   baseline: { peakRssMiB: number | null; pool: string };
   load: LoadFacts;
   scenarios: ScenarioResult[];
+  /** The operator's bulk import beside a COPY of the same file, once per round (null when skipped). */
+  bulk: BulkResult | null;
   /** Anything that makes the figures suspect (unexpected answers, short downloads). Empty when all went well. */
   problems: string[];
 }
 
-export const QUICK = { scale: 300, rounds: 1, duration: 0.2, warmup: 0, connections: 4 } as const;
+export interface BulkResult {
+  rows: number;
+  chunks: number;
+  keychains: boolean;
+  /** Wall time of the import and of the COPY, ms: median of the rounds and the range. */
+  importMs: { median: number; min: number; max: number };
+  copyMs: { median: number; min: number; max: number };
+  /** Median import over median COPY. */
+  ratio: number;
+  rowsPerSecond: number;
+  /** Medians over the rounds: CPU of the importing process and of the local PostgreSQL backends (null on PGlite). */
+  cpu: { nodeMs: number; databaseMs: number | null };
+  rounds: BulkFigures[];
+}
+
+const spread = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+
+/** The bulk import, `rounds` times on fresh databases, reduced like the other scenarios. */
+async function bulkRounds(o: BenchOptions, say: (m: string) => void): Promise<BulkResult> {
+  const rounds: BulkFigures[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    const f = await benchBulk({ rows: o.bulkRows, databaseUrl: o.databaseUrl });
+    rounds.push(f);
+    say(
+      `round ${round + 1}/${o.rounds} bulk-import: ${f.rows.toLocaleString('en-GB')} users in ${(f.importMs / 1000).toFixed(2)} s,` +
+        ` COPY ${(f.copyMs / 1000).toFixed(2)} s, CPU ${(f.cpu.nodeMs / 1000).toFixed(1)} s here` +
+        `${f.cpu.databaseMs === null ? '' : ` + ${(f.cpu.databaseMs / 1000).toFixed(1)} s in PostgreSQL`}`,
+    );
+  }
+  const importMs = spread(rounds.map((r) => r.importMs));
+  const copyMs = spread(rounds.map((r) => r.copyMs));
+  const database = rounds.map((r) => r.cpu.databaseMs).filter((x): x is number => x !== null);
+  return {
+    rows: rounds[0]!.rows,
+    chunks: rounds[0]!.chunks,
+    keychains: rounds[0]!.keychains,
+    importMs,
+    copyMs,
+    ratio: importMs.median / copyMs.median,
+    rowsPerSecond: rounds[0]!.rows / (importMs.median / 1000),
+    cpu: { nodeMs: median(rounds.map((r) => r.cpu.nodeMs)), databaseMs: database.length > 0 ? median(database) : null },
+    rounds,
+  };
+}
+
+export const QUICK = { scale: 300, rounds: 1, duration: 0.2, warmup: 0, connections: 4, bulkRows: 500 } as const;
 /** Requests per load measurement in a quick run (at least one per connection). */
 const QUICK_REQUESTS = 8;
-export const DEFAULTS = { scale: 20_000, rounds: 3, duration: 3, warmup: 1, connections: 10 } as const;
+export const DEFAULTS = { scale: 20_000, rounds: 3, duration: 3, warmup: 1, connections: 10, bulkRows: 100_000 } as const;
 
 const cleanups = new Set<() => Promise<void>>();
 
@@ -178,6 +228,13 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
     });
     const serverHwm = procStatus(server.pid, 'VmHWM') ?? null;
     const baselineHwm = procStatus(baseline.pid, 'VmHWM') ?? null;
+    // The bulk import runs in this process on a database of its own: the server and the baseline stop first.
+    await cleanup();
+    let bulk: BulkResult | null = null;
+    if (o.bulkRows > 0) {
+      say(`bulk import of ${o.bulkRows.toLocaleString('en-GB')} learners through the operator path, beside a COPY of the same file`);
+      bulk = await bulkRounds(o, say);
+    }
     const finishedAt = new Date();
     const out: Results = {
       format: 1,
@@ -196,6 +253,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
         connections: o.connections,
         only: o.only ?? null,
         logLevel: o.logLevel,
+        bulkRows: o.bulkRows,
       },
       server: { command: rt.describe, startMs: Math.round(server.startMs), peakRssMiB: serverHwm, database: p.where },
       baseline: {
@@ -207,6 +265,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
       },
       load: p.load,
       scenarios: results,
+      bulk,
       problems,
     };
     const files = writeResults(out, o.out);

@@ -64,6 +64,26 @@ export interface BulkFigures {
   rowsPerSecond: number;
   keychains: boolean;
   mails: number;
+  /** CPU time the import took: this process's (checks, JSON, the driver), and the PostgreSQL backends' where they run on this machine. */
+  cpu: { nodeMs: number; databaseMs: number | null };
+}
+
+/** CPU milliseconds of the local PostgreSQL backends serving this database (from /proc), or null when they are not local. */
+async function backendCpuMs(db: Database): Promise<Map<number, number> | null> {
+  const { readFile } = await import('node:fs/promises');
+  const rows = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      // Fields 14 and 15 of /proc/<pid>/stat (after the command in parentheses): user and system time in ticks.
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+    } catch {
+      return null;
+    }
+  }
+  return out;
 }
 
 const noop = () => {};
@@ -240,9 +260,14 @@ export async function benchBulk(o: BulkOptions = {}): Promise<BulkFigures> {
     const config = loadConfig({ DATA_DIR: 'memory://', LOG_LEVEL: 'silent', SEED_DEMO: 'false' });
     const services = createServices({ db: e.db, config, log: silent, publicUrl: () => 'http://127.0.0.1:3000', mailQueued: noop });
     const run = (input: Parameters<typeof runOperation>[2]) => runOperation(services, 'users.bulkImport', input) as Promise<BulkImportResult>;
+    const local = o.databaseUrl ? await backendCpuMs(e.db) : null;
+    const cpu0 = process.cpuUsage();
     const started = performance.now();
     const summary = await bulkImportFile(run, file, { organisation: t.organisationId, chunkSize: o.chunkSize ?? 5000, quiet: true, mail: true });
     const importMs = performance.now() - started;
+    const cpu1 = process.cpuUsage(cpu0);
+    const after = local ? await backendCpuMs(e.db) : null;
+    const databaseMs = local && after ? [...after].reduce((sum, [pid, ms]) => sum + ms - (local.get(pid) ?? 0), 0) : null;
 
     const [counts] = await e.db.query<{ users: number; audits: number; events: number; keychains: number }>(
       `SELECT (SELECT count(*) FROM users WHERE customer_id = $1) AS users,
@@ -272,6 +297,7 @@ export async function benchBulk(o: BulkOptions = {}): Promise<BulkFigures> {
       rowsPerSecond: expected / (importMs / 1000),
       keychains: !o.logins,
       mails: summary.mails,
+      cpu: { nodeMs: (cpu1.user + cpu1.system) / 1000, databaseMs },
     };
   } finally {
     await e.drop();
@@ -317,6 +343,10 @@ async function main(): Promise<void> {
   );
   console.log(`  COPY of the same file into a scratch table (baseline)  ${s(f.copyMs).padStart(9)}`);
   console.log(`  ratio                                                  ${f.ratio.toFixed(1).padStart(7)} x`);
+  console.log(
+    `  CPU during the import: this process ${s(f.cpu.nodeMs)}` +
+      `${f.cpu.databaseMs === null ? '' : `, PostgreSQL backends ${s(f.cpu.databaseMs)}`} (${s(f.importMs)} of wall time)`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/bulk.ts')) {

@@ -92,6 +92,21 @@ export function markdown(r: Results): string {
     '',
     ...r.scenarios.map((s) => `- ${s.id}: ${s.rawSql}`),
   ];
+  if (r.bulk) {
+    const b = r.bulk;
+    const sec = (ms: number) => `${num(ms / 1000)} s`;
+    const range = (x: { median: number; min: number; max: number }) => `${sec(x.median)} (${num(x.min / 1000)}-${num(x.max / 1000)})`;
+    lines.push(
+      '',
+      `Bulk import through the operator path (\`learnfile bulk-import users\`, in-process): ${b.rows.toLocaleString('en-GB')} users` +
+        ` (${b.keychains ? 'a Keychain centre, every user linked' : 'a centre with logins'}; full checks, audit records, change events) in ${b.chunks} chunks,` +
+        ` ${r.options.rounds} round(s) on fresh databases, after the scenarios above:`,
+      '',
+      '| import | COPY of the same file | import ÷ COPY | rows/s | CPU: importing process | CPU: PostgreSQL backends |',
+      '|--:|--:|--:|--:|--:|--:|',
+      `| ${range(b.importMs)} | ${range(b.copyMs)} | ${b.ratio.toFixed(1)}x | ${num(b.rowsPerSecond)} | ${sec(b.cpu.nodeMs)} | ${b.cpu.databaseMs === null ? '-' : sec(b.cpu.databaseMs)} |`,
+    );
+  }
   if (r.problems.length > 0) lines.push('', '**Problems (the figures above are suspect):**', '', ...r.problems.map((p) => `- ${p}`));
   return `${lines.join('\n')}\n`;
 }

@@ -28,6 +28,9 @@ usage: npm run bench -- [options]
                        creates always run at 1 and at 32
   --only A,B           only these scenarios (a prefix picks several: create-learner):
                        ${SCENARIO_IDS.join(', ')}
+  --bulk-rows N         learners for the operator's bulk import, measured after the scenarios beside a
+                       COPY of the same CSV file (default ${DEFAULTS.bulkRows.toLocaleString('en-GB')}; 0 skips it;
+                       npx tsx bench/bulk.ts runs it alone)
   --quick              smoke run: ${QUICK.scale} users, ${QUICK.rounds} round, a few requests per measurement,
                        results in a temporary directory (the figures mean nothing)
   --out DIR            write the results here instead
@@ -39,7 +42,7 @@ usage: npm run bench -- [options]
 examples:
   npm run build && npm run bench                          PGlite, ${DEFAULTS.scale.toLocaleString('en-GB')} users, 8-9 minutes
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench -- --scale 100000
-  npm run bench -- --only get-user,search --rounds 5      just the reads
+  npm run bench -- --only get-user,search --rounds 5 --bulk-rows 0   just the reads
   npm run bench -- --scale 1000000 --duration 10          the spec's scale (loads in a few minutes)
   npm run bench -- --quick                                does everything work? (under a minute)
 `;
@@ -53,6 +56,7 @@ function parse(argv: string[]): BenchOptions | undefined {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       connections: { type: 'string' },
+      'bulk-rows': { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -80,6 +84,7 @@ function parse(argv: string[]): BenchOptions | undefined {
     duration: number('duration', values.duration, base.duration, 0.1, 600, false),
     warmup: number('warmup', values.warmup, base.warmup, 0, 60, false),
     connections: number('connections', values.connections, base.connections, 1, 256, true),
+    bulkRows: number('bulk-rows', values['bulk-rows'], base.bulkRows, 0, 1_000_000, true),
     only: values.only
       ?.split(',')
       .map((s) => s.trim())
