@@ -26,6 +26,8 @@ export function decodeQuotedPrintable(s: string): string {
 /** `delayMs`: how long the server takes to accept each message (a slow mail server). */
 export async function startSmtp(opts: { delayMs?: number } = {}): Promise<TestSmtp> {
   const received: ReceivedMail[] = [];
+  /** Checks run each time a message arrives (waitFor), so nothing polls. */
+  const arrivals = new Set<() => void>();
   let refusals = 0;
   const server = new SMTPServer({
     authOptional: true,
@@ -44,6 +46,7 @@ export async function startSmtp(opts: { delayMs?: number } = {}): Promise<TestSm
         const accept = () => {
           received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, text: decodeQuotedPrintable(raw) });
           callback();
+          for (const check of [...arrivals]) check();
         };
         if (opts.delayMs) setTimeout(accept, opts.delayMs);
         else accept();
@@ -58,13 +61,22 @@ export async function startSmtp(opts: { delayMs?: number } = {}): Promise<TestSm
     refuseNext: (n) => {
       refusals = n;
     },
-    async waitFor(count, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (received.length < count) {
-        if (Date.now() > deadline) throw new Error(`expected ${count} mail(s), got ${received.length}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      return received;
+    // Resolves when the count is reached (on the arrival that reaches it); the timer only bounds a test that would hang.
+    waitFor(count, timeoutMs = 10_000) {
+      return new Promise<ReceivedMail[]>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          arrivals.delete(check);
+          reject(new Error(`expected ${count} mail(s), got ${received.length}`));
+        }, timeoutMs);
+        const check = () => {
+          if (received.length < count) return;
+          clearTimeout(timer);
+          arrivals.delete(check);
+          resolve(received);
+        };
+        arrivals.add(check);
+        check();
+      });
     },
     clear: () => {
       received.length = 0;

@@ -1,7 +1,6 @@
 // Spec section 2: customer tokens buy sessions; sessions authorise every other call.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { Client, engine, harness, newCustomer, testConfig } from '../helpers.js';
 import { tokenHash } from '../../src/server/domain/secrets.js';
@@ -211,17 +210,18 @@ describe(`authentication (${engine})`, () => {
 
 describe(`rate limit (${engine})`, () => {
   let h: H;
+  // The limit counts calls per calendar minute, on the server's clock: each test starts 10 s into a
+  // minute of its own on an injected clock, so no test waits and none straddles two windows.
+  let now = Date.parse('2030-01-01T00:00:10Z');
   before(async () => {
-    h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '5' }));
+    h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '5' }), { clock: () => new Date(now) });
   });
   after(async () => {
     await h.close();
   });
   beforeEach(async () => {
+    now += 60_000;
     await h.reset();
-    // The limit counts calls per calendar minute; keep each test inside one minute.
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 55_000) await sleep(60_000 - intoMinute + 200);
   });
 
   test('the 6th call in a minute answers 429 with Retry-After, and another customer is unaffected', async () => {

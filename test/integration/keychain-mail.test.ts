@@ -1,7 +1,9 @@
+import { once } from 'node:events';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engine, harness, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
 import { startSmtp, type TestSmtp } from '../smtp.js';
+import type { MailSender } from '../../src/server/mail/sender.js';
 
 type Centre = Awaited<ReturnType<typeof tenantWithCentre>>;
 
@@ -14,13 +16,42 @@ const staff = (t: Centre, email: string, extra: Record<string, unknown> = {}) =>
   ...extra,
 });
 
+/** The app's mail sender (the harness runs it, SMTP_URL being set). */
+const senderOf = (h: Harness) => (h.app as unknown as { mailSender: MailSender }).mailSender;
+
+/**
+ * The outbox's only message once `until` holds for it, waiting on the sender's recorded
+ * outcomes (never on a timer; the signal only bounds a test that would otherwise hang).
+ */
+async function outboxRow<T extends Record<string, unknown>>(h: Harness, columns: string, until: (row: T | undefined) => boolean): Promise<T | undefined> {
+  const signal = AbortSignal.timeout(10_000);
+  for (;;) {
+    // Listening before reading: an outcome recorded between the two is not missed.
+    const listening = new AbortController();
+    const next = once(senderOf(h).outcomes, 'outcome', { signal: AbortSignal.any([signal, listening.signal]) });
+    next.catch(() => {});
+    const [row] = await h.db.query<T>(`SELECT ${columns} FROM mail_outbox`);
+    if (until(row)) {
+      listening.abort();
+      return row;
+    }
+    await next;
+  }
+}
+
 /** Lets the previous test's mail finish sending, so it cannot arrive during the next test. */
 async function outboxSettled(h: Harness): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const [row] = await h.db.query<{ n: number }>("SELECT count(*) AS n FROM mail_outbox WHERE status = 'pending'");
-    if (row!.n === 0) return;
-    await new Promise((r) => setTimeout(r, 25));
+  const signal = AbortSignal.timeout(10_000);
+  for (;;) {
+    const listening = new AbortController();
+    const next = once(senderOf(h).outcomes, 'outcome', { signal: AbortSignal.any([signal, listening.signal]) });
+    next.catch(() => {});
+    const [row] = await h.db.query<{ n: number }>("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'pending'");
+    if (row!.n === 0) {
+      listening.abort();
+      return;
+    }
+    await next;
   }
 }
 
@@ -134,7 +165,8 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
     const res = await t.client.post('/User', staff(t, 'kim@example.com'));
     assert.equal(res.statusCode, 200);
     assert.deepEqual(await h.db.query('SELECT id, to_address, customer_id, created_at FROM mail_outbox'), []);
-    await new Promise((r) => setTimeout(r, 200));
+    senderOf(h).kick();
+    await senderOf(h).idle();
     assert.equal(smtp.received.length, 0);
   });
 
@@ -143,13 +175,7 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
     smtp.refuseNext(1);
     await t.client.post('/User', staff(t, 'kim@example.com'));
     await smtp.waitFor(1);
-    const deadline = Date.now() + 5000;
-    let row: { status: string; attempts: number } | undefined;
-    while (Date.now() < deadline) {
-      [row] = await h.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM mail_outbox');
-      if (row?.status === 'sent') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const row = await outboxRow<{ status: string; attempts: number }>(h, 'status, attempts', (r) => r?.status === 'sent');
     assert.deepEqual(row, { status: 'sent', attempts: 2 });
   });
 
@@ -157,13 +183,7 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
     const t = await tenantWithCentre(h, { keychain: true });
     smtp.refuseNext(10);
     await t.client.post('/User', staff(t, 'kim@example.com'));
-    const deadline = Date.now() + 8000;
-    let row: { status: string; attempts: number; last_error: string } | undefined;
-    while (Date.now() < deadline) {
-      [row] = await h.db.query<{ status: string; attempts: number; last_error: string }>('SELECT status, attempts, last_error FROM mail_outbox');
-      if (row?.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const row = await outboxRow<{ status: string; attempts: number; last_error: string }>(h, 'status, attempts, last_error', (r) => r?.status === 'failed');
     assert.equal(row?.status, 'failed');
     assert.equal(row?.attempts, 3);
     assert.match(row!.last_error, /451|try again/);

@@ -1,6 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Database } from '../db/client.js';
 import { claimNext, markFailed, markSent, renewLease } from './outbox.repository.js';
 
@@ -28,7 +29,16 @@ export interface SenderOptions {
  * the SMTP server accepted the message and before it recorded that: the message is then
  * sent again (at least once), which no SMTP client can rule out.
  */
+/** What became of one attempt, once the outbox records it. */
+export interface MailOutcome {
+  mailId: number;
+  /** sent; failed for good (last attempt); or to be retried later */
+  status: 'sent' | 'failed' | 'retry';
+}
+
 export class MailSender {
+  /** Emits `outcome` (a MailOutcome) after each attempt is recorded: what tests and operators can wait on. */
+  readonly outcomes = new EventEmitter();
   private readonly transport: Transporter;
   private readonly owner = randomUUID();
   private timer: NodeJS.Timeout | undefined;
@@ -95,6 +105,7 @@ export class MailSender {
         clearInterval(renew);
         await markSent(this.db, mail.id, this.owner);
         this.opts.onSent?.();
+        this.outcomes.emit('outcome', { mailId: mail.id, status: 'sent' } satisfies MailOutcome);
         this.log.info({ mailId: mail.id }, 'mail: sent');
       } catch (err) {
         clearInterval(renew);
@@ -103,11 +114,17 @@ export class MailSender {
         const reason = (err as Error).message ?? String(err);
         this.opts.onFailed?.();
         await markFailed(this.db, mail.id, this.owner, reason, retryMs, final);
+        this.outcomes.emit('outcome', { mailId: mail.id, status: final ? 'failed' : 'retry' } satisfies MailOutcome);
         // The SMTP reply may quote the address; it is kept in the outbox (last_error), not logged.
         const smtpCode = (err as { responseCode?: unknown }).responseCode;
         this.log.warn({ mailId: mail.id, attempt: mail.attempts, final, smtpCode }, 'mail: send failed (see learnfile mail list)');
       }
     }
+  }
+
+  /** Resolves once no pass is running or asked for. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   async stop(): Promise<void> {
