@@ -22,6 +22,11 @@ interface AimSummary {
   UserID: number;
   StandardID: number | null;
 }
+/** A source learning-aim status, and the target's of the same name. */
+interface Status {
+  name: string;
+  target?: number;
+}
 interface StandardInfo {
   ID: number;
   Title: string;
@@ -72,6 +77,7 @@ export class LearningAimMirror {
   private catalogue?: Promise<StandardInfo[]>;
   private readonly matches = new Map<number, Promise<number | UnmatchedStandard>>();
   private readonly targetStandards = new Map<number, Promise<StandardInfo>>();
+  private readonly noted = new Set<string>();
 
   constructor(
     private readonly from: ApiClient,
@@ -102,23 +108,26 @@ export class LearningAimMirror {
     bar.done();
   }
 
-  private async copy(aim: AimSummary, targetLearner: number, existing: AimSummary[], statuses: Map<number, number>, staff: Map<number, number>) {
-    const standard = await this.match(aim.StandardID!);
-    if (typeof standard !== 'number') {
-      standard.aims++;
-      return;
-    }
+  private async copy(aim: AimSummary, targetLearner: number, existing: AimSummary[], statuses: Map<number, Status>, staff: Map<number, number>) {
     const what = `learning aim ${aim.ID} (source learner ${aim.UserID}, standard ${aim.StandardID})`;
     try {
+      const standard = await this.match(aim.StandardID!);
+      if (typeof standard !== 'number') {
+        standard.aims++;
+        return;
+      }
       const record = (await this.from.get('/LearningAim/{id}', { id: aim.ID })) as Rec;
       const body: Rec = {};
       for (const f of AIM_FIELDS) if (record[f] !== null && record[f] !== undefined) body[f] = record[f];
       if (body.Status !== undefined) {
         const status = statuses.get(Number(body.Status));
-        if (status === undefined) {
+        if (status?.target === undefined) {
           delete body.Status;
-          progressNote(`mirror: ${what}: its status ${String(record.Status)} has no status of the same name on the target, so Status is left out`);
-        } else body.Status = status;
+          this.noteOnce(
+            `status:${String(record.Status)}`,
+            `mirror: the target has no learning-aim status named "${status?.name ?? String(record.Status)}", so aims with it are copied without Status`,
+          );
+        } else body.Status = status.target;
       }
       if (this.opts.anonymiseKey !== undefined && typeof body.RegistrationNumber === 'string') {
         // An awarding body's registration number names the person: a stand-in, stable per aim.
@@ -141,7 +150,10 @@ export class LearningAimMirror {
         if (record[slot] === null || record[slot] === undefined) continue; // the source's empty slot never clears the target's
         const holder = staff.get(Number(record[slot]));
         if (holder === undefined) {
-          progressNote(`mirror: ${what}: its ${label} (source user ${String(record[slot])}) was not copied, so the slot is left as it is`);
+          this.noteOnce(
+            `staff:${String(record[slot])}`,
+            `mirror: source user ${String(record[slot])}, the ${label} of some learning aims, was not copied, so those slots are left as they are`,
+          );
         } else if (current[slot] !== holder) {
           await this.to.post('/User/{id}/Assign', { LearnerID: targetLearner, Level: 3, StandardID: standard }, { id: holder });
           slotsChanged = true;
@@ -157,15 +169,21 @@ export class LearningAimMirror {
     }
   }
 
+  private noteOnce(key: string, line: string): void {
+    if (this.noted.has(key)) return;
+    this.noted.add(key);
+    progressNote(line);
+  }
+
   /** Source learning-aim status -> target status of the same name (statuses are each organisation's own). */
-  private async statusMap(sourceOrg: number, targetOrg: number): Promise<Map<number, number>> {
+  private async statusMap(sourceOrg: number, targetOrg: number): Promise<Map<number, Status>> {
     const read = async (client: ApiClient, id: number) =>
       ((await client.get('/Organisation/{id}/LearningAimStatuses', { id }).catch(() => undefined)) ?? []) as { ID: number; Name: string }[];
     const [source, target] = await Promise.all([read(this.from, sourceOrg), read(this.to, targetOrg)]);
-    const out = new Map<number, number>();
+    const out = new Map<number, Status>();
     for (const s of source) {
       const t = target.filter((x) => same(x.Name, s.Name));
-      if (t.length === 1) out.set(s.ID, t[0]!.ID);
+      out.set(s.ID, { name: s.Name, ...(t.length === 1 ? { target: t[0]!.ID } : {}) });
     }
     return out;
   }
