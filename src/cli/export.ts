@@ -1,6 +1,6 @@
 /**
- * `learnfile export users|classes|placements`: rows from a v2.1 server as CSV or JSON Lines,
- * read from the unpaged (streaming) search so memory stays flat whatever the size.
+ * `learnfile export users|classes|placements|learning-aims`: rows from a v2.1 server as CSV
+ * or JSON Lines, read from the unpaged (streaming) search so memory stays flat whatever the size.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -16,6 +16,7 @@ export const EXPORTS = {
   users: { path: '/User/Search', record: '/User/{id}' },
   classes: { path: '/Classroom/Search', record: '/Classroom/{id}' },
   placements: { path: '/Placement/Search', record: '/Placement/{id}' },
+  'learning-aims': { path: '/LearningAim/Search', record: '/LearningAim/{id}' },
 } as const;
 export type ExportKind = keyof typeof EXPORTS;
 
@@ -29,10 +30,25 @@ export interface ExportOptions extends RemoteOptions {
   quiet?: boolean;
 }
 
+/**
+ * The learning aims of one organisation. LearningAim/Search has no organisation filter, so
+ * the organisation's learners (archived ones too, as the unfiltered export has them) are
+ * listed first, IDs only, and the customer's aims are streamed and kept when their learner is
+ * one of them: two calls whatever the size, where a search per learner would be one each.
+ */
+async function* aimsOfOrganisation(client: ApiClient, organisationId: number): AsyncGenerator<Record<string, unknown>> {
+  const learners = new Set<number>();
+  for (const Archived of [false, true]) {
+    for await (const u of client.download('/User/Search', { OrganisationID: organisationId, Role: 1, Archived })) learners.add(u.ID);
+  }
+  for await (const aim of client.download('/LearningAim/Search', {})) if (learners.has(aim.UserID)) yield aim;
+}
+
 /** Writes every row to `out`; answers how many. */
 export async function exportRows(client: ApiClient, kind: ExportKind, opts: ExportOptions, out: NodeJS.WritableStream): Promise<number> {
   const filter: Record<string, unknown> = {};
-  if (opts.organisation !== undefined) filter.OrganisationID = await resolveOrganisation(client, opts.organisation);
+  const organisationId = opts.organisation === undefined ? undefined : await resolveOrganisation(client, opts.organisation);
+  if (organisationId !== undefined && kind !== 'learning-aims') filter.OrganisationID = organisationId;
   if (opts.role !== undefined) {
     if (kind !== 'users') throw new CliError('--role applies to users only');
     const role = parseRole(opts.role);
@@ -70,7 +86,10 @@ export async function exportRows(client: ApiClient, kind: ExportKind, opts: Expo
     bar.tick();
   };
 
-  const rows = client.download(path, filter as never) as AsyncIterable<Record<string, unknown>>;
+  const rows =
+    kind === 'learning-aims' && organisationId !== undefined
+      ? aimsOfOrganisation(client, organisationId)
+      : (client.download(path, filter as never) as AsyncIterable<Record<string, unknown>>);
   if (!opts.full) {
     for await (const row of rows) await emit(row);
   } else {
@@ -90,18 +109,30 @@ export async function exportRows(client: ApiClient, kind: ExportKind, opts: Expo
   return count;
 }
 
+const COLUMNS_HELP = `CSV columns are the API's field names, so an export of users can be edited and imported
+again with \`learnfile import users\`. Lists (SecondaryLLDDCodes) are joined with ";".`;
+const AIMS_HELP = `Every learning aim of the customer's learners, archived learners' included: ID, UserID
+(the learner), StandardID, Status (a learning-aim status ID of the learner's organisation),
+StartDate, PlannedEnd and Progress; --full adds OrganisationID, the registration and
+achievement dates, Weighting, AssessorID and IQAID. The API cannot filter aims by
+organisation, so --organisation lists that organisation's learners first and keeps their aims.`;
+
 export function registerExport(program: Command): void {
   const group = program
     .command('export')
-    .description('Write users, classes or placements of a v2.1 server (learnfile or any compatible server) as CSV or JSON Lines')
+    .description('Write users, classes, placements or learning aims of a v2.1 server (learnfile or any compatible server) as CSV or JSON Lines')
     .addHelpText(
       'after',
-      examples('learnfile export users --organisation "Northgate College" --output users.csv', 'learnfile export placements --format jsonl > placements.jsonl'),
+      examples(
+        'learnfile export users --organisation "Northgate College" --output users.csv',
+        'learnfile export placements --format jsonl > placements.jsonl',
+        'learnfile export learning-aims --organisation 4 --full --output aims.csv',
+      ),
     );
 
   for (const kind of Object.keys(EXPORTS) as ExportKind[]) {
     const cmd = addRemoteOptions(group.command(kind))
-      .description(`Export ${kind}: the search's columns, or every field with --full`)
+      .description(`Export ${kind.replace('-', ' ')}: the search's columns, or every field with --full`)
       .option('--organisation <id|name>', 'only this organisation (default: every organisation of the customer)')
       .addOption(new Option('--format <format>', 'csv or jsonl (JSON Lines)').choices(['csv', 'jsonl']).default('csv'))
       .option('--output <file>', 'write here instead of stdout')
@@ -113,8 +144,7 @@ export function registerExport(program: Command): void {
       .addHelpText(
         'after',
         `
-CSV columns are the API's field names, so an export of users can be edited and imported
-again with \`learnfile import users\`. Lists (SecondaryLLDDCodes) are joined with ";".
+${kind === 'learning-aims' ? AIMS_HELP : COLUMNS_HELP}
 ${examples(
   `learnfile export ${kind} --organisation 4 --output ${kind}.csv`,
   `learnfile export ${kind} --format jsonl --full --url http://localhost:3000 --token $LEARNFILE_TOKEN > ${kind}.jsonl`,
@@ -127,7 +157,7 @@ ${examples(
         if (opts.output) {
           (out as WriteStream).end();
           await once(out, 'finish');
-          note(`export: ${count} ${kind} written to ${opts.output}`);
+          note(`export: ${count} ${kind.replace('-', ' ')} written to ${opts.output}`);
         }
       });
   }

@@ -1,9 +1,10 @@
 /**
  * `learnfile mirror`: copies one customer's centre structure (classes, placements, users)
- * from one v2.1 server into another, over the API on both sides. Records are matched on the
- * target by MISID (classes and placements without one, by name), so a re-run updates what
- * changed and creates only what is missing. Organisations cannot be created through the
- * v2.1 API: each source organisation is mapped to an existing target organisation.
+ * and its learners' learning aims from one v2.1 server into another, over the API on both
+ * sides. Records are matched on the target by MISID (classes and placements without one, by
+ * name; aims by learner and standard), so a re-run updates what changed and creates only
+ * what is missing. Organisations cannot be created through the v2.1 API: each source
+ * organisation is mapped to an existing target organisation.
  */
 import { Option, type Command } from 'commander';
 import { ApiError, type ApiClient } from '../../packages/client/src/index.js';
@@ -12,6 +13,7 @@ import { CreatePlacementBody } from '../contract/placements.js';
 import { CreateUserBody } from '../contract/users.js';
 import { fakesFor } from './anonymise.js';
 import { CliError } from './args.js';
+import { LearningAimMirror, type UnmatchedStandard } from './mirror-learning-aims.js';
 import { examples, print, setExitStatus } from './output.js';
 import { changedFields, parseConcurrency, pool, progress, progressNote, remoteClient } from './remote.js';
 
@@ -27,7 +29,7 @@ export interface MirrorOptions {
   quiet?: boolean;
 }
 
-type Kind = 'classes' | 'placements' | 'users';
+type Kind = 'classes' | 'placements' | 'users' | 'learningAims';
 export interface Tally {
   created: number;
   updated: number;
@@ -37,6 +39,8 @@ export interface Tally {
 export interface MirrorReport {
   organisations: { source: { ID: number; Name: string }; target?: { ID: number; Name: string }; note?: string }[];
   tallies: Record<Kind, Tally>;
+  /** Source standards with no single counterpart in the target's catalogue: their aims were skipped. */
+  unmatchedStandards: UnmatchedStandard[];
   problems: string[];
 }
 
@@ -95,17 +99,19 @@ async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
 export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions): Promise<MirrorReport> {
   const key = opts.seed ?? opts.fromToken ?? '';
   const concurrency = opts.concurrency ?? 4;
+  const problems: string[] = [];
+  const aims = new LearningAimMirror(from, to, { concurrency, quiet: opts.quiet, anonymiseKey: opts.anonymise ? key : undefined }, problems);
   const tallies: Record<Kind, Tally> = {
     classes: { created: 0, updated: 0, unchanged: 0, failed: 0 },
     placements: { created: 0, updated: 0, unchanged: 0, failed: 0 },
     users: { created: 0, updated: 0, unchanged: 0, failed: 0 },
+    learningAims: aims.tally,
   };
-  const problems: string[] = [];
   const organisations = mapOrganisations(await from.all('/Organisation/Search'), await to.all('/Organisation/Search'), opts.map ?? []);
 
   /** Creates or updates one record on the target; answers its target ID. */
   const upsert = async (
-    kind: Kind,
+    kind: Exclude<Kind, 'learningAims'>,
     path: '/Classroom' | '/Placement' | '/User',
     existingId: number | undefined,
     body: Rec,
@@ -250,14 +256,17 @@ export async function mirror(from: ApiClient, to: ApiClient, opts: MirrorOptions
       });
     }
     bar.done();
+
+    const learners = new Map(groups[1]!.flatMap((r) => (ids.users.has(Number(r.ID)) ? [[Number(r.ID), ids.users.get(Number(r.ID))!] as const] : [])));
+    await aims.organisation({ name: org.source.Name, sourceId: org.source.ID, targetId: org.target.ID }, learners, ids.users);
   }
-  return { organisations, tallies, problems };
+  return { organisations, tallies, unmatchedStandards: [...aims.unmatched.values()], problems };
 }
 
 export function registerMirror(program: Command): void {
   program
     .command('mirror')
-    .description("Copy one customer's classes, placements and users from one v2.1 server into another (e.g. live into a sandbox)")
+    .description("Copy one customer's classes, placements, users and learning aims from one v2.1 server into another (e.g. live into a sandbox)")
     .requiredOption('--from <url>', "the source server's base URL")
     .requiredOption('--from-token <token>', 'a customer token on the source server')
     .requiredOption('--to <url>', "the target server's base URL")
@@ -280,6 +289,13 @@ an organisation with no counterpart is skipped and reported. Records are matched
 target by MISID (classes and placements without one by name; users without one get the
 MISID MIRROR-<source ID>), so running the same mirror again updates what changed and
 creates only what is missing. Archived users are not copied; logins are the target's own.
+
+Each copied learner gets the source learner's learning aims: the standard is found in the
+target's catalogue by Reference and Version (by Title when the source standard has no
+Reference), assigned, and its StartDate, PlannedEnd, Status (matched by name),
+registration and achievement dates and its assessor and IQA (the copied staff) set where
+they differ. Catalogues are the operator's (learnfile standard create, catalogue load):
+a standard with no counterpart is skipped with its aims and listed in the output.
 ${examples(
   'learnfile mirror --from https://live.example.ac.uk --from-token $LIVE --to http://localhost:3000 --to-token $SANDBOX --anonymise',
   'learnfile mirror --from https://a.example --from-token $A --to https://b.example --to-token $B --map "Northgate College=Northgate Sandbox"',
@@ -297,9 +313,15 @@ ${examples(
         );
       }
       for (const [kind, t] of Object.entries(report.tallies)) {
-        print(`${kind}: ${t.created} created, ${t.updated} updated, ${t.unchanged} unchanged, ${t.failed} failed`);
+        print(`${kind === 'learningAims' ? 'learning aims' : kind}: ${t.created} created, ${t.updated} updated, ${t.unchanged} unchanged, ${t.failed} failed`);
+      }
+      for (const u of report.unmatchedStandards) {
+        const s = u.source;
+        print(
+          `skipped: standard "${s.Title}"${s.Reference ? ` (${s.Reference}${s.Version ? ` version ${s.Version}` : ''})` : ''}, source ${s.ID}: ${u.aims} learning aim${u.aims === 1 ? '' : 's'} not copied; ${u.note}`,
+        );
       }
       for (const p of report.problems) print(`failed: ${p}`);
-      if (report.problems.length > 0 || report.organisations.some((o) => !o.target)) setExitStatus(2);
+      if (report.problems.length > 0 || report.unmatchedStandards.length > 0 || report.organisations.some((o) => !o.target)) setExitStatus(2);
     });
 }

@@ -265,6 +265,7 @@ describe(`learnfile mirror, learnfile to learnfile (${engine})`, () => {
       classes: { created: 1, updated: 0, unchanged: 0, failed: 0 },
       placements: { created: 1, updated: 0, unchanged: 0, failed: 0 },
       users: { created: 5, updated: 0, unchanged: 0, failed: 0 },
+      learningAims: { created: 0, updated: 0, unchanged: 0, failed: 0 },
     });
 
     const sourceUsers = await users(from, source.organisationId);
@@ -307,6 +308,7 @@ describe(`learnfile mirror, learnfile to learnfile (${engine})`, () => {
         classes: { created: 0, updated: 0, unchanged: 1, failed: 0 },
         placements: { created: 0, updated: 0, unchanged: 1, failed: 0 },
         users: { created: 0, updated: 0, unchanged: 5, failed: 0 },
+        learningAims: { created: 0, updated: 0, unchanged: 0, failed: 0 },
       },
       'the same stand-ins on a re-run: nothing to do',
     );
@@ -348,7 +350,7 @@ describe(`the learnfile executable's remote commands (${engine})`, () => {
         });
         child.on('close', (code) => resolve({ code, out, err }));
       });
-    for (const cmd of [['import', 'users'], ['export', 'users'], ['export', 'placements'], ['mirror']]) {
+    for (const cmd of [['import', 'users'], ['export', 'users'], ['export', 'placements'], ['export', 'learning-aims'], ['mirror']]) {
       const help = await run([...cmd, '--help']);
       assert.equal(help.code, 0);
       assert.match(help.out, /Examples:\n {2}\$ learnfile /, `${cmd.join(' ')} --help`);

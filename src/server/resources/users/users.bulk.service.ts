@@ -6,7 +6,7 @@
  * set-based statements in one transaction: the users, their audit records and change
  * events, their Keychains and, where the organisation sends them, the verification mail.
  *
- * What differs from POST /User, on purpose (docs/decisions.md):
+ * What differs from POST /User, on purpose (README, "Import, export and mirror"):
  * - Create only, keyed by MISID: a row whose MISID the organisation already has is
  *   skipped and reported, so re-running a file (after fixing its bad rows, or after an
  *   interruption) creates only what is missing. Changes to existing users go through
@@ -14,9 +14,8 @@
  * - No generated password. A centre that gives logins gets each user's login name as POST
  *   /User makes it (`jsmith42`), but no password: none is generated, hashed or shown, so
  *   none can leak from a log or a terminal, and the account cannot be signed in to until
- *   a password is set for it. Hashing 100,000 generated passwords with scrypt (on purpose
- *   about 50 ms each) would take over an hour of CPU, to produce secrets nobody would
- *   ever see.
+ *   a password is set for it. POST /User shows its password once, to the caller that
+ *   asked; a bulk load would have to print or file thousands of them, where they leak.
  */
 import type { Database, Queryable } from '../../db/client.js';
 import { queueEvents } from '../events/events.repository.js';
