@@ -12,6 +12,7 @@ import { after } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import { MIGRATIONS_DIR, migrate, migrationFiles } from '../src/server/db/migrat
 import * as orgs from '../src/server/resources/organisations/organisations.repository.js';
 import * as customers from '../src/server/resources/customers/customers.repository.js';
 import { newToken, tokenHash } from '../src/server/domain/secrets.js';
+import type { MailSender } from '../src/server/mail/sender.js';
 
 export const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
@@ -507,6 +509,33 @@ export async function addEntry(
   const res = await operator(h, 'timesheet.add', { customerId: c.customerId, learnerId, from, to, offTheJob, category });
   if (res.status !== 200) throw new Error(`timesheet.add failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.result as { ID: number; Hours: number };
+}
+
+// ---- mail ----
+
+/** The mail sender of an app built with SMTP_URL set. */
+export const mailSenderOf = (app: FastifyInstance): MailSender => (app as unknown as { mailSender: MailSender }).mailSender;
+
+/**
+ * Reads the outbox with `sql` until `until` holds for the rows, reading again after each
+ * outcome any of the senders records: it waits on the senders, never on a timer (the signal
+ * only bounds a test that would otherwise hang).
+ */
+export async function whenOutbox<T>(db: Database, senders: MailSender[], sql: string, until: (rows: T[]) => boolean): Promise<T[]> {
+  const signal = AbortSignal.timeout(30_000);
+  for (;;) {
+    // Listening before reading: an outcome recorded between the two is not missed.
+    const listening = new AbortController();
+    const waits = senders.map((s) => once(s.outcomes, 'outcome', { signal: AbortSignal.any([signal, listening.signal]) }));
+    for (const w of waits) w.catch(() => {});
+    const rows = await db.query<T>(sql);
+    if (until(rows)) {
+      listening.abort();
+      return rows;
+    }
+    await Promise.race(waits);
+    listening.abort();
+  }
 }
 
 // ---- the CLI, in-process ----

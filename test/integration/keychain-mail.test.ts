@@ -1,9 +1,7 @@
-import { once } from 'node:events';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engine, harness, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
+import { engine, harness, mailSenderOf, tenantWithCentre, testConfig, whenOutbox, type Harness } from '../helpers.js';
 import { startSmtp, type TestSmtp } from '../smtp.js';
-import type { MailSender } from '../../src/server/mail/sender.js';
 
 type Centre = Awaited<ReturnType<typeof tenantWithCentre>>;
 
@@ -16,43 +14,9 @@ const staff = (t: Centre, email: string, extra: Record<string, unknown> = {}) =>
   ...extra,
 });
 
-/** The app's mail sender (the harness runs it, SMTP_URL being set). */
-const senderOf = (h: Harness) => (h.app as unknown as { mailSender: MailSender }).mailSender;
-
-/**
- * The outbox's only message once `until` holds for it, waiting on the sender's recorded
- * outcomes (never on a timer; the signal only bounds a test that would otherwise hang).
- */
-async function outboxRow<T extends Record<string, unknown>>(h: Harness, columns: string, until: (row: T | undefined) => boolean): Promise<T | undefined> {
-  const signal = AbortSignal.timeout(10_000);
-  for (;;) {
-    // Listening before reading: an outcome recorded between the two is not missed.
-    const listening = new AbortController();
-    const next = once(senderOf(h).outcomes, 'outcome', { signal: AbortSignal.any([signal, listening.signal]) });
-    next.catch(() => {});
-    const [row] = await h.db.query<T>(`SELECT ${columns} FROM mail_outbox`);
-    if (until(row)) {
-      listening.abort();
-      return row;
-    }
-    await next;
-  }
-}
-
 /** Lets the previous test's mail finish sending, so it cannot arrive during the next test. */
 async function outboxSettled(h: Harness): Promise<void> {
-  const signal = AbortSignal.timeout(10_000);
-  for (;;) {
-    const listening = new AbortController();
-    const next = once(senderOf(h).outcomes, 'outcome', { signal: AbortSignal.any([signal, listening.signal]) });
-    next.catch(() => {});
-    const [row] = await h.db.query<{ n: number }>("SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'pending'");
-    if (row!.n === 0) {
-      listening.abort();
-      return;
-    }
-    await next;
-  }
+  await whenOutbox<{ n: number }>(h.db, [mailSenderOf(h.app)], "SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'pending'", ([r]) => r!.n === 0);
 }
 
 function linkIn(text: string): string {
@@ -165,8 +129,8 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
     const res = await t.client.post('/User', staff(t, 'kim@example.com'));
     assert.equal(res.statusCode, 200);
     assert.deepEqual(await h.db.query('SELECT id, to_address, customer_id, created_at FROM mail_outbox'), []);
-    senderOf(h).kick();
-    await senderOf(h).idle();
+    mailSenderOf(h.app).kick();
+    await mailSenderOf(h.app).idle();
     assert.equal(smtp.received.length, 0);
   });
 
@@ -175,7 +139,12 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
     smtp.refuseNext(1);
     await t.client.post('/User', staff(t, 'kim@example.com'));
     await smtp.waitFor(1);
-    const row = await outboxRow<{ status: string; attempts: number }>(h, 'status, attempts', (r) => r?.status === 'sent');
+    const [row] = await whenOutbox<{ status: string; attempts: number }>(
+      h.db,
+      [mailSenderOf(h.app)],
+      'SELECT status, attempts FROM mail_outbox',
+      ([r]) => r?.status === 'sent',
+    );
     assert.deepEqual(row, { status: 'sent', attempts: 2 });
   });
 
@@ -183,7 +152,12 @@ describe(`Keychain accounts and verification mail over SMTP (${engine})`, () => 
     const t = await tenantWithCentre(h, { keychain: true });
     smtp.refuseNext(10);
     await t.client.post('/User', staff(t, 'kim@example.com'));
-    const row = await outboxRow<{ status: string; attempts: number; last_error: string }>(h, 'status, attempts, last_error', (r) => r?.status === 'failed');
+    const [row] = await whenOutbox<{ status: string; attempts: number; last_error: string }>(
+      h.db,
+      [mailSenderOf(h.app)],
+      'SELECT status, attempts, last_error FROM mail_outbox',
+      ([r]) => r?.status === 'failed',
+    );
     assert.equal(row?.status, 'failed');
     assert.equal(row?.attempts, 3);
     assert.match(row!.last_error, /451|try again/);

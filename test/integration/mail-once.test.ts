@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
-import { engine, harness, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
+import { engine, harness, mailSenderOf, tenantWithCentre, testConfig, whenOutbox, type Harness } from '../helpers.js';
 import { startSmtp, type TestSmtp } from '../smtp.js';
 
 describe(`mail is sent exactly once by two API processes and a slow SMTP server (${engine})`, () => {
@@ -34,11 +34,12 @@ describe(`mail is sent exactly once by two API processes and a slow SMTP server 
     await smtp.waitFor(addresses.length, 30_000);
     // Wait until the outbox records every message as sent, then stop both senders, so any
     // second delivery would have arrived by now.
-    for (;;) {
-      const [row] = await h.db.query<{ n: number }>("SELECT count(*) AS n FROM mail_outbox WHERE status <> 'sent'");
-      if (row!.n === 0) break;
-      await new Promise((r) => setImmediate(r));
-    }
+    await whenOutbox<{ n: number }>(
+      h.db,
+      [mailSenderOf(h.app), mailSenderOf(second)],
+      "SELECT count(*)::int AS n FROM mail_outbox WHERE status <> 'sent'",
+      ([r]) => r!.n === 0,
+    );
     await second.close();
     await h.app.close();
     const counts = new Map<string, number>();
