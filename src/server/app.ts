@@ -161,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('pageMarks', marks);
   app.decorate('sessionCache', sessions);
   const { signal, dispatcher } = services;
+  app.decorate('eventSignal', signal);
   app.decorate('webhookDispatcher', dispatcher);
   // Background work that reads several tables waits while tests empty them (see whilePaused).
   app.decorate('whileBackgroundPaused', <T>(fn: () => Promise<T>) => dispatcher.whilePaused(fn));

@@ -4,6 +4,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { Client, engine, harness, newCustomer, newOrganisation, testConfig } from '../helpers.js';
+import type { EventSignal } from '../../src/server/resources/events/event-signal.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
 interface Summary {
@@ -478,9 +479,14 @@ describe(`X-Total-Count above EXACT_COUNT_LIMIT (${engine})`, () => {
     assert.deepEqual(ids(await page(2)), c.all.slice(5, 10));
     assert.deepEqual(ids(await page(3)), c.all.slice(10, 15));
     assert.equal(readAhead.served - before, 1, 'page 3 was read while the client looked at page 2');
-    // A write between two pages: what was read ahead for page 4 is not used.
+    // A write between two pages: what was read ahead for page 4 is not used. Its commit is also
+    // announced to every process (NOTIFY, which drops pages read ahead too); waiting for this
+    // process to hear it keeps that late notice from landing after page 4 below.
     const renamed = c.all[16]!;
+    const signal = (h.app as unknown as { eventSignal: EventSignal }).eventSignal;
+    const heard = signal.waiter(c.customerId, 10_000).promise;
     assert.equal((await c.client.post(`/Classroom/${renamed}`, { Name: 'Renamed' })).statusCode, 200);
+    await heard;
     const fourth = await page(4);
     assert.deepEqual(ids(fourth), c.all.slice(15, 20));
     assert.equal(fourth.find((r) => r.ID === renamed)?.Name, 'Renamed');
