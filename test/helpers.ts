@@ -8,7 +8,7 @@
  * half its start-up), a template database on the PostgreSQL server. Either is rebuilt when a
  * migration changes, since its name carries a digest of the migration files.
  */
-import { after } from 'node:test';
+import { after, before, beforeEach } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../src/cli/program.js';
 import { buildApp, type AppDeps } from '../src/server/app.js';
-import { loadConfig, type Config } from '../src/server/config.js';
+import { boundPort, loadConfig, type Config } from '../src/server/config.js';
 import { openDatabase, type Database } from '../src/server/db/client.js';
 import { MIGRATIONS_DIR, migrate, migrationFiles } from '../src/server/db/migrate.js';
 import * as orgs from '../src/server/resources/organisations/organisations.repository.js';
@@ -226,6 +226,31 @@ export async function harness(
       if (undeclared.size > 0) throw new Error(`undeclared error answers:\n${[...undeclared].join('\n')}`);
     },
   };
+}
+
+/**
+ * The usual life of a harness in a `describe`: made before its tests, emptied before each
+ * test, closed after them. Call it in the describe's body; the object it answers is filled
+ * in by the `before` hook, so use it in tests and hooks only.
+ */
+export function harnessPerSuite(config?: Config, extra?: Parameters<typeof harness>[1]): Harness & { reset(): Promise<void> } {
+  const h = {} as Harness & { reset(): Promise<void> };
+  before(async () => {
+    Object.assign(h, await harness(config, extra));
+  });
+  after(async () => {
+    await h.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+  });
+  return h;
+}
+
+/** Starts the app listening on a free local port, for clients that speak real HTTP; answers its base URL. */
+export async function listening(h: Harness): Promise<string> {
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${boundPort(h.app.server)}`;
 }
 
 /** The new ID a create answers as a bare JSON number (`42`); throws on anything else. */

@@ -1,19 +1,10 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { centreWithPeople, engine, harness, newStandard } from '../helpers.js';
+import { centreWithPeople, engine, newStandard, harnessPerSuite } from '../helpers.js';
 
 // On PGlite the requests queue up (one transaction at a time); on PostgreSQL they really race.
 describe(`assignments under concurrency (${engine})`, () => {
-  let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   test('32 simultaneous level-3 assigns leave one holder and an audit trail of the sequence; no 5xx', async () => {
     const c = await centreWithPeople(h);

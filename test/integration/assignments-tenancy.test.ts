@@ -1,18 +1,9 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { centreWithPeople, engine, harness, newLearningAimStatus, newStandard, newTemplate } from '../helpers.js';
+import { centreWithPeople, engine, newLearningAimStatus, newStandard, newTemplate, harnessPerSuite } from '../helpers.js';
 
 describe(`assignment endpoints keep tenants apart (${engine})`, () => {
-  let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   test("another customer's standards, units, templates, aims, summaries, users and placements are indistinguishable from missing ones", async () => {
     const a = await centreWithPeople(h, { name: 'A' });

@@ -1,18 +1,9 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { centreWithPeople, engine, harness, newStandard } from '../helpers.js';
+import { centreWithPeople, engine, newStandard, harnessPerSuite } from '../helpers.js';
 
 describe(`assigning staff to learners (${engine})`, () => {
-  let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   async function withProgramme() {
     const c = await centreWithPeople(h);

@@ -2,7 +2,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { Client, engine, harness, newCustomer, testConfig } from '../helpers.js';
+import { Client, engine, harness, newCustomer, testConfig, harnessPerSuite } from '../helpers.js';
 import { tokenHash } from '../../src/server/domain/secrets.js';
 import type { SessionCache } from '../../src/server/resources/authentication/session-cache.js';
 
@@ -31,16 +31,7 @@ function assertUnauthorised(res: LightMyRequestResponse): void {
 }
 
 describe(`authentication (${engine})`, () => {
-  let h: H;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   const authenticate = (headers: Record<string, string>, payload?: string) =>
     h.app.inject({ method: 'POST', url: '/api/v2.1/Authentication', headers, ...(payload === undefined ? {} : { payload }) });

@@ -9,20 +9,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { createClient, type ApiClient } from '../../packages/client/src/index.js';
-import { boundPort } from '../../src/server/config.js';
 import { importUsers } from '../../src/cli/import.js';
 import { exportRows } from '../../src/cli/export.js';
 import { mirror } from '../../src/cli/mirror.js';
 import type { Database } from '../../src/server/db/client.js';
-import { engine, harness, newCustomer, newLearningAimStatus, newOrganisation, runLearnfile, type Harness } from '../helpers.js';
+import { engine, harness, newCustomer, newLearningAimStatus, newOrganisation, runLearnfile, type Harness, listening } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 type H = Harness & { reset(): Promise<void> };
-
-async function listening(h: H): Promise<string> {
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${boundPort(h.app.server)}`;
-}
 
 /** A standard in the customer's catalogue, made with the operator's command. */
 async function standard(db: Database, customerId: number, title: string, reference?: string, version?: string): Promise<number> {

@@ -11,19 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type ApiClient } from '../../packages/client/src/index.js';
-import { boundPort } from '../../src/server/config.js';
 import { DEMO_TOKEN, seedDemo } from '../../src/server/demo/demo.js';
 import { importProgramme, programmeSummary, type ProgrammeOutcome } from '../../src/cli/import-programme.js';
-import { engine, harness, testConfig, type Harness } from '../helpers.js';
+import { engine, harness, testConfig, type Harness, listening } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLE = join(ROOT, 'docs/examples/programme.csv');
 type H = Harness & { reset(): Promise<void> };
-
-async function listening(h: H): Promise<string> {
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${boundPort(h.app.server)}`;
-}
 
 /** A demo user's ID by MISID. */
 async function userId(client: ApiClient, misid: string): Promise<number> {

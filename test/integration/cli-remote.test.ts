@@ -12,21 +12,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { createClient, type ApiClient } from '../../packages/client/src/index.js';
-import { boundPort } from '../../src/server/config.js';
 import { ninoProblem, ulnProblem } from '../../src/server/domain/uk-data.js';
 import { importUsers } from '../../src/cli/import.js';
 import { exportRows } from '../../src/cli/export.js';
 import { mirror } from '../../src/cli/mirror.js';
 import { fakesFor } from '../../src/cli/anonymise.js';
-import { engine, harness, newCustomer, newOrganisation, type Harness } from '../helpers.js';
+import { engine, harness, newCustomer, newOrganisation, type Harness, listening } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 type H = Harness & { reset(): Promise<void> };
-
-async function listening(h: H): Promise<string> {
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${boundPort(h.app.server)}`;
-}
 
 async function centre(h: H, url: string, name = 'Northgate College') {
   const tenant = await newCustomer(h.db);

@@ -5,15 +5,9 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ApiClient, ApiError, createClient, Roles } from '../../packages/client/src/index.js';
-import { boundPort } from '../../src/server/config.js';
-import { engine, harness, newCustomer, newOrganisation, testConfig, type Harness } from '../helpers.js';
+import { engine, harness, newCustomer, newOrganisation, testConfig, type Harness, listening } from '../helpers.js';
 
 type H = Harness & { reset(): Promise<void> };
-
-async function listening(h: H): Promise<string> {
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${boundPort(h.app.server)}`;
-}
 
 /** Records every call (method and path) while passing it to the real network. */
 function recording() {

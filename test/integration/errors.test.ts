@@ -1,11 +1,9 @@
 // Spec section 3: one error shape, the vendor's codes where they exist, every problem
 // reported together, 404 for records that are missing or someone else's, and no internals.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { Client, engine, harness, newCustomer, newOrganisation } from '../helpers.js';
-
-type H = Awaited<ReturnType<typeof harness>>;
+import { Client, engine, newCustomer, newOrganisation, harnessPerSuite } from '../helpers.js';
 
 interface ErrorAnswer {
   code: number;
@@ -46,16 +44,7 @@ function errorBody(res: LightMyRequestResponse, status: number): ErrorAnswer {
 }
 
 describe(`errors (${engine})`, () => {
-  let h: H;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   async function centre(name = 'Customer') {
     const t = await newCustomer(h.db, name);

@@ -1,6 +1,6 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engine, harness, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
+import { engine, tenantWithCentre, testConfig, harnessPerSuite } from '../helpers.js';
 
 interface Ev {
   Sequence: number;
@@ -32,16 +32,7 @@ async function feed(t: Tenant, query: string): Promise<Ev[]> {
 }
 
 describe(`change events and the feed (${engine})`, () => {
-  let h: Harness & { reset(): Promise<void> };
-  before(async () => {
-    h = await harness(testConfig({ RATE_LIMIT_PER_MINUTE: '100000' }), { operatorKey: OPERATOR_KEY });
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite(testConfig({ RATE_LIMIT_PER_MINUTE: '100000' }), { operatorKey: OPERATOR_KEY });
 
   test("a user's life yields created, updated (naming the fields), archived, unarchived and deleted, in order", async () => {
     const t = await tenantWithCentre(h);

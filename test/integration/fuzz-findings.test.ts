@@ -3,21 +3,12 @@
  * they stay fixed whatever the fuzz's seed. Each was a value no check stopped before it
  * reached PostgreSQL. docs/reliability.md records the runs that found them.
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engine, harness, newStandard, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
+import { engine, newStandard, tenantWithCentre, testConfig, harnessPerSuite } from '../helpers.js';
 
 describe(`what the fuzz found stays fixed (${engine})`, () => {
-  let h: Harness & { reset(): Promise<void> };
-  before(async () => {
-    h = await harness(testConfig());
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite(testConfig());
 
   const refused = (res: { statusCode: number; body: string }, field: string) => {
     assert.equal(res.statusCode, 400, res.body);

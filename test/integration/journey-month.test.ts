@@ -1,25 +1,14 @@
 // A month as an MIS runs it: book a visit, book a review on it, the assessor signs, then the
 // learner; timesheet entries are recorded in the portfolio (here through the operator), and
 // the MIS reads the off-the-job summary after each one.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engine, harness, testConfig } from '../helpers.js';
+import { engine, testConfig, harnessPerSuite } from '../helpers.js';
 import { OtjMethods } from '../../src/contract/offthejob.js';
 import { OPERATOR_KEY, addEntry, insertAim, insertStandard, journeyCentre } from '../helpers.js';
 
-type H = Awaited<ReturnType<typeof harness>>;
-
 describe(`a month of an MIS's journey calls (${engine})`, () => {
-  let h: H;
-  before(async () => {
-    h = await harness(testConfig({ OPERATOR_KEY }));
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite(testConfig({ OPERATOR_KEY }));
 
   test('visit, review on it, signatures in order, timesheet entries, and the OTJ summary after each entry', async () => {
     // A full-time learner (37.5 h) who started on 1 Sep 2025 on a standard publishing 187 hours of OTJ, 7 hours of RPL:

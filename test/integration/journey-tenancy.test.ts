@@ -1,24 +1,13 @@
 // Tenant isolation for every journey endpoint: another customer's review, visit, plan,
 // timesheet, off-the-job summary, episode, provider and visit types are indistinguishable
 // from missing ones, and none of them can be named in a write.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engine, harness, testConfig } from '../helpers.js';
+import { engine, testConfig, harnessPerSuite } from '../helpers.js';
 import { OPERATOR_KEY, addEntry, insertAim, insertStandard, journeyCentre, operator } from '../helpers.js';
 
-type H = Awaited<ReturnType<typeof harness>>;
-
 describe(`journey tenant isolation (${engine})`, () => {
-  let h: H;
-  before(async () => {
-    h = await harness(testConfig({ OPERATOR_KEY }));
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite(testConfig({ OPERATOR_KEY }));
 
   /** Customer A with one of everything; customer B, whose session tries to reach it. */
   async function twoTenants() {

@@ -1,24 +1,13 @@
 // Spec section 5.5: reviews, visits, plans, timesheets, off-the-job summary, episodes and
 // providers, through the HTTP surface (and the operator door for what only people write).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engine, harness, testConfig } from '../helpers.js';
+import { engine, testConfig, harnessPerSuite } from '../helpers.js';
 import { OtjMethods } from '../../src/contract/offthejob.js';
 import { OPERATOR_KEY, addEntry, insertAim, insertStandard, journeyCentre, operator, secondCentre, type JourneyCentre } from '../helpers.js';
 
-type H = Awaited<ReturnType<typeof harness>>;
-
 describe(`the learner's journey (${engine})`, () => {
-  let h: H;
-  before(async () => {
-    h = await harness(testConfig({ OPERATOR_KEY }));
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite(testConfig({ OPERATOR_KEY }));
 
   const audit = (entity: string, id: number) =>
     h.db.query<{ actor: string; action: string; changes: Record<string, { old: unknown; new: unknown }> }>(

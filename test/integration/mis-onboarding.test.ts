@@ -1,19 +1,10 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { engine, harness, newStandard, newTemplate, tenantWithCentre } from '../helpers.js';
+import { engine, newStandard, newTemplate, tenantWithCentre, harnessPerSuite } from '../helpers.js';
 
 /** The calls an MIS onboarding script makes, as it makes them: form bodies, lower-case keys and paths, trailing slashes. */
 describe(`a scripted MIS onboarding (${engine})`, () => {
-  let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   test('employer, placement link, learner, framework template, assessor per aim, IQA per unit, observer; then read back', async () => {
     const t = await tenantWithCentre(h);

@@ -2,12 +2,12 @@
  * What an operator's tools see: /health and /ready for process managers and load
  * balancers, /metrics for Prometheus, and an embedded data directory only its owner can read.
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, engine, harness, newCustomer, testConfig } from '../helpers.js';
+import { Client, engine, newCustomer, testConfig, harnessPerSuite } from '../helpers.js';
 import { openDatabase } from '../../src/server/db/client.js';
 import { buildApp } from '../../src/server/app.js';
 import { describeSecured, secureDataDir } from '../../src/server/ops/data-dir.js';
@@ -27,16 +27,7 @@ function openToOthers(dir: string): string[] {
 }
 
 describe(`health, readiness and metrics (${engine})`, () => {
-  let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => {
-    h = await harness(testConfig({ METRICS_TOKEN, RATE_LIMIT_PER_MINUTE: '2' }));
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite(testConfig({ METRICS_TOKEN, RATE_LIMIT_PER_MINUTE: '2' }));
 
   test('/health answers 200 without a session; /ready answers 503 naming a migration not applied, then 200 once it is', async () => {
     const health = await h.app.inject({ method: 'GET', url: '/health' });

@@ -1,18 +1,9 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { centreWithPeople, engine, harness, newLearningAimStatus, newStandard, newTemplate } from '../helpers.js';
+import { centreWithPeople, engine, newLearningAimStatus, newStandard, newTemplate, harnessPerSuite } from '../helpers.js';
 
 describe(`standards, units, templates, learning aims and unit summaries (${engine})`, () => {
-  let h: Awaited<ReturnType<typeof harness>>;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   test('standards are searched by organisation and title, read with their units, and listed as AssignedStandards', async () => {
     const c = await centreWithPeople(h);

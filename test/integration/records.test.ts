@@ -1,11 +1,9 @@
 // Spec section 5.1: the data-download records (customer, organisations, learner statuses,
 // classes, placements) with their exact shapes, partial updates and the audit trail.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, engine, harness, newCustomer, newOrganisation } from '../helpers.js';
+import { Client, engine, newCustomer, newOrganisation, harnessPerSuite } from '../helpers.js';
 import { insertLearnerStatus } from '../../src/server/resources/organisations/organisations.repository.js';
-
-type H = Awaited<ReturnType<typeof harness>>;
 
 interface AuditEntry {
   customer_id: number;
@@ -17,16 +15,7 @@ interface AuditEntry {
 }
 
 describe(`data-download records (${engine})`, () => {
-  let h: H;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   async function centre(opts: { customer?: string; name?: string; keychain?: boolean; suppressEmail?: boolean } = {}) {
     const t = await newCustomer(h.db, opts.customer ?? 'Customer');

@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { Client, engine, harness, newCustomer, newOrganisation, testConfig } from '../helpers.js';
+import { Client, engine, harness, newCustomer, newOrganisation, testConfig, harnessPerSuite } from '../helpers.js';
 import type { EventSignal } from '../../src/server/resources/events/event-signal.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
@@ -30,16 +30,7 @@ function assertList<T>(res: LightMyRequestResponse, label = ''): T[] {
 const ids = (rows: { ID: number }[]) => rows.map((r) => r.ID);
 
 describe(`searches and paging (${engine})`, () => {
-  let h: H;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   async function tenant(name = 'Customer') {
     const t = await newCustomer(h.db, name);

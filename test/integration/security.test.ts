@@ -1,10 +1,10 @@
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import { safeError } from '../../src/server/http/log.js';
-import { engine, harness, tenantWithCentre, testConfig, type Harness } from '../helpers.js';
+import { engine, tenantWithCentre, testConfig, harnessPerSuite } from '../helpers.js';
 
 function assertSecurityHeaders(res: LightMyRequestResponse, what: string): void {
   assert.equal(res.headers['x-content-type-options'], 'nosniff', what);
@@ -14,16 +14,7 @@ function assertSecurityHeaders(res: LightMyRequestResponse, what: string): void 
 }
 
 describe(`security headers and what the log may say (${engine})`, () => {
-  let h: Harness & { reset(): Promise<void> };
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   test('every kind of answer carries the security headers, and API answers are never cached', async () => {
     const t = await tenantWithCentre(h);

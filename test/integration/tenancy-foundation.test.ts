@@ -1,12 +1,10 @@
 // Tenancy: one customer's session never sees, changes or uses another customer's
 // organisations, learner statuses, classes or placements, and cannot tell they exist.
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { Client, engine, harness, newCustomer, newOrganisation } from '../helpers.js';
+import { Client, engine, newCustomer, newOrganisation, harnessPerSuite } from '../helpers.js';
 import { insertLearnerStatus } from '../../src/server/resources/organisations/organisations.repository.js';
-
-type H = Awaited<ReturnType<typeof harness>>;
 
 function assertNotFound(res: LightMyRequestResponse, label: string): void {
   assert.equal(res.statusCode, 404, `${label}: ${res.body}`);
@@ -20,16 +18,7 @@ function assertNoContent(res: LightMyRequestResponse, label: string): void {
 }
 
 describe(`tenancy of the data-download records (${engine})`, () => {
-  let h: H;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   /** A customer with one organisation, a learner status, a class and a placement, all named after it. */
   async function tenant(label: string) {

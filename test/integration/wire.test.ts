@@ -1,25 +1,14 @@
 // Spec section 1: the wire conventions every endpoint keeps for clients written against
 // the vendor's API (paths, body formats and keys, lenient scalars and dates, response shape).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { Client, engine, harness, newCustomer, newOrganisation } from '../helpers.js';
-
-type H = Awaited<ReturnType<typeof harness>>;
+import { Client, engine, newCustomer, newOrganisation, harnessPerSuite } from '../helpers.js';
 
 const CLASSROOM_KEYS = ['ID', 'OrganisationID', 'Name', 'MISID', 'StartOn', 'Archive', 'CompletionMessage', 'SendCompletionMessage', 'IVFinalSignOff'];
 
 describe(`wire conventions (${engine})`, () => {
-  let h: H;
-  before(async () => {
-    h = await harness();
-  });
-  after(async () => {
-    await h.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
+  const h = harnessPerSuite();
 
   /** A customer with one organisation and a logged-in client. */
   async function centre(name = 'Centre') {
