@@ -30,6 +30,7 @@ import type { BulkImportResult } from '../src/server/resources/users/users.bulk.
 import { bulkImportFile } from '../src/cli/bulk-import.js';
 import { csvLine } from '../src/cli/csv.js';
 import { newToken, tokenHash } from '../src/server/domain/secrets.js';
+import { ulnCheckDigit } from '../src/server/domain/uk-data.js';
 import * as customers from '../src/server/resources/customers/customers.repository.js';
 import * as orgs from '../src/server/resources/organisations/organisations.repository.js';
 
@@ -103,9 +104,8 @@ const silent = {
 function uln(n: number): string {
   for (let k = n; ; k += 1_000_003) {
     const nine = String(100_000_000 + ((k * 7919) % 900_000_000));
-    const sum = [...nine].reduce((total, d, i) => total + (10 - i) * Number(d), 0);
-    const last = (((10 - sum) % 11) + 11) % 11;
-    if (last < 10) return `${nine}${last}`;
+    const check = ulnCheckDigit(nine);
+    if (check !== null) return nine + check;
   }
 }
 

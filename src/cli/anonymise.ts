@@ -9,6 +9,7 @@
  * email addresses use the reserved example.org domain, so nothing can reach a real person.
  */
 import { createHmac } from 'node:crypto';
+import { ulnCheckDigit } from '../server/domain/uk-data.js';
 
 const FIRST = [
   'Amelia',
@@ -156,15 +157,12 @@ class Draw {
   }
 }
 
-/** A ULN that passes the mod-11 check (weights 10..2 over nine digits; check digit 10 - r). */
+/** A ULN that passes the mod-11 check. */
 function fakeUln(draw: Draw): string {
   for (;;) {
     const nine = String(1 + draw.int(9)) + draw.digits(8);
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += (10 - i) * Number(nine[i]);
-    const r = sum % 11;
-    if (r === 0) continue; // no check digit makes these valid
-    return nine + String(10 - r);
+    const check = ulnCheckDigit(nine);
+    if (check !== null) return nine + check; // else no check digit makes these valid: draw again
   }
 }
 

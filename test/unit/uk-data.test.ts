@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnProblem } from '../../src/server/domain/uk-data.js';
+import { ilrWarnings, ninoProblem, normaliseNino, normaliseUln, ulnCheckDigit, ulnProblem } from '../../src/server/domain/uk-data.js';
 
 describe('ULN', () => {
   test('normalising removes all whitespace', () => {
@@ -215,4 +215,13 @@ describe('ilrWarnings', () => {
       'SecondaryLLDDCodes value "0" is not a known ILR LLDD category code',
     ]);
   });
+});
+
+test('ulnCheckDigit gives the one tenth digit that passes the check, or none when no digit can', () => {
+  for (let n = 100_000_000; n < 100_000_000 + 2_000; n++) {
+    const nine = String(n);
+    const check = ulnCheckDigit(nine);
+    const passing = [...'0123456789'].filter((d) => ulnProblem(nine + d) === null);
+    assert.deepEqual(passing, check === null ? [] : [check], nine);
+  }
 });

@@ -13,10 +13,19 @@ export function ulnProblem(input: string): string | null {
   if (!/^\d{10}$/.test(uln)) return 'must be 10 digits';
   if (uln === ULN_PLACEHOLDER) return null;
   if (uln.startsWith('0')) return 'must not start with 0';
-  // Weights 10..1 over all ten digits: a valid ULN's weighted sum is 10 mod 11.
+  return ulnCheckDigit(uln.slice(0, 9)) === uln[9] ? null : 'fails the ULN check digit';
+}
+
+/**
+ * The tenth digit that makes a ULN of these nine digits valid, or null when none does.
+ * Weights 10..1 over all ten digits: a valid ULN's weighted sum is 10 mod 11, so the check
+ * digit is 10 minus the nine digits' weighted sum, mod 11 (a remainder of 0 would need 10).
+ */
+export function ulnCheckDigit(nine: string): string | null {
   let sum = 0;
-  for (let i = 0; i < 10; i++) sum += (10 - i) * Number(uln[i]);
-  return sum % 11 === 10 ? null : 'fails the ULN check digit';
+  for (let i = 0; i < 9; i++) sum += (10 - i) * Number(nine[i]);
+  const digit = (10 - (sum % 11)) % 11;
+  return digit === 10 ? null : String(digit);
 }
 
 export function normaliseNino(input: string): string {
