@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
 import { loadConfig } from '../src/server/config.js';
 import { openDatabase, type Database } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
@@ -88,17 +89,7 @@ async function backendCpuMs(db: Database): Promise<Map<number, number> | null> {
 }
 
 const noop = () => {};
-const silent = {
-  level: 'silent',
-  fatal: noop,
-  error: noop,
-  warn: noop,
-  info: noop,
-  debug: noop,
-  trace: noop,
-  silent: noop,
-  child: () => silent,
-} as unknown as FastifyBaseLogger;
+const silent: FastifyBaseLogger = pino({ level: 'silent' });
 
 /** A valid ULN (10 digits, not starting with 0, weighted sum 10 mod 11) for each n. */
 function uln(n: number): string {

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
 import { loadConfig } from '../src/server/config.js';
 import { openDatabase, redactUrl, type Database } from '../src/server/db/client.js';
 import { migrate } from '../src/server/db/migrate.js';
@@ -52,12 +53,7 @@ export interface LoadFacts {
   method: string;
 }
 
-const silent = (() => {
-  const noop = () => {};
-  const log: Record<string, unknown> = { level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop };
-  log.child = () => log;
-  return log as unknown as FastifyBaseLogger;
-})();
+const silent: FastifyBaseLogger = pino({ level: 'silent' });
 
 async function admin(databaseUrl: string, statement: string): Promise<void> {
   const c = new pg.Client({ connectionString: databaseUrl });

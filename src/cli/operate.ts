@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
 import type { OperationInput, OperationName, OperationResult } from '../server/resources/admin/admin.operations.js';
 import type { Services } from '../server/resources/registry.js';
 import { lockHolder } from '../server/db/lock.js';
@@ -102,15 +103,4 @@ const explain = (message: string, issues: { field: string; message: string }[]):
 const lowerFirst = (s: string): string => s.replace(/^([A-Z])(?=[a-z ])/, (c) => c.toLowerCase()).replace(/\.$/, '');
 
 // Nothing here runs background work that would log; the limiter is built but never started.
-const noop = () => {};
-const silent = {
-  level: 'silent',
-  fatal: noop,
-  error: noop,
-  warn: noop,
-  info: noop,
-  debug: noop,
-  trace: noop,
-  silent: noop,
-  child: () => silent,
-} as unknown as FastifyBaseLogger;
+const silent: FastifyBaseLogger = pino({ level: 'silent' });
