@@ -120,7 +120,10 @@ export interface ServerChild {
 export async function startServer(rt: Runtime, cwd: string, env: Record<string, string>, logLevel: string): Promise<ServerChild> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, rt.server, {
+  // BENCH_SERVER_NODE_OPTIONS: extra node flags for the server alone, for profiling it under
+  // load (--cpu-prof --cpu-prof-dir=DIR writes a profile when it stops).
+  const nodeFlags = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, ...rt.server], {
     cwd,
     env: {
       ...baseEnv(),

@@ -39,6 +39,11 @@ usage: npm run bench -- [options]
                        else the TypeScript through tsx), compiled, or tsx
   -h, --help           this text
 
+environment:
+  DATABASE_URL                 measure on this PostgreSQL server (a new database is made and dropped)
+  BENCH_SERVER_NODE_OPTIONS    extra node flags for the server process alone, e.g.
+                               "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it under load
+
 examples:
   npm run build && npm run bench                          PGlite, ${DEFAULTS.scale.toLocaleString('en-GB')} users, 8-9 minutes
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench -- --scale 100000

@@ -258,6 +258,28 @@ class PgliteStatements {
   }
 }
 
+/** How many distinct statement texts are prepared by name on each connection (the rest are parsed each time). */
+const NAMED_STATEMENTS = 400;
+
+/**
+ * Statements by name: each connection parses and plans a statement text the first time it
+ * runs it and reuses that from then on (PostgreSQL keeps it until the connection closes), so
+ * a write's several statements are not each parsed and planned again on every request.
+ * Statement texts are built from fixed parts, but a few vary with the fields a body names,
+ * so only the first NAMED_STATEMENTS distinct texts are named; later ones run unnamed.
+ */
+function preparedStatements(): (sql: string, params?: unknown[]) => pg.QueryConfig {
+  const names = new Map<string, string>();
+  return (text, params) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < NAMED_STATEMENTS && params !== undefined) {
+      name = `learnfile_${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name === undefined ? { text, values: params as unknown[] } : { name, text, values: params as unknown[] };
+  };
+}
+
 async function openPostgres(url: string, max: number, statementTimeoutMs: number, connectTimeoutMs: number): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -273,7 +295,8 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
   const location = redactUrl(url);
-  const run: Queryable['query'] = async (sql, params) => (await guarded(pool.query(sql, params as unknown[]))).rows as never;
+  const statement = preparedStatements();
+  const run: Queryable['query'] = async (sql, params) => (await guarded(pool.query(statement(sql, params)))).rows as never;
   await run('SELECT 1');
   return {
     kind: 'postgres',
@@ -289,7 +312,7 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
         broken = err;
       };
       client.on('error', onError);
-      const q = async (sql: string, params?: unknown[]) => (await guarded(client.query(sql, params as unknown[]))).rows;
+      const q = async (sql: string, params?: unknown[]) => (await guarded(client.query(statement(sql, params)))).rows;
       try {
         await q('BEGIN');
         const result = await runTransaction(async (sql, params) => (await q(sql, params)) as never, fn);
