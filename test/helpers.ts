@@ -25,6 +25,7 @@ import * as orgs from '../src/server/resources/organisations/organisations.repos
 import * as customers from '../src/server/resources/customers/customers.repository.js';
 import { newToken, tokenHash } from '../src/server/domain/secrets.js';
 import type { MailSender } from '../src/server/mail/sender.js';
+import type { SessionCache } from '../src/server/resources/authentication/session-cache.js';
 
 export const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
@@ -539,6 +540,16 @@ export async function addEntry(
 // ---- mail ----
 
 /** The mail sender of an app built with SMTP_URL set. */
+export const sessionCacheOf = (app: FastifyInstance): SessionCache => (app as unknown as { sessionCache: SessionCache }).sessionCache;
+
+/**
+ * Resolves when the app has heard the database announce an early end of sessions. Changes
+ * made behind the app's back (SQL) reach its session cache this way; call before the change.
+ */
+export function sessionsAnnounced(app: FastifyInstance): Promise<string> {
+  return new Promise((resolve) => sessionCacheOf(app).once('message', resolve));
+}
+
 export const mailSenderOf = (app: FastifyInstance): MailSender => (app as unknown as { mailSender: MailSender }).mailSender;
 
 /**

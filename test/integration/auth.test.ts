@@ -2,21 +2,10 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { Client, engine, harness, newCustomer, testConfig, harnessPerSuite } from '../helpers.js';
+import { Client, engine, harness, newCustomer, testConfig, harnessPerSuite, sessionCacheOf, sessionsAnnounced } from '../helpers.js';
 import { tokenHash } from '../../src/server/domain/secrets.js';
-import type { SessionCache } from '../../src/server/resources/authentication/session-cache.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
-
-const sessionCache = (h: H): SessionCache => (h.app as unknown as { sessionCache: SessionCache }).sessionCache;
-
-/**
- * Resolves when the app has heard the database announce an early end of sessions. Changes
- * made behind the app's back (SQL) reach its session cache this way; call before the change.
- */
-function announced(h: H): Promise<string> {
-  return new Promise((resolve) => sessionCache(h).once('message', resolve));
-}
 
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -128,7 +117,7 @@ describe(`authentication (${engine})`, () => {
       const old = (await authenticate({ 'x-customertoken': t.token })).body;
       const fresh = (await authenticate({ 'x-customertoken': t.token })).body;
       assert.equal((await getCustomer({ 'x-tokenid': old })).statusCode, 200, 'live, and now in the session cache');
-      const heard = announced(h);
+      const heard = sessionsAnnounced(h.app);
       await h.db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [tokenHash(old)]);
       assert.match(await heard, /^session:\d+$/);
       assertUnauthorised(await getCustomer({ 'x-tokenid': old }));
@@ -153,7 +142,7 @@ describe(`authentication (${engine})`, () => {
       const otherSession = (await authenticate({ 'x-customertoken': other.token })).body;
       assert.equal((await getCustomer({ 'x-tokenid': session })).statusCode, 200);
       // Revoked behind the server's back (an operator's SQL): the database itself announces it.
-      const heard = announced(h);
+      const heard = sessionsAnnounced(h.app);
       await h.db.query('UPDATE api_tokens SET revoked_at = now() WHERE customer_id = $1', [t.customerId]);
       assert.match(await heard, /^token:\d+$/);
       assertUnauthorised(await getCustomer({ 'x-tokenid': session }));
@@ -281,13 +270,13 @@ describe(`session lifetime follows the server's clock (${engine})`, () => {
     const t = await newCustomer(h.db);
     const client = await Client.for(h.app, t.token);
     assert.equal((await client.get('/Customer')).statusCode, 200);
-    assert.equal(sessionCache(h).size, 1, 'the session is served from memory');
+    assert.equal(sessionCacheOf(h.app).size, 1, 'the session is served from memory');
     offset = 24 * HOUR - 60_000;
     assert.equal((await client.get('/Customer')).statusCode, 200, 'a minute before the end');
     offset = 24 * HOUR + 1_000;
     assertUnauthorised(await client.get('/Customer'));
     // Read from the database too, the session is over by the same clock.
-    sessionCache(h).forget();
+    sessionCacheOf(h.app).forget();
     assertUnauthorised(await client.get('/Customer'));
     const fresh = await Client.for(h.app, t.token);
     assert.equal((await fresh.get('/Customer')).statusCode, 200, 'a session issued at the new time is live');

@@ -5,7 +5,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ApiClient, ApiError, createClient, Roles } from '../../packages/client/src/index.js';
-import { engine, harness, newCustomer, newOrganisation, testConfig, type Harness, listening } from '../helpers.js';
+import { engine, harness, newCustomer, newOrganisation, testConfig, type Harness, listening, sessionsAnnounced } from '../helpers.js';
 
 type H = Harness & { reset(): Promise<void> };
 
@@ -141,7 +141,9 @@ describe(`the client library against a running server (${engine})`, () => {
     assert.notEqual(await client.session(), first);
 
     // The server forgets every session (say, an operator revoked them): one 401, one new session, the call succeeds.
+    const heard = sessionsAnnounced(h.app);
     await h.db.exec('DELETE FROM sessions');
+    await heard;
     calls.length = 0;
     assert.equal((await client.get('/Customer'))?.ID, tenant.customerId);
     assert.deepEqual(calls, ['GET /Customer', 'POST /Authentication', 'GET /Customer']);

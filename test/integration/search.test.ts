@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { Client, engine, harness, newCustomer, newOrganisation, testConfig, harnessPerSuite } from '../helpers.js';
 import type { EventSignal } from '../../src/server/resources/events/event-signal.js';
+import type { PageMarks } from '../../src/server/db/search.js';
 
 type H = Awaited<ReturnType<typeof harness>>;
 interface Summary {
@@ -322,6 +323,73 @@ describe(`searches and paging (${engine})`, () => {
       assert.equal(page3.headers['x-total-count'], '10');
       assert.deepEqual(assertList<Summary>(await c.client.post('/Classroom/Search/4/3', {})), [added]);
       assertNoContent(await c.client.post('/Classroom/Search/5/3', {}));
+    });
+  });
+
+  describe('facts kept between searches (counts, positions)', () => {
+    const marksOf = () => (h.app as unknown as { pageMarks: PageMarks }).pageMarks;
+    async function classes(n: number) {
+      const t = await tenant();
+      const org = await newOrganisation(h.db, t.customerId);
+      const all: Summary[] = [];
+      for (let i = 1; i <= n; i++) all.push(await newClass(t.client, org, `Class ${String(i).padStart(2, '0')}`));
+      return { ...t, org, all };
+    }
+
+    test('a count is reused only while no change has been made since it was counted, and is exact either way', async () => {
+      const c = await classes(12);
+      const marks = marksOf();
+      const total = async () => {
+        const res = await c.client.post('/Classroom/Search/1/5', { Name: 'class*' });
+        assertList(res);
+        return [res.headers['x-total-count'], res.headers['x-total-count-exact']];
+      };
+      assert.deepEqual(await total(), ['12', 'true']);
+      const reused = marks.reused.counts;
+      assert.deepEqual(await total(), ['12', 'true']);
+      assert.equal(marks.reused.counts, reused + 1, 'nothing changed: the kept count answers');
+      await newClass(c.client, c.org, 'Class 13');
+      assert.deepEqual(await total(), ['13', 'true']);
+      assert.equal(marks.reused.counts, reused + 1, 'a class was added: counted again');
+      // A change that leaves the matches as they were still counts again (any change does).
+      assert.equal((await c.client.post(`/Classroom/${c.all[0]!.ID}`, { Name: 'Renamed' })).statusCode, 200);
+      assert.deepEqual(await total(), ['12', 'true']);
+      assert.deepEqual(await total(), ['12', 'true']);
+      assert.equal(marks.reused.counts, reused + 2);
+      // Another customer's changes are theirs: this count stays reusable.
+      const other = await classes(1);
+      assert.equal(other.all.length, 1);
+      assert.deepEqual(await total(), ['12', 'true']);
+      assert.equal(marks.reused.counts, reused + 3);
+    });
+
+    test('a deep page jumped to starts from a kept position, answering exactly the slice OFFSET would, before and after a change', async () => {
+      const c = await classes(60);
+      const marks = marksOf();
+      const step = marks.positionStep;
+      marks.positionStep = 5;
+      try {
+        // Each page is one whose page before it was not read (else it would continue that walk).
+        const page = async (n: number) => assertList<Summary>(await c.client.post(`/Classroom/Search/${n}/5`, { Name: 'class*' }));
+        // Page 6 (matches 26-30) is deep enough to have the positions read, after its answer.
+        assert.deepEqual(await page(6), c.all.slice(25, 30));
+        await marks.settled();
+        const reused = marks.reused.positions;
+        assert.deepEqual(await page(9), c.all.slice(40, 45));
+        assert.deepEqual(await page(12), c.all.slice(55, 60));
+        assert.equal(marks.reused.positions, reused + 2, 'both jumps started from a kept key');
+        // Renaming class 3 takes it out of the filter: every later match moves one place up.
+        assert.equal((await c.client.post(`/Classroom/${c.all[2]!.ID}`, { Name: 'Renamed' })).statusCode, 200);
+        const now = c.all.filter((_, i) => i !== 2);
+        assert.deepEqual(await page(8), now.slice(35, 40), 'the kept positions are not used after a change');
+        assert.equal(marks.reused.positions, reused + 2);
+        await marks.settled();
+        assert.deepEqual(await page(11), now.slice(50, 55));
+        assert.deepEqual(await page(4), now.slice(15, 20));
+        assert.equal(marks.reused.positions, reused + 4, 'read again at the new sequence number, then used');
+      } finally {
+        marks.positionStep = step;
+      }
     });
   });
 

@@ -15,6 +15,15 @@ export interface Listing {
    * `id` by default; string-keyed records (units) name theirs, e.g. `id COLLATE "C"` from ''.
    */
   key?: { column: string; start: number | string };
+  /**
+   * Every write that can change which rows match, or their order, also takes the customer's
+   * next event sequence number (event_counters.last_seq) in its own transaction: true for
+   * records written only through audited changes (users, classes, placements). Facts learnt
+   * from such a search (its count, the keys at fixed positions) are then kept, and reused by a
+   * later statement only when it reads the same sequence number in its own snapshot. The
+   * customer is the first parameter.
+   */
+  evented?: boolean;
 }
 
 const keyOf = (l: Listing) => l.key ?? { column: 'id', start: 0 };
@@ -68,8 +77,9 @@ export class Filters {
     return this;
   }
 
-  listing(table: string, columns: string): Listing {
-    return { table, columns, where: [...this.where], params: [...this.params] };
+  /** `evented`: see Listing.evented (only for tables whose every write is an audited change). */
+  listing(table: string, columns: string, opts: { evented?: boolean } = {}): Listing {
+    return { table, columns, where: [...this.where], params: [...this.params], ...(opts.evented ? { evented: true } : {}) };
   }
 }
 
@@ -107,13 +117,21 @@ export async function* batches<T extends { ID: number | string }>(db: Queryable,
  * position (which costs as much as every row before it). A miss only costs speed: the page is
  * then found by position over the index. Per process, because the servers are stateless.
  *
+ * For evented searches (Listing.evented) it also keeps facts that cost a scan to learn, each
+ * with the customer's event sequence number it was read at, and used only by a statement that
+ * reads the same number in its own snapshot (so never when anything may have changed): the
+ * count of matches, and the key at every `positionStep`-th match of searches paged deeply.
+ *
  * Keys are SHA-256 digests of the search (table, filter, page size, page number), so an entry
- * has a fixed size however large the filter: memory is bounded by `capacity` entries of
- * `ENTRY_BYTES` each (about 1 MB at the default 5,000), whatever clients send.
+ * has a fixed size however large the filter: marks and counts are bounded by `capacity`
+ * entries each (`maxBytes`, about 2.5 MB at the default 5,000), whatever clients send; kept
+ * positions by POSITION_SEARCHES searches of one key per `positionStep` matches.
  */
 export class PageMarks {
   /** A 43-character base64url digest key plus the mark and the Map's own overhead, generously. */
   static readonly ENTRY_BYTES = 200;
+  /** The same for a kept count: a digest key, a sequence number and four facts. */
+  static readonly COUNT_BYTES = 300;
   private readonly marks = new Map<string, Mark>();
   /** `windowMs`: how long after a page its mark is trusted to continue the walk. */
   constructor(
@@ -121,9 +139,9 @@ export class PageMarks {
     readonly windowMs = 30_000,
   ) {}
 
-  /** The most memory the marks can hold, in bytes (an estimate, fixed by the capacity). */
+  /** The most memory the marks and counts can hold, in bytes (an estimate, fixed by the capacity). */
   get maxBytes(): number {
-    return this.capacity * PageMarks.ENTRY_BYTES;
+    return this.capacity * (PageMarks.ENTRY_BYTES + PageMarks.COUNT_BYTES);
   }
 
   get size(): number {
@@ -136,23 +154,80 @@ export class PageMarks {
   }
 
   get(key: string): Mark | undefined {
-    const mark = this.marks.get(key);
-    if (mark) {
-      this.marks.delete(key);
-      this.marks.set(key, mark);
-    }
-    return mark;
+    return touch(this.marks, key);
   }
 
   clear(): void {
     this.marks.clear();
+    this.counts.clear();
+    this.positions.clear();
+  }
+
+  // ---- facts of evented searches (Listing.evented), each valid while the sequence stands ----
+
+  /** The count facts of recent searches, by PageMarks.key(search, 0); as many as page marks. */
+  private readonly counts = new Map<string, { seq: number; facts: CountFacts }>();
+  /** The key at every `positionStep`-th match of recent deep searches; at most POSITION_SEARCHES. */
+  private readonly positions = new Map<string, Positions>();
+  private readonly building = new Map<string, Promise<void>>();
+  /** Answers served from kept facts (for tests and metrics). */
+  readonly reused = { counts: 0, positions: 0 };
+  /** How many matches apart the kept keys are (tests make it small). */
+  positionStep = 1000;
+  static readonly POSITION_SEARCHES = 32;
+
+  count(key: string) {
+    return touch(this.counts, key);
+  }
+
+  setCount(key: string, value: { seq: number; facts: CountFacts }): void {
+    put(this.counts, key, value, this.capacity);
+  }
+
+  position(key: string): Positions | undefined {
+    return touch(this.positions, key);
+  }
+
+  /** Reads a search's positions once (one at a time per search), after the answer that asked for them. */
+  buildPositions(key: string, read: () => Promise<Positions>): void {
+    if (this.building.has(key)) return;
+    const work = read()
+      .then((p) => put(this.positions, key, p, PageMarks.POSITION_SEARCHES))
+      .catch(() => {}) // a failed read only costs speed
+      .finally(() => this.building.delete(key));
+    this.building.set(key, work);
+  }
+
+  /** Resolves when every positions read under way has ended (tests). */
+  async settled(): Promise<void> {
+    while (this.building.size > 0) await Promise.all(this.building.values());
   }
 
   set(key: string, mark: Mark): void {
-    this.marks.delete(key);
-    this.marks.set(key, mark);
-    if (this.marks.size > this.capacity) this.marks.delete(this.marks.keys().next().value!);
+    put(this.marks, key, mark, this.capacity);
   }
+}
+
+function touch<V>(map: Map<string, V>, key: string): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
+}
+
+function put<V>(map: Map<string, V>, key: string, value: V, capacity: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > capacity) map.delete(map.keys().next().value!);
+}
+
+/** The keys of matches 1, 1 + step, 1 + 2 step, ... of a search, as of sequence number `seq`. */
+interface Positions {
+  seq: number;
+  step: number;
+  keys: (number | string)[];
 }
 
 interface Mark {
@@ -227,6 +302,10 @@ export interface Page<T> {
 
 /** The count's column, carried by every row of a page read with its count (and removed). */
 const COUNT = '__count';
+/** The customer's event sequence number in the page's snapshot (evented searches). */
+const SEQ = '__seq';
+/** Whether a cold page was found from a kept position. */
+const KEPT = '__kept';
 /** [matches up to the cap, first key, key of the last one counted, last key of all (only when over the cap)]. */
 type CountFacts = [number, number | string | null, number | string | null, number | string | null];
 
@@ -264,8 +343,21 @@ export async function page<T extends { ID: number | string }>(
     return `$${params.length}`;
   };
   const capParam = counting ? param(cap) : '';
-  const extra = counting ? `, ${facts(capParam)} AS "${COUNT}"` : '';
-  const ahead = walking && !counting && readAhead ? await readAhead.take<T & { [COUNT]?: CountFacts }>(PageMarks.key(search, pageNumber), now) : undefined;
+  // An evented search reads the customer's sequence number in the page's own snapshot: while
+  // it equals the one a kept count was read at, that count is this snapshot's count exactly,
+  // and the statement skips counting (the CASE never runs the count).
+  const seq = l.evented ? `(SELECT coalesce((SELECT last_seq FROM event_counters WHERE customer_id = $1), 0))` : '';
+  const countKey = l.evented && counting ? PageMarks.key([l.table, l.where, l.params], 0) : '';
+  const kept = countKey ? marks.count(countKey) : undefined;
+  let extra = '';
+  if (counting) {
+    const count = kept ? `CASE WHEN ${seq} = ${param(kept.seq)} THEN NULL ELSE ${facts(capParam)} END` : facts(capParam);
+    extra = `, ${count} AS "${COUNT}"${l.evented ? `, ${seq} AS "${SEQ}"` : ''}`;
+  }
+  type Raw = T & { [COUNT]?: CountFacts; [SEQ]?: number; [KEPT]?: boolean };
+  const ahead = walking && !counting && readAhead ? await readAhead.take<Raw>(PageMarks.key(search, pageNumber), now) : undefined;
+  const positionsKey = l.evented ? PageMarks.key([l.table, l.where, l.params], -1) : '';
+  let stalePositions: 'unknown' | 'check' | undefined;
   let sql: string;
   if (walking) {
     sql = select(l, `${k.column} > ${param(walking.lastId)}`, `LIMIT ${param(pageSize)}`, extra);
@@ -273,17 +365,40 @@ export async function page<T extends { ID: number | string }>(
     sql = select(l, '', `LIMIT ${param(pageSize)}`, extra);
   } else {
     // Cold, by position: skip over keys only (an index-only scan where the index covers the
-    // filter), then read the page's rows from the first key on.
-    sql = select(
-      l,
-      `${k.column} >= (SELECT ${k.column} FROM ${l.table} WHERE ${where} ORDER BY ${k.column} OFFSET ${param(offset)} LIMIT 1)`,
-      `LIMIT ${param(pageSize)}`,
-      extra,
-    );
+    // filter), then read the page's rows from the first key on. From the key kept at the
+    // nearest position before it, when the search's positions are known at this snapshot's
+    // sequence number: then at most one step of keys is skipped.
+    const skip = (from: string, by: number) => `(SELECT ${k.column} FROM ${l.table} WHERE ${where}${from} ORDER BY ${k.column} OFFSET ${param(by)} LIMIT 1)`;
+    const known = positionsKey ? marks.position(positionsKey) : undefined;
+    const at = known ? Math.min(Math.floor(offset / known.step), known.keys.length - 1) : 0;
+    let first = skip('', offset);
+    let keptColumn = '';
+    if (known && at > 0) {
+      const same = `${seq} = ${param(known.seq)}`;
+      first = `CASE WHEN ${same} THEN ${skip(` AND ${k.column} >= ${param(known.keys[at])}`, offset - at * known.step)} ELSE ${first} END`;
+      keptColumn = `, ${same} AS "${KEPT}"`;
+    }
+    sql = select(l, `${k.column} >= ${first}`, `LIMIT ${param(pageSize)}`, `${extra}${keptColumn}`);
+    if (positionsKey && offset >= POSITIONS_FROM * marks.positionStep) stalePositions = known === undefined || at === 0 ? 'unknown' : 'check';
   }
-  const raw = ahead ?? (await db.query<T & { [COUNT]?: CountFacts }>(sql, params));
+  const raw = ahead ?? (await db.query<Raw>(sql, params));
   let counted = counting ? raw[0]?.[COUNT] : undefined;
-  const rows: T[] = counting ? raw.map(({ [COUNT]: _, ...row }) => row as unknown as T) : raw;
+  const rows: T[] = counting || raw[0]?.[KEPT] !== undefined ? raw.map(({ [COUNT]: _, [SEQ]: __, [KEPT]: ___, ...row }) => row as unknown as T) : raw;
+  if (raw[0]?.[KEPT]) marks.reused.positions++;
+  // A deep page found without kept positions (or with ones from an earlier sequence number):
+  // read the search's positions once, after this answer, so that later jumps start near.
+  if (stalePositions === 'unknown' || (stalePositions === 'check' && raw[0]?.[KEPT] === false)) {
+    marks.buildPositions(positionsKey, () => positions(db, l, marks.positionStep));
+  }
+  if (countKey && raw[0]) {
+    const current = Number(raw[0][SEQ]);
+    if (!counted && kept && kept.seq === current) {
+      counted = kept.facts;
+      marks.reused.counts++;
+    } else if (counted) {
+      marks.setCount(countKey, { seq: current, facts: counted });
+    }
+  }
   if (counting && !counted) {
     // No row to carry the count (no match, or a page past the end): count alone.
     const [c] = await db.query<{ facts: CountFacts }>(`SELECT ${facts(`$${n + 1}`)} AS facts`, [...l.params, cap]);
@@ -310,6 +425,23 @@ export async function page<T extends { ID: number | string }>(
     readAhead.start(PageMarks.key(search, pageNumber + 1), () => db.query(nextSql, [...l.params, last.ID, pageSize]), now);
   }
   return { rows, total, exact };
+}
+
+/** Cold pages at least this many steps deep have their search's positions kept. */
+const POSITIONS_FROM = 4;
+
+/** The keys of every `step`-th match of an evented search, and the sequence number they hold at (one snapshot). */
+async function positions(db: Queryable, l: Listing, step: number): Promise<Positions> {
+  const k = keyOf(l);
+  const n = l.params.length;
+  const [row] = await db.query<{ seq: number; keys: (number | string)[] }>(
+    `SELECT coalesce((SELECT last_seq FROM event_counters WHERE customer_id = $1), 0) AS seq,
+            (SELECT coalesce(array_agg(m.k ORDER BY m.k), '{}') FROM (
+               SELECT ${k.column} AS k, row_number() OVER (ORDER BY ${k.column}) AS n FROM ${l.table} WHERE ${l.where.join(' AND ')}) m
+              WHERE (m.n - 1) % $${n + 1} = 0) AS keys`,
+    [...l.params, step],
+  );
+  return { seq: Number(row!.seq), step, keys: row!.keys };
 }
 
 /**

@@ -37,11 +37,14 @@ export const placements: RecordSpec = {
 
 const SUMMARY = 'id AS "ID", name AS "Name", mis_id AS "MISID"';
 
-/** Classes and placements are searched the same way: by organisation and name. */
+/**
+ * Classes and placements are searched the same way: by organisation and name. Both are written
+ * only by audited changes (records.ts), so their searches are evented.
+ */
 export function namedListing(
   table: 'classrooms' | 'placements',
   customerId: number,
   filter: { OrganisationID?: number | undefined; Name?: string | undefined },
 ): Listing {
-  return new Filters(customerId).eq('organisation_id', filter.OrganisationID).text('name', filter.Name).listing(table, SUMMARY);
+  return new Filters(customerId).eq('organisation_id', filter.OrganisationID).text('name', filter.Name).listing(table, SUMMARY, { evented: true });
 }

@@ -253,5 +253,9 @@ export function userListing(
     .text('email', f.Email)
     .atLeast('updated_at', f.LastModified)
     .raw(f.Archived ? 'archived_at IS NOT NULL' : 'archived_at IS NULL')
-    .listing('users', 'id AS "ID", first_name AS "FirstName", last_name AS "LastName", mis_id AS "MISID", role AS "Role", email AS "Email"');
+    .listing('users', 'id AS "ID", first_name AS "FirstName", last_name AS "LastName", mis_id AS "MISID", role AS "Role", email AS "Email"', {
+      // Every write to users is an audited change (create, update, archive, delete, the bulk
+      // import, and the LastModified moves made beside audited changes).
+      evented: true,
+    });
 }
