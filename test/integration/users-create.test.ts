@@ -2,6 +2,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engine, harness, newOrganisation, tenantWithCentre, type Harness } from '../helpers.js';
 import { verifyPassword } from '../../src/server/domain/secrets.js';
+import * as users from '../../src/server/resources/users/users.repository.js';
 
 type Centre = Awaited<ReturnType<typeof tenantWithCentre>>;
 
@@ -282,5 +283,111 @@ describe(`creating users (${engine})`, () => {
     assert.equal(user.ULN, null);
     assert.equal(user.ClassroomID, null);
     assert.equal(user.MISID, 'S1');
+  });
+
+  describe('one statement: the user, its audit records and events', () => {
+    const auditOf = (entity: string, id: number) =>
+      h.db.query<{ action: string; actor: string; changes: Record<string, { old: unknown; new: unknown }> }>(
+        'SELECT action, actor, changes FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id',
+        [entity, id],
+      );
+    const eventsOf = (customerId: number) =>
+      h.db.query<{ seq: number; type: string; entity: string; entity_id: number; organisation_id: number | null; fields: unknown }>(
+        'SELECT seq::int AS seq, type, entity, entity_id::int AS entity_id, organisation_id, fields FROM events WHERE customer_id = $1 ORDER BY seq',
+        [customerId],
+      );
+
+    test('a learner with every field is audited with each written field as stored, and announced once', async () => {
+      const assessor = await createUser(t, 5);
+      const provider = (await t.client.post('/Provider', { Name: 'Humber Skills Partnership' })).json<number>();
+      const before = (await eventsOf(t.customerId)).length;
+      const body = learner(t, assessor, {
+        MISID: 'MIS-42',
+        CreatedOn: '2022-02-23T12:49:33.123456+01:00',
+        ProviderID: provider,
+        ULN: '9276308686',
+        DOB: '2001-02-03',
+        StartOn: '2022-09-01T00:00:00.00Z',
+        PlannedEndDate: '2024-08-31T23:59:59.999Z',
+        SecondaryLLDDCodes: ['4', '9'],
+        SupportFunding: false,
+        ContractedHours: 37.5,
+      });
+      const created = await t.client.post('/User', body);
+      assert.equal(created.statusCode, 200, created.body);
+      const id = created.json<{ ID: number }>().ID;
+      const user = (await t.client.get(`/User/${id}`)).json<Record<string, unknown>>();
+      const [row, ...more] = await auditOf('user', id);
+      assert.equal(more.length, 0);
+      assert.equal(row!.action, 'create');
+      assert.match(row!.actor, /^session:\d+ token:\d+$/);
+      // Exactly what the audit of a create has always held: every field sent, as GET answers it.
+      assert.deepEqual(row!.changes, Object.fromEntries(Object.keys(body).map((k) => [k, { old: null, new: user[k] }])));
+      assert.equal(user.CreatedOn, '2022-02-23T11:49:33.123Z');
+      const events = (await eventsOf(t.customerId)).slice(before);
+      assert.deepEqual(
+        events.map(({ seq: _, ...e }) => e),
+        [{ type: 'user.created', entity: 'user', entity_id: id, organisation_id: t.organisationId, fields: null }],
+      );
+      assert.equal(events[0]!.seq, before + 1);
+    });
+
+    test('on a Keychain centre, a new Keychain and the user are audited and announced in that order', async () => {
+      const k = await tenantWithCentre(h, { keychain: true, name: 'Keychain customer' });
+      // On a Keychain centre a create answers its user's URL in Location.
+      const idOf = (res: { statusCode: number; body: string; headers: Record<string, unknown> }) => {
+        assert.equal(res.statusCode, 200, res.body);
+        return Number(/\/User\/(\d+)$/.exec(String(res.headers.location))![1]);
+      };
+      const assessor = idOf(await k.client.post('/User', { OrganisationID: k.organisationId, Role: 5, FirstName: 'A', LastName: 'B', Email: 'a@example.com' }));
+      const before = (await eventsOf(k.customerId)).length;
+      const id = idOf(await k.client.post('/User', learner(k as unknown as Centre, assessor, { Email: 'New.Person@Example.com' })));
+      const [user] = await h.db.query<{ keychain_id: number }>('SELECT keychain_id FROM users WHERE id = $1', [id]);
+      const keychain = await auditOf('keychain', user!.keychain_id);
+      assert.deepEqual(
+        keychain.map((r) => [r.action, r.changes]),
+        [['create', { Email: { old: null, new: 'New.Person@Example.com' } }]],
+      );
+      assert.equal((await auditOf('user', id)).length, 1);
+      const events = (await eventsOf(k.customerId)).slice(before);
+      assert.deepEqual(
+        events.map((e) => [e.seq - before, e.type, e.entity_id, e.organisation_id]),
+        [
+          [1, 'keychain.created', user!.keychain_id, null],
+          [2, 'user.created', id, k.organisationId],
+        ],
+      );
+      // A second account on the same email reuses the Keychain: only the user is new.
+      idOf(await k.client.post('/User', learner(k as unknown as Centre, assessor, { Email: 'new.person@example.com' })));
+      assert.deepEqual(
+        (await eventsOf(k.customerId)).slice(before + 2).map((e) => e.type),
+        ['user.created'],
+      );
+    });
+
+    test('the statement writes nothing when what the checks read has changed since (the service then retries in a transaction)', async () => {
+      const assessor = await createUser(t, 5);
+      const query = { organisationId: t.organisationId, readOrganisation: true, classroomId: t.classroomId, placementId: t.placementId, staffIds: [assessor] };
+      const facts = await users.referenceFacts(h.db, t.customerId, query, { lock: false });
+      const values = learner(t, assessor);
+      const counts = async () =>
+        (
+          await h.db.query<{ users: number; audit: number; events: number }>(
+            `SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM audit_log)::int AS audit, (SELECT count(*) FROM events)::int AS events`,
+          )
+        )[0]!;
+      // The assessor is archived between the checks and the write.
+      assert.equal((await t.client.post(`/User/${assessor}/Archive`, {})).statusCode, 204);
+      const was = await counts();
+      assert.equal(await users.insertLoginUser(h.db, t.customerId, values, 'sjones', 'x', { query, digest: facts.digest, actor: 'test' }), undefined);
+      assert.deepEqual(await counts(), was);
+      // Checked again, the same write goes through (with its audit record and event).
+      const now = await users.referenceFacts(h.db, t.customerId, query, { lock: false });
+      assert.notEqual(now.digest, facts.digest);
+      assert.equal(now.staff.get(assessor)?.archived, true);
+      const written = await users.insertLoginUser(h.db, t.customerId, values, 'sjones', 'x', { query, digest: now.digest, actor: 'test' });
+      assert.ok(written);
+      assert.deepEqual(await counts(), { users: was.users + 1, audit: was.audit + 1, events: was.events + 1 });
+    });
   });
 });

@@ -15,6 +15,26 @@ export interface RecordSpec {
   fields: Record<string, string>;
   /** Fields that are read back but never written through the generic writer. */
   readOnly?: string[];
+  /** Fields stored as timestamptz (createdChangesJson writes them as JavaScript's toISOString does). */
+  timestamps?: string[];
+}
+
+/**
+ * SQL for the audit record's changes of a row created in the same statement (alias: its
+ * RETURNING, with the API field names): each written field's value as stored, old null,
+ * exactly as auditCreate records them from the row read back.
+ */
+export function createdChangesJson(spec: RecordSpec, cols: [string, string, unknown][], alias: string): string {
+  const value = (field: string) =>
+    spec.timestamps?.includes(field)
+      ? `to_jsonb(to_char(${alias}."${field}" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`
+      : `to_jsonb(${alias}."${field}")`;
+  const pairs = cols.map(([field]) => `'${field}', jsonb_build_object('old', NULL, 'new', ${value(field)})`);
+  if (pairs.length === 0) return `'{}'::jsonb`;
+  // A function takes at most 100 arguments: objects of up to 40 fields, joined.
+  const groups: string[] = [];
+  for (let i = 0; i < pairs.length; i += 40) groups.push(`jsonb_build_object(${pairs.slice(i, i + 40).join(', ')})`);
+  return groups.join(' || ');
 }
 
 export function selectList(spec: RecordSpec): string {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/client.js';
+import type { AuditEntity } from '../../../contract/audit.js';
 import { eventType, namesFields, recordType } from './event-types.js';
 
 /** Committing a transaction with events notifies this channel with the customer's ID. */
@@ -141,6 +142,53 @@ async function insertChanges(db: Queryable, changes: AuditedChange[]): Promise<v
      ${NOTIFY}`,
     [customerId, changes.length, JSON.stringify(rows)],
   );
+}
+
+/** A record created by the same statement, as SQL over its CTEs (see createdChanges). */
+export interface CreatedInStatement {
+  entity: AuditEntity;
+  /** FROM (and WHERE) yielding one row when the record was created, none otherwise. */
+  from: string;
+  id: string;
+  organisationId: string;
+  /** The audit record's changes, as jsonb. */
+  changes: string;
+}
+
+/**
+ * CTEs (to follow the ones that create the records) writing the audit records and change
+ * events of records created by the same statement, in the order given: what queueChange
+ * and insertChanges write for a transaction, for a write made by one statement outside
+ * any. The customer's counter is taken after everything else the statement locks. The
+ * statement's final SELECT must call notifyEvents once per created row set.
+ */
+export function createdChanges(st: { p(value: unknown): string }, customerId: number, actor: string, created: CreatedInStatement[]): string {
+  const customer = st.p(customerId);
+  const who = st.p(actor);
+  const rows = created.map(
+    (c, i) =>
+      `SELECT ${i + 1} AS k, ${st.p(c.entity)}::text AS audit_entity, ${st.p(eventType(c.entity, 'create'))}::text AS type,
+              ${st.p(recordType(c.entity))}::text AS entity, (${c.id})::bigint AS entity_id, (${c.organisationId})::int AS organisation_id,
+              ${c.changes} AS changes FROM ${c.from}`,
+  );
+  return `created AS (${rows.join(' UNION ALL ')}),
+     created_audit AS (
+       INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes)
+       SELECT ${customer}, ${who}, audit_entity, entity_id, 'create', changes FROM created ORDER BY k),
+     created_counter AS (
+       INSERT INTO event_counters AS c (customer_id, last_seq) SELECT ${customer}, count(*) FROM created HAVING count(*) > 0
+       ON CONFLICT (customer_id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq
+       RETURNING last_seq),
+     created_events AS (
+       INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
+       SELECT ${customer}, n.last_seq - (SELECT count(*) FROM created) + row_number() OVER (ORDER BY e.k), e.type, e.entity, e.entity_id,
+              e.organisation_id, ${who}, NULL
+         FROM created_counter n, created e)`;
+}
+
+/** The final SELECT's column that announces the statement's events (evaluate it once, for the created row). */
+export function notifyEvents(st: { p(value: unknown): string }, customerId: number): string {
+  return `pg_notify('${EVENTS_CHANNEL}', ${st.p(String(customerId))})::text`;
 }
 
 /** A batch's events, numbered in the order of its IDs, in one statement. */

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/client.js';
-import { selectList, writable, type RecordSpec } from '../../db/records.js';
+import { createdChangesJson, selectList, writable, type RecordSpec } from '../../db/records.js';
+import { createdChanges, notifyEvents } from '../events/events.repository.js';
 import { ORGANISATION_COLUMNS, type OrganisationRow } from '../organisations/organisations.repository.js';
 import type { User } from '../../../contract/users.js';
 import { Filters, type Listing } from '../../db/search.js';
@@ -51,6 +52,7 @@ export const users: RecordSpec = {
     LastModified: 'updated_at',
   },
   readOnly: ['Username', 'KeychainID', 'KeychainVerified', 'Archived', 'LastModified'],
+  timestamps: ['CreatedOn', 'DOB', 'StartOn', 'PlannedEndDate'],
 };
 
 export interface UserRef {
@@ -86,45 +88,110 @@ export interface ReferenceFacts {
 
 /**
  * Everything a user write checks about the records it names, in one statement, limited to the
- * caller's customer. The users and the provider named are locked against deletion (KEY SHARE)
- * until the write commits: a concurrent delete of a referenced user then either waits and
- * sees the new reference (-111), or wins and the write finds no such user (-104), never a
- * foreign-key failure.
+ * caller's customer ($1..$8, see factsParams). The organisation, class, placement, learner
+ * status, users and provider named are locked against deletion (KEY SHARE) until the write
+ * commits: a concurrent delete of a referenced user then either waits and sees the new
+ * reference (-111), or wins and the write finds no such user (-104), never a foreign-key
+ * failure. Locking them here also takes those locks before anything else the write locks
+ * (the customer's event counter last), whichever way the write is made.
  */
-export async function referenceFacts(db: Queryable, customerId: number, q: ReferenceQuery): Promise<ReferenceFacts> {
-  const owned = (table: string, param: string) =>
-    `CASE WHEN ${param}::int IS NOT NULL THEN EXISTS (SELECT 1 FROM ${table} WHERE customer_id = $1 AND organisation_id = $2 AND id = ${param}) END`;
-  const rows = await db.query<Omit<ReferenceFacts, 'staff'> & { staff: UserRef[] }>(
-    `WITH staff AS (
+const factsSql = (lock: string) => `WITH staff AS (
        SELECT id, organisation_id, role, archived_at IS NOT NULL AS archived FROM users
-        WHERE customer_id = $1 AND id = ANY($7::int[]) ORDER BY id FOR KEY SHARE),
-     provider AS (SELECT id FROM providers WHERE customer_id = $1 AND id = $8::int FOR KEY SHARE)
-     SELECT CASE WHEN $3::boolean THEN (SELECT row_to_json(o) FROM (
-              SELECT ${ORGANISATION_COLUMNS} FROM organisations WHERE customer_id = $1 AND id = $2) o) END AS organisation,
-            ${owned('classrooms', '$4')} AS classroom,
-            ${owned('placements', '$5')} AS placement,
-            ${owned('learner_statuses', '$6')} AS "learnerStatus",
+        WHERE customer_id = $1 AND id = ANY($7::int[]) ORDER BY id${lock}),
+     provider AS (SELECT id FROM providers WHERE customer_id = $1 AND id = $8::int${lock}),
+     org AS (SELECT ${ORGANISATION_COLUMNS} FROM organisations WHERE $3::boolean AND customer_id = $1 AND id = $2${lock}),
+     classroom AS (SELECT 1 FROM classrooms WHERE customer_id = $1 AND organisation_id = $2 AND id = $4::int${lock}),
+     placement AS (SELECT 1 FROM placements WHERE customer_id = $1 AND organisation_id = $2 AND id = $5::int${lock}),
+     learner_status AS (SELECT 1 FROM learner_statuses WHERE customer_id = $1 AND organisation_id = $2 AND id = $6::int${lock})
+     SELECT (SELECT row_to_json(o) FROM org o) AS organisation,
+            CASE WHEN $4::int IS NOT NULL THEN EXISTS (SELECT 1 FROM classroom) END AS classroom,
+            CASE WHEN $5::int IS NOT NULL THEN EXISTS (SELECT 1 FROM placement) END AS placement,
+            CASE WHEN $6::int IS NOT NULL THEN EXISTS (SELECT 1 FROM learner_status) END AS "learnerStatus",
             (SELECT coalesce(json_agg(s ORDER BY s.id), '[]'::json) FROM staff s) AS staff,
-            CASE WHEN $8::int IS NOT NULL THEN EXISTS (SELECT 1 FROM provider) END AS provider`,
-    [
-      customerId,
-      q.organisationId ?? null,
-      q.readOrganisation ?? false,
-      q.classroomId ?? null,
-      q.placementId ?? null,
-      q.learnerStatusId ?? null,
-      q.staffIds,
-      q.providerId ?? null,
-    ],
+            CASE WHEN $8::int IS NOT NULL THEN EXISTS (SELECT 1 FROM provider) END AS provider`;
+const FACTS = factsSql(' FOR KEY SHARE');
+/**
+ * The same facts without the locks, read before a checked create (outside a transaction,
+ * locking rows would make the read a write of its own, with a commit to flush): the checked
+ * statement reads them again with the locks.
+ */
+const FACTS_UNLOCKED = factsSql('');
+
+/** FACTS's parameters. */
+function factsParams(customerId: number, q: ReferenceQuery): unknown[] {
+  return [
+    customerId,
+    q.organisationId ?? null,
+    q.readOrganisation ?? false,
+    q.classroomId ?? null,
+    q.placementId ?? null,
+    q.learnerStatusId ?? null,
+    q.staffIds,
+    q.providerId ?? null,
+  ];
+}
+
+/** A digest of the facts row `f`, the same in any statement that reads the same facts. */
+const FACTS_DIGEST = 'md5(row_to_json(f)::text)';
+
+/** The facts, and their digest: a create may then be written by one statement that re-reads them (CheckedCreate). */
+export async function referenceFacts(
+  db: Queryable,
+  customerId: number,
+  q: ReferenceQuery,
+  opts: { lock: boolean },
+): Promise<ReferenceFacts & { digest: string }> {
+  const rows = await db.query<Omit<ReferenceFacts, 'staff'> & { staff: UserRef[]; digest: string }>(
+    `SELECT f.*, ${FACTS_DIGEST} AS digest FROM (${opts.lock ? FACTS : FACTS_UNLOCKED}) f`,
+    factsParams(customerId, q),
   );
   const row = rows[0]!;
   return { ...row, staff: new Map(row.staff.map((r) => [r.id, r])) };
 }
 
 /**
+ * A create written by one statement, outside any transaction: the statement reads the facts
+ * again and writes only if their digest is still the one the rules were checked against
+ * (else it writes nothing and the caller falls back to a transaction); it also writes the
+ * audit records and change events of what it creates (events.repository createdChanges).
+ */
+export interface CheckedCreate {
+  query: ReferenceQuery;
+  digest: string;
+  actor: string;
+}
+
+/** Statement text and parameters, built together. */
+class Statement {
+  readonly params: unknown[];
+  constructor(first: unknown[] = []) {
+    this.params = [...first];
+  }
+  p(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+}
+
+/** The opening of a checked create's statement: the facts and the guard `ok` (one row when they still hold). */
+function checkedStart(st: Statement, checked: CheckedCreate): string {
+  return `f AS (${FACTS}),
+     ok AS (SELECT 1 FROM f WHERE ${FACTS_DIGEST} = ${st.p(checked.digest)}),`;
+}
+
+const NOTIFIED = '__notified';
+
+/** The created row without the statement's notification column. */
+function createdRow<T>(row: T & { [NOTIFIED]?: unknown }): T {
+  const { [NOTIFIED]: _, ...rest } = row;
+  return rest as T;
+}
+
+/**
  * Inserts a user with a login: the username is the name's letters and the new ID, so the ID
  * is drawn first and the whole row written by one statement. Answers the row as stored and
- * the columns written (for the audit row).
+ * the columns written (for the audit row). Checked (see CheckedCreate): one statement with
+ * the facts, the audit record and the event, answering undefined when the facts changed.
  */
 export async function insertLoginUser(
   db: Queryable,
@@ -132,17 +199,22 @@ export async function insertLoginUser(
   values: Record<string, unknown>,
   usernameBase: string,
   passwordHash: string,
-): Promise<{ row: User; cols: [string, string, unknown][] }> {
+  checked?: CheckedCreate,
+): Promise<{ row: User; cols: [string, string, unknown][] } | undefined> {
   const cols = writable(users, values);
-  const params = [customerId, usernameBase, passwordHash, ...cols.map(([, , v]) => v)];
-  const rows = await db.query<User>(
-    `WITH n AS (SELECT nextval(pg_get_serial_sequence('users', 'id'))::int AS id)
-     INSERT INTO users (id, username, password_hash, customer_id${cols.map(([, c]) => `, ${c}`).join('')})
-     SELECT n.id, $2 || n.id::text, $3, $1${cols.map((_, i) => `, $${i + 4}`).join('')} FROM n
-     RETURNING ${selectList(users)}`,
-    params,
-  );
-  return { row: rows[0]!, cols };
+  const st = new Statement(checked ? factsParams(customerId, checked.query) : [customerId]);
+  const head = checked ? checkedStart(st, checked) : '';
+  const id = `n AS (SELECT nextval(pg_get_serial_sequence('users', 'id'))::int AS id${checked ? ' FROM ok' : ''})`;
+  const insert = `u AS (
+       INSERT INTO users (id, username, password_hash, customer_id${cols.map(([, c]) => `, ${c}`).join('')})
+       SELECT n.id, ${st.p(usernameBase)} || n.id::text, ${st.p(passwordHash)}, $1${cols.map(([, , v]) => `, ${st.p(v)}`).join('')} FROM n
+       RETURNING ${selectList(users)})`;
+  const tail = checked
+    ? `, ${createdChanges(st, customerId, checked.actor, [{ entity: 'user', from: 'u', id: 'u."ID"', organisationId: 'u."OrganisationID"', changes: createdChangesJson(users, cols, 'u') }])}
+     SELECT u.*, ${notifyEvents(st, customerId)} AS "${NOTIFIED}" FROM u`
+    : ' SELECT * FROM u';
+  const rows = await db.query<User>(`WITH ${head} ${id}, ${insert}${tail}`, st.params);
+  return rows[0] ? { row: createdRow(rows[0]), cols } : undefined;
 }
 
 export interface KeychainSignUp {
@@ -156,49 +228,54 @@ export interface KeychainSignUp {
  * the verification token and email when one is sent, in one statement. The Keychain upsert is
  * one statement so that concurrent creates with the same new email all land on one Keychain
  * (keychain.repository.ts upsertKeychain does the same alone); the outbox row is the one
- * mail/outbox.repository.ts enqueueMail writes.
+ * mail/outbox.repository.ts enqueueMail writes. Checked (see CheckedCreate): with the facts,
+ * the audit records and events of the Keychain (when new) and the user; undefined when the
+ * facts changed.
  */
 export async function insertKeychainUser(
   db: Queryable,
   customerId: number,
   values: Record<string, unknown>,
   signUp: KeychainSignUp,
-): Promise<{ row: User; cols: [string, string, unknown][]; keychainId: number; keychainCreated: boolean }> {
+  checked?: CheckedCreate,
+): Promise<{ row: User; cols: [string, string, unknown][]; keychainId: number; keychainCreated: boolean } | undefined> {
   const cols = writable(users, values);
   const v = signUp.verification;
-  const params = [
-    customerId,
-    signUp.email,
-    signUp.email.trim().toLowerCase(),
-    v !== undefined,
-    v?.tokenHash ?? null,
-    v?.days ?? null,
-    v?.subject ?? null,
-    v?.text ?? null,
-    v?.html ?? null,
-    v?.secret ?? null,
-    ...cols.map(([, , value]) => value),
-  ];
-  const first = 11;
-  const rows = await db.query<User & { KeychainCreated?: boolean }>(
-    `WITH kc AS (
-       INSERT INTO keychains (customer_id, email, email_key) VALUES ($1, $2, $3)
+  const st = new Statement(checked ? factsParams(customerId, checked.query) : [customerId]);
+  const head = checked ? checkedStart(st, checked) : '';
+  const email = st.p(signUp.email);
+  const send = st.p(v !== undefined);
+  const sql = `WITH ${head} kc AS (
+       INSERT INTO keychains (customer_id, email, email_key) SELECT $1, ${email}, ${st.p(signUp.email.trim().toLowerCase())}${checked ? ' FROM ok' : ''}
        ON CONFLICT (customer_id, email_key) DO UPDATE SET email_key = EXCLUDED.email_key
        RETURNING id, (xmax = 0) AS created),
      u AS (
        INSERT INTO users (customer_id, keychain_id${cols.map(([, c]) => `, ${c}`).join('')})
-       SELECT $1, kc.id${cols.map((_, i) => `, $${i + first}`).join('')} FROM kc
+       SELECT $1, kc.id${cols.map(([, , value]) => `, ${st.p(value)}`).join('')} FROM kc
        RETURNING ${selectList(users)}),
      verification AS (
        INSERT INTO keychain_verifications (customer_id, keychain_id, user_id, token_hash, expires_at)
-       SELECT $1, kc.id, u."ID", $5, now() + make_interval(days => $6::int) FROM kc, u WHERE $4::boolean),
+       SELECT $1, kc.id, u."ID", ${st.p(v?.tokenHash ?? null)}, now() + make_interval(days => ${st.p(v?.days ?? null)}::int) FROM kc, u WHERE ${send}::boolean),
      mail AS (
        INSERT INTO mail_outbox (customer_id, user_id, to_address, subject, body_text, body_html, secret)
-       SELECT $1, u."ID", $2, $7, $8, $9, $10 FROM u WHERE $4::boolean)
-     SELECT u.*, kc.created AS "KeychainCreated" FROM u, kc`,
-    params,
-  );
-  const { KeychainCreated, ...row } = rows[0]!;
+       SELECT $1, u."ID", ${email}, ${st.p(v?.subject ?? null)}, ${st.p(v?.text ?? null)}, ${st.p(v?.html ?? null)}, ${st.p(v?.secret ?? null)} FROM u WHERE ${send}::boolean)${
+         checked
+           ? `, ${createdChanges(st, customerId, checked.actor, [
+               {
+                 entity: 'keychain',
+                 from: 'kc WHERE kc.created',
+                 id: 'kc.id',
+                 organisationId: 'NULL',
+                 changes: `jsonb_build_object('Email', jsonb_build_object('old', NULL, 'new', to_jsonb(${email}::text)))`,
+               },
+               { entity: 'user', from: 'u', id: 'u."ID"', organisationId: 'u."OrganisationID"', changes: createdChangesJson(users, cols, 'u') },
+             ])}`
+           : ''
+       }
+     SELECT u.*, kc.created AS "KeychainCreated"${checked ? `, ${notifyEvents(st, customerId)} AS "${NOTIFIED}"` : ''} FROM u, kc`;
+  const rows = await db.query<User & { KeychainCreated?: boolean }>(sql, st.params);
+  if (!rows[0]) return undefined;
+  const { KeychainCreated, ...row } = createdRow(rows[0]);
   return { row, cols, keychainId: row.KeychainID!, keychainCreated: KeychainCreated! };
 }
 

@@ -44,33 +44,47 @@ export class UsersService {
     return this.deps.searcher.run(repo.userListing(actor.customerId, filter), paging);
   }
 
+  /**
+   * The rules are checked against facts read without a transaction, and the user written by
+   * one statement that reads them again and writes only if they are unchanged, with its audit
+   * records and events (two round trips, no BEGIN or COMMIT). When something it names changed
+   * in between, or the statement lost a deadlock, the create runs again in a transaction.
+   */
   async create(actor: Actor, body: CreateUserBody, schemaIssues: FieldIssue[]): Promise<CreateOutcome> {
     const { db } = this.deps;
-    const issues = [...schemaIssues];
-    const organisationId = organisationToRead(body.OrganisationID, issues);
+    const organisationId = organisationToRead(body.OrganisationID, [...schemaIssues]);
     const values = forRole(body.Role, body as Values);
     const warnings = ilrWarnings(values as never);
-    const outcome = await db.transaction(async (tx) => {
+    const checked = async (q: Queryable) => {
+      const issues = [...schemaIssues];
+      organisationToRead(body.OrganisationID, issues);
       checkRole(body.Role, issues);
       // The organisation and everything the body names, read together.
-      const org = await checkValues(tx, actor, { organisationId, creating: true }, body.Role, values, issues);
-      if (issues.length > 0 || !org) throw AppError.invalid(issues);
-      return org.KeychainCreationForNewUserActive ? this.createOnKeychain(tx, actor, org, values) : this.createWithLogin(tx, actor, values);
-    });
+      const facts = await checkValues(q, actor, { organisationId, creating: true }, body.Role, values, issues);
+      if (issues.length > 0 || !facts.org) throw AppError.invalid(issues);
+      return { ...facts, org: facts.org };
+    };
+    const write = (q: Queryable, org: OrganisationRow, guard?: repo.CheckedCreate) =>
+      org.KeychainCreationForNewUserActive ? this.createOnKeychain(q, actor, org, values, guard) : this.createWithLogin(q, actor, values, guard);
+    const first = await checked(db);
+    const outcome =
+      (await write(db, first.org, { query: first.query, digest: first.digest, actor: actorLabel(actor) }).catch(unlessLostRace)) ??
+      (await db.transaction(async (tx) => (await write(tx, (await checked(tx)).org))!));
     if (outcome.kind === 'keychain' && outcome.link) this.deps.mailQueued();
     return outcome.kind === 'keychain' ? { kind: 'keychain', id: outcome.id, warnings } : { ...outcome, warnings };
   }
 
-  private async createWithLogin(tx: Queryable, actor: Actor, values: Values) {
+  private async createWithLogin(q: Queryable, actor: Actor, values: Values, guard?: repo.CheckedCreate) {
     // A generated password has a fast hash of its own (secrets.ts): creates are not held to scrypt's pace.
     const login = generatedPassword();
     const base = usernameBase(String(values.FirstName ?? ''), String(values.LastName ?? ''));
-    const { row, cols } = await repo.insertLoginUser(tx, actor.customerId, values, base, login.hash);
-    await auditCreate(tx, repo.users, actor.customerId, actorLabel(actor), row, cols);
-    return { kind: 'credentials' as const, user: { ...row, Password: login.password } };
+    const created = await repo.insertLoginUser(q, actor.customerId, values, base, login.hash, guard);
+    if (!created) return undefined;
+    if (!guard) await auditCreate(q, repo.users, actor.customerId, actorLabel(actor), created.row, created.cols);
+    return { kind: 'credentials' as const, user: { ...created.row, Password: login.password } };
   }
 
-  private async createOnKeychain(tx: Queryable, actor: Actor, org: OrganisationRow, values: Values) {
+  private async createOnKeychain(q: Queryable, actor: Actor, org: OrganisationRow, values: Values, guard?: repo.CheckedCreate) {
     const email = String(values.Email);
     let link: string | undefined;
     let verification: repo.KeychainSignUp['verification'];
@@ -81,12 +95,15 @@ export class UsersService {
       verification = { tokenHash: tokenHash(token), days: VERIFICATION_DAYS, subject: mail.subject, text: mail.text, html: mail.html ?? null, secret: token };
     }
     // The Keychain, the user, the verification token and the email: one statement.
-    const created = await repo.insertKeychainUser(tx, actor.customerId, values, { email, verification });
-    const label = actorLabel(actor);
-    if (created.keychainCreated) {
-      await insertAudit(tx, actor.customerId, label, 'keychain', created.keychainId, 'create', { Email: { old: null, new: email } });
+    const created = await repo.insertKeychainUser(q, actor.customerId, values, { email, verification }, guard);
+    if (!created) return undefined;
+    if (!guard) {
+      const label = actorLabel(actor);
+      if (created.keychainCreated) {
+        await insertAudit(q, actor.customerId, label, 'keychain', created.keychainId, 'create', { Email: { old: null, new: email } });
+      }
+      await auditCreate(q, repo.users, actor.customerId, label, created.row, created.cols);
     }
-    await auditCreate(tx, repo.users, actor.customerId, label, created.row, created.cols);
     return { kind: 'keychain' as const, id: created.row.ID, link };
   }
 
@@ -161,7 +178,7 @@ async function checkValues(
   role: unknown,
   values: Values,
   issues: FieldIssue[],
-): Promise<OrganisationRow | undefined> {
+): Promise<{ org: OrganisationRow | undefined; query: repo.ReferenceQuery; digest: string }> {
   const { creating, organisationId } = at;
   const bad = (field: string) => issues.some((i) => i.field === field);
   const present = (field: string) => values[field] !== undefined && !bad(field);
@@ -185,7 +202,7 @@ async function checkValues(
     query.learnerStatusId !== undefined ||
     query.staffIds.length > 0 ||
     query.providerId !== undefined;
-  const facts = asked ? await repo.referenceFacts(tx, actor.customerId, query) : undefined;
+  const facts = asked ? await repo.referenceFacts(tx, actor.customerId, query, { lock: tx.beforeCommit !== undefined }) : undefined;
   const org = facts?.organisation ?? undefined;
   if (creating && inOrganisation && !org) throw unknownOrganisation(organisationId);
 
@@ -198,5 +215,12 @@ async function checkValues(
     checkUserValues(organisationId, role, values, issues, creating, { owns: (table) => found[table], staff: facts?.staff ?? new Map() });
   }
   providerProblem(providerId, query.providerId !== undefined && facts?.provider === true, issues);
-  return org;
+  return { org, query, digest: facts?.digest ?? '' };
+}
+
+/** A single-statement write that lost a deadlock or serialisation race answers undefined (run it again in a transaction). */
+function unlessLostRace(err: unknown): undefined {
+  const code = (err as { code?: unknown }).code;
+  if (code === '40P01' || code === '40001') return undefined;
+  throw err;
 }
