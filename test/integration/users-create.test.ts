@@ -389,5 +389,55 @@ describe(`creating users (${engine})`, () => {
       assert.ok(written);
       assert.deepEqual(await counts(), { users: was.users + 1, audit: was.audit + 1, events: was.events + 1 });
     });
+
+    test('an update is audited with old and new values as stored, and its event names the changed fields', async () => {
+      const assessor = await createUser(t, 5);
+      const id = (await t.client.post('/User', learner(t, assessor, { DOB: '2001-02-03', ContractedHours: 30, SecondaryLLDDCodes: ['4'] }))).json<{
+        ID: number;
+      }>().ID;
+      const before = (await t.client.get(`/User/${id}`)).json<Record<string, unknown>>();
+      const seen = (await eventsOf(t.customerId)).length;
+      const res = await t.client.post(`/User/${id}`, {
+        DOB: '2001-02-04T12:00:00.5+01:00',
+        ContractedHours: 37.5,
+        SecondaryLLDDCodes: ['4', '9'],
+        MISID: null,
+        FirstName: 'Sam',
+      });
+      assert.equal(res.statusCode, 204, res.body);
+      const after = (await t.client.get(`/User/${id}`)).json<Record<string, unknown>>();
+      const changed = ['DOB', 'ContractedHours', 'SecondaryLLDDCodes'];
+      const rows = (await auditOf('user', id)).filter((r) => r.action === 'update');
+      assert.equal(rows.length, 1);
+      assert.deepEqual(rows[0]!.changes, Object.fromEntries(changed.map((k) => [k, { old: before[k], new: after[k] }])));
+      assert.equal(after.DOB, '2001-02-04T11:00:00.500Z');
+      const events = (await eventsOf(t.customerId)).slice(seen);
+      assert.deepEqual(
+        events.map((e) => [e.seq - seen, e.type, e.entity_id, e.organisation_id, e.fields]),
+        [[1, 'user.updated', id, t.organisationId, changed]],
+      );
+    });
+
+    test('an update statement writes nothing when the user changed after it was read', async () => {
+      const assessor = await createUser(t, 5);
+      const id = (await t.client.post('/User', learner(t, assessor))).json<{ ID: number }>().ID;
+      const read = (await users.findUserWithDigest(h.db, t.customerId, id))!;
+      assert.equal((await t.client.post(`/User/${id}`, { MobileNumber: '07700 900001' })).statusCode, 204);
+      const counts = async () =>
+        (
+          await h.db.query<{ audit: number; events: number }>(
+            `SELECT (SELECT count(*) FROM audit_log)::int AS audit, (SELECT count(*) FROM events)::int AS events`,
+          )
+        )[0]!;
+      const was = await counts();
+      const change: [string, string, unknown][] = [['Telephone', 'telephone', '0113 496 0000']];
+      assert.equal(await users.updateUserChecked(h.db, t.customerId, read, change, { actor: 'test' }), false);
+      assert.deepEqual(await counts(), was);
+      assert.equal((await t.client.get(`/User/${id}`)).json().Telephone, null);
+      const fresh = (await users.findUserWithDigest(h.db, t.customerId, id))!;
+      assert.equal(await users.updateUserChecked(h.db, t.customerId, fresh, change, { actor: 'test' }), true);
+      assert.deepEqual(await counts(), { audit: was.audit + 1, events: was.events + 1 });
+      assert.equal((await t.client.get(`/User/${id}`)).json().Telephone, '0113 496 0000');
+    });
   });
 });

@@ -15,21 +15,22 @@ export interface RecordSpec {
   fields: Record<string, string>;
   /** Fields that are read back but never written through the generic writer. */
   readOnly?: string[];
-  /** Fields stored as timestamptz (createdChangesJson writes them as JavaScript's toISOString does). */
+  /** Fields stored as timestamptz (changesJson writes them as JavaScript's toISOString does). */
   timestamps?: string[];
 }
 
 /**
- * SQL for the audit record's changes of a row created in the same statement (alias: its
- * RETURNING, with the API field names): each written field's value as stored, old null,
- * exactly as auditCreate records them from the row read back.
+ * SQL for the audit record's changes of a row written by the same statement (alias: its
+ * RETURNING, with the API field names): each field's new value as stored, exactly as the
+ * audit of a transaction's write records it from the row read back; the old value is null
+ * (a create) or `old(field)`, an SQL jsonb expression.
  */
-export function createdChangesJson(spec: RecordSpec, cols: [string, string, unknown][], alias: string): string {
+export function changesJson(spec: RecordSpec, fields: string[], alias: string, old: (field: string) => string = () => 'NULL'): string {
   const value = (field: string) =>
     spec.timestamps?.includes(field)
       ? `to_jsonb(to_char(${alias}."${field}" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`
       : `to_jsonb(${alias}."${field}")`;
-  const pairs = cols.map(([field]) => `'${field}', jsonb_build_object('old', NULL, 'new', ${value(field)})`);
+  const pairs = fields.map((field) => `'${field}', jsonb_build_object('old', ${old(field)}, 'new', ${value(field)})`);
   if (pairs.length === 0) return `'{}'::jsonb`;
   // A function takes at most 100 arguments: objects of up to 40 fields, joined.
   const groups: string[] = [];
@@ -54,6 +55,14 @@ export function writable(spec: RecordSpec, values: Record<string, unknown>): [st
     .filter(([field, value]) => value !== undefined && field !== 'ID' && spec.fields[field] && !spec.readOnly?.includes(field))
     .map(([field, value]) => [field, spec.fields[field]!, value]);
 }
+
+/** The given fields whose values differ from the row's: what an update writes and audits. */
+export function changedFields(spec: RecordSpec, before: Record<string, unknown>, values: Record<string, unknown>): [string, string, unknown][] {
+  return writable(spec, values).filter(([field, , value]) => comparable(before[field]) !== comparable(value));
+}
+
+/** A JSON text of a value as the audit trail records it (dates as toISOString). */
+export const auditJson = (v: unknown): string => JSON.stringify(v ?? null);
 
 export async function findRecord<T>(db: Queryable, spec: RecordSpec, customerId: number, id: number, lock = false): Promise<T | undefined> {
   const rows = await db.query<T>(`SELECT ${selectList(spec)} FROM ${spec.table} WHERE customer_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [
@@ -117,7 +126,7 @@ export async function updateRecord<T>(
   const action = opts.action ?? 'update';
   const before = opts.before ?? (await findRecord<Record<string, unknown>>(db, spec, customerId, id, true));
   if (!before) return undefined;
-  const changed = writable(spec, values).filter(([field, , value]) => comparable(before[field]) !== comparable(value));
+  const changed = changedFields(spec, before, values);
   if (changed.length === 0) return before as T;
   const sets = changed.map(([, column], i) => `${column} = $${i + 3}`);
   const rows = await db.query<T>(

@@ -144,46 +144,50 @@ async function insertChanges(db: Queryable, changes: AuditedChange[]): Promise<v
   );
 }
 
-/** A record created by the same statement, as SQL over its CTEs (see createdChanges). */
-export interface CreatedInStatement {
+/** A record created or updated by the same statement, as SQL over its CTEs (see statementChanges). */
+export interface ChangeInStatement {
   entity: AuditEntity;
-  /** FROM (and WHERE) yielding one row when the record was created, none otherwise. */
+  action: 'create' | 'update';
+  /** FROM (and WHERE) yielding one row when the record was written, none otherwise. */
   from: string;
   id: string;
   organisationId: string;
   /** The audit record's changes, as jsonb. */
   changes: string;
+  /** The names of the changed fields (an update's event carries them). */
+  fields?: string[];
 }
 
 /**
- * CTEs (to follow the ones that create the records) writing the audit records and change
- * events of records created by the same statement, in the order given: what queueChange
- * and insertChanges write for a transaction, for a write made by one statement outside
- * any. The customer's counter is taken after everything else the statement locks. The
- * statement's final SELECT must call notifyEvents once per created row set.
+ * CTEs (to follow the ones that write the records) writing the audit records and change
+ * events of records created or updated by the same statement, in the order given: what
+ * queueChange and insertChanges write for a transaction, for a write made by one statement
+ * outside any. The customer's counter is taken after everything else the statement locks.
+ * The statement's final SELECT must include notifyEvents, once, for the written row.
  */
-export function createdChanges(st: { p(value: unknown): string }, customerId: number, actor: string, created: CreatedInStatement[]): string {
+export function statementChanges(st: { p(value: unknown): string }, customerId: number, actor: string, changes: ChangeInStatement[]): string {
   const customer = st.p(customerId);
   const who = st.p(actor);
-  const rows = created.map(
+  const rows = changes.map(
     (c, i) =>
-      `SELECT ${i + 1} AS k, ${st.p(c.entity)}::text AS audit_entity, ${st.p(eventType(c.entity, 'create'))}::text AS type,
-              ${st.p(recordType(c.entity))}::text AS entity, (${c.id})::bigint AS entity_id, (${c.organisationId})::int AS organisation_id,
-              ${c.changes} AS changes FROM ${c.from}`,
+      `SELECT ${i + 1} AS k, ${st.p(c.entity)}::text AS audit_entity, ${st.p(c.action)}::text AS action,
+              ${st.p(eventType(c.entity, c.action))}::text AS type, ${st.p(recordType(c.entity))}::text AS entity,
+              (${c.id})::bigint AS entity_id, (${c.organisationId})::int AS organisation_id, ${c.changes} AS changes,
+              ${st.p(namesFields(c.action) ? JSON.stringify(c.fields ?? []) : null)}::jsonb AS fields FROM ${c.from}`,
   );
-  return `created AS (${rows.join(' UNION ALL ')}),
-     created_audit AS (
+  return `written AS (${rows.join(' UNION ALL ')}),
+     written_audit AS (
        INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes)
-       SELECT ${customer}, ${who}, audit_entity, entity_id, 'create', changes FROM created ORDER BY k),
-     created_counter AS (
-       INSERT INTO event_counters AS c (customer_id, last_seq) SELECT ${customer}, count(*) FROM created HAVING count(*) > 0
+       SELECT ${customer}, ${who}, audit_entity, entity_id, action, changes FROM written ORDER BY k),
+     written_counter AS (
+       INSERT INTO event_counters AS c (customer_id, last_seq) SELECT ${customer}, count(*) FROM written HAVING count(*) > 0
        ON CONFLICT (customer_id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq
        RETURNING last_seq),
-     created_events AS (
+     written_events AS (
        INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
-       SELECT ${customer}, n.last_seq - (SELECT count(*) FROM created) + row_number() OVER (ORDER BY e.k), e.type, e.entity, e.entity_id,
-              e.organisation_id, ${who}, NULL
-         FROM created_counter n, created e)`;
+       SELECT ${customer}, n.last_seq - (SELECT count(*) FROM written) + row_number() OVER (ORDER BY e.k), e.type, e.entity, e.entity_id,
+              e.organisation_id, ${who}, e.fields
+         FROM written_counter n, written e)`;
 }
 
 /** The final SELECT's column that announces the statement's events (evaluate it once, for the created row). */

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/client.js';
-import { createdChangesJson, selectList, writable, type RecordSpec } from '../../db/records.js';
-import { createdChanges, notifyEvents } from '../events/events.repository.js';
+import { auditJson, changesJson, selectList, writable, type RecordSpec } from '../../db/records.js';
+import { notifyEvents, statementChanges } from '../events/events.repository.js';
 import { ORGANISATION_COLUMNS, type OrganisationRow } from '../organisations/organisations.repository.js';
 import type { User } from '../../../contract/users.js';
 import { Filters, type Listing } from '../../db/search.js';
@@ -153,7 +153,7 @@ export async function referenceFacts(
  * A create written by one statement, outside any transaction: the statement reads the facts
  * again and writes only if their digest is still the one the rules were checked against
  * (else it writes nothing and the caller falls back to a transaction); it also writes the
- * audit records and change events of what it creates (events.repository createdChanges).
+ * audit records and change events of what it creates (events.repository statementChanges).
  */
 export interface CheckedCreate {
   query: ReferenceQuery;
@@ -180,6 +180,8 @@ function checkedStart(st: Statement, checked: CheckedCreate): string {
 }
 
 const NOTIFIED = '__notified';
+
+const fieldsOf = (cols: [string, string, unknown][]) => cols.map(([field]) => field);
 
 /** The created row without the statement's notification column. */
 function createdRow<T>(row: T & { [NOTIFIED]?: unknown }): T {
@@ -210,11 +212,61 @@ export async function insertLoginUser(
        SELECT n.id, ${st.p(usernameBase)} || n.id::text, ${st.p(passwordHash)}, $1${cols.map(([, , v]) => `, ${st.p(v)}`).join('')} FROM n
        RETURNING ${selectList(users)})`;
   const tail = checked
-    ? `, ${createdChanges(st, customerId, checked.actor, [{ entity: 'user', from: 'u', id: 'u."ID"', organisationId: 'u."OrganisationID"', changes: createdChangesJson(users, cols, 'u') }])}
+    ? `, ${statementChanges(st, customerId, checked.actor, [{ entity: 'user', action: 'create', from: 'u', id: 'u."ID"', organisationId: 'u."OrganisationID"', changes: changesJson(users, fieldsOf(cols), 'u') }])}
      SELECT u.*, ${notifyEvents(st, customerId)} AS "${NOTIFIED}" FROM u`
     : ' SELECT * FROM u';
   const rows = await db.query<User>(`WITH ${head} ${id}, ${insert}${tail}`, st.params);
   return rows[0] ? { row: createdRow(rows[0]), cols } : undefined;
+}
+
+/** A user as read before a checked update, with a digest of the row (see updateUserChecked). */
+export async function findUserWithDigest(db: Queryable, customerId: number, id: number): Promise<(User & { digest: string }) | undefined> {
+  const rows = await db.query<User & { digest: string }>(
+    `SELECT r.*, md5(row_to_json(r)::text) AS digest FROM (SELECT ${selectList(users)} FROM users WHERE customer_id = $1 AND id = $2) r`,
+    [customerId, id],
+  );
+  return rows[0];
+}
+
+/**
+ * A partial update written by one statement outside any transaction: it locks the user,
+ * and writes `changed` only if the row (compared by digest with `before`, as read by
+ * findUserWithDigest) and, when given, the facts the rules were checked against are as
+ * they were; with the audit record (old values from `before`) and the change event.
+ * Answers false when something changed in between (nothing written).
+ */
+export async function updateUserChecked(
+  db: Queryable,
+  customerId: number,
+  before: User & { digest: string },
+  changed: [string, string, unknown][],
+  check: { facts?: { query: ReferenceQuery; digest: string } | undefined; actor: string },
+): Promise<boolean> {
+  const st = new Statement(check.facts ? factsParams(customerId, check.facts.query) : [customerId]);
+  const id = st.p(before.ID);
+  const facts = check.facts ? `f AS (${FACTS}),` : '';
+  const factsOk = check.facts ? ` AND (SELECT ${FACTS_DIGEST} FROM f) = ${st.p(check.facts.digest)}` : '';
+  const old = before as unknown as Record<string, unknown>;
+  const sql = `WITH ${facts}
+     cur AS (SELECT ${selectList(users)} FROM users WHERE customer_id = $1 AND id = ${id} FOR UPDATE),
+     ok AS (SELECT 1 FROM cur WHERE md5(row_to_json(cur)::text) = ${st.p(before.digest)}${factsOk}),
+     u AS (
+       UPDATE users SET ${changed.map(([, column, value]) => `${column} = ${st.p(value)}`).join(', ')}, updated_at = now()
+        WHERE customer_id = $1 AND id = ${id} AND EXISTS (SELECT 1 FROM ok)
+       RETURNING ${selectList(users)}),
+     ${statementChanges(st, customerId, check.actor, [
+       {
+         entity: 'user',
+         action: 'update',
+         from: 'u',
+         id: 'u."ID"',
+         organisationId: 'u."OrganisationID"',
+         changes: changesJson(users, fieldsOf(changed), 'u', (field) => `${st.p(auditJson(old[field]))}::jsonb`),
+         fields: fieldsOf(changed),
+       },
+     ])}
+     SELECT u."ID", ${notifyEvents(st, customerId)} AS "${NOTIFIED}" FROM u`;
+  return (await db.query(sql, st.params)).length > 0;
 }
 
 export interface KeychainSignUp {
@@ -260,15 +312,23 @@ export async function insertKeychainUser(
        INSERT INTO mail_outbox (customer_id, user_id, to_address, subject, body_text, body_html, secret)
        SELECT $1, u."ID", ${email}, ${st.p(v?.subject ?? null)}, ${st.p(v?.text ?? null)}, ${st.p(v?.html ?? null)}, ${st.p(v?.secret ?? null)} FROM u WHERE ${send}::boolean)${
          checked
-           ? `, ${createdChanges(st, customerId, checked.actor, [
+           ? `, ${statementChanges(st, customerId, checked.actor, [
                {
                  entity: 'keychain',
+                 action: 'create',
                  from: 'kc WHERE kc.created',
                  id: 'kc.id',
                  organisationId: 'NULL',
                  changes: `jsonb_build_object('Email', jsonb_build_object('old', NULL, 'new', to_jsonb(${email}::text)))`,
                },
-               { entity: 'user', from: 'u', id: 'u."ID"', organisationId: 'u."OrganisationID"', changes: createdChangesJson(users, cols, 'u') },
+               {
+                 entity: 'user',
+                 action: 'create',
+                 from: 'u',
+                 id: 'u."ID"',
+                 organisationId: 'u."OrganisationID"',
+                 changes: changesJson(users, fieldsOf(cols), 'u'),
+               },
              ])}`
            : ''
        }

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../../db/client.js';
-import { auditCreate, deleteRecord, findRecord, updateRecord } from '../../db/records.js';
+import { auditCreate, changedFields, deleteRecord, findRecord, updateRecord } from '../../db/records.js';
 import type { OrganisationRow } from '../organisations/organisations.repository.js';
 import * as repo from './users.repository.js';
 import { releaseStaff } from '../assignments/assignments.service.js';
@@ -107,16 +107,20 @@ export class UsersService {
     return { kind: 'keychain' as const, id: created.row.ID, link };
   }
 
-  /** Changes only the fields given, with the same rules as create; answers the ILR warnings. */
+  /**
+   * Changes only the fields given, with the same rules as create; answers the ILR warnings.
+   * Like create: checked against the user and facts read without a transaction, then written
+   * by one statement that writes only if both are as read; else again in a transaction.
+   */
   async update(actor: Actor, id: number, body: UpdateUserBody, schemaIssues: FieldIssue[]): Promise<string[]> {
-    return this.deps.db.transaction(async (tx) => {
-      const current = await findRecord<User>(tx, repo.users, actor.customerId, id, true);
+    const { db } = this.deps;
+    const check = async (q: Queryable, current: User | undefined) => {
       if (!current) throw AppError.notFound();
       if (current.Archived) throw new AppError('USER_ARCHIVED', `User ${id} is archived; unarchive it before changing it.`);
       const issues = [...schemaIssues];
       const values = forRole(current.Role, body as Values);
-      await checkValues(
-        tx,
+      const facts = await checkValues(
+        q,
         actor,
         { organisationId: current.OrganisationID, creating: false, currentProviderId: current.ProviderID },
         current.Role,
@@ -124,9 +128,24 @@ export class UsersService {
         issues,
       );
       if (issues.length > 0) throw AppError.invalid(issues);
-      await updateRecord(tx, repo.users, actor.customerId, id, values, actorLabel(actor), { before: current as unknown as Values });
-      return ilrWarnings(values as never);
-    });
+      return { values, facts };
+    };
+    const current = await repo.findUserWithDigest(db, actor.customerId, id);
+    const { values, facts } = await check(db, current);
+    const changed = changedFields(repo.users, current as unknown as Values, values);
+    const written =
+      changed.length === 0 ||
+      (await repo
+        .updateUserChecked(db, actor.customerId, current!, changed, { facts: facts.digest ? facts : undefined, actor: actorLabel(actor) })
+        .catch(unlessLostRace));
+    if (!written) {
+      await this.deps.db.transaction(async (tx) => {
+        const locked = await findRecord<User>(tx, repo.users, actor.customerId, id, true);
+        const again = await check(tx, locked);
+        await updateRecord(tx, repo.users, actor.customerId, id, again.values, actorLabel(actor), { before: locked as unknown as Values });
+      });
+    }
+    return ilrWarnings(values as never);
   }
 
   async setArchived(actor: Actor, id: number, archived: boolean): Promise<void> {
