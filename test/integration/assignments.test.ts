@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { centreWithPeople, engine, newStandard, harnessPerSuite } from '../helpers.js';
+import * as assignments from '../../src/server/resources/assignments/assignments.repository.js';
 
 describe(`assigning staff to learners (${engine})`, () => {
   const h = harnessPerSuite();
@@ -50,6 +51,33 @@ describe(`assigning staff to learners (${engine})`, () => {
       audit.map((a) => a.changes),
       [{ AssessorID: { old: null, new: c.assessor } }, { IQAID: { old: null, new: c.iqa } }, { AssessorID: { old: c.assessor, new: c.trainee } }],
     );
+  });
+
+  test('a level 3 assignment is one learning_aim.updated event naming the slot; a statement that finds the facts changed writes nothing', async () => {
+    const c = await withProgramme();
+    const events = () =>
+      h.db.query<{ type: string; entity_id: number; organisation_id: number | null; fields: unknown }>(
+        'SELECT type, entity_id::int AS entity_id, organisation_id, fields FROM events WHERE customer_id = $1 ORDER BY seq',
+        [c.customerId],
+      );
+    const seen = (await events()).length;
+    assert.equal((await c.client.post(`/User/${c.assessor}/Assign`, { LearnerID: c.learner, Level: 3, StandardID: c.standardId })).statusCode, 204);
+    const aim = (await c.client.post('/LearningAim/Search', { UserID: c.learner })).json()[0].ID as number;
+    assert.deepEqual((await events()).slice(seen), [{ type: 'learning_aim.updated', entity_id: aim, organisation_id: null, fields: ['AssessorID'] }]);
+    // Read, then changed by another call (the IQA slot), then the stale statement: nothing written.
+    const ids = [c.trainee, c.learner];
+    const read = await assignments.readLevel3Facts(h.db, c.customerId, ids, c.learner, c.standardId);
+    assert.equal((await c.client.post(`/User/${c.iqa}/Assign`, { LearnerID: c.learner, Level: 3, StandardID: c.standardId })).statusCode, 204);
+    const count = (await events()).length;
+    const change = { aimId: aim, slot: 'assessor_id' as const, field: 'AssessorID', old: c.assessor, target: c.trainee, actor: 'test' };
+    const stale = { people: ids, learnerId: c.learner, standardId: c.standardId, digest: read.digest };
+    assert.equal(await assignments.setAimSlotChecked(h.db, c.customerId, stale, change), false);
+    assert.equal((await events()).length, count);
+    assert.equal((await c.client.get(`/LearningAim/${aim}`)).json().AssessorID, c.assessor);
+    const fresh = await assignments.readLevel3Facts(h.db, c.customerId, ids, c.learner, c.standardId);
+    assert.equal(await assignments.setAimSlotChecked(h.db, c.customerId, { ...stale, digest: fresh.digest }, change), true);
+    assert.equal((await c.client.get(`/LearningAim/${aim}`)).json().AssessorID, c.trainee);
+    assert.equal((await events()).length, count + 1);
   });
 
   test('the swapped form (path is the learner, LearnerID the staff member) is accepted, with form bodies and lower-case keys', async () => {

@@ -41,6 +41,17 @@ export interface Database extends Queryable {
   poolStats?(): { total: number; idle: number; waiting: number };
 }
 
+/**
+ * For a write made by one statement outside a transaction (a checked create or update):
+ * a deadlock or serialisation failure answers undefined, so that the caller writes again in
+ * a transaction; anything else is thrown on.
+ */
+export function unlessLostRace(err: unknown): undefined {
+  const code = (err as { code?: unknown }).code;
+  if (code === '40P01' || code === '40001') return undefined;
+  throw err;
+}
+
 /** Runs a transaction body, then its before-commit steps, on one connection's queryable. */
 async function runTransaction<T>(query: Queryable['query'], fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const steps: (() => Promise<void>)[] = [];

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/client.js';
 import type { Assignment } from '../../../contract/assignments.js';
-import type { Slot } from '../learning-aims/learning-aims.repository.js';
+import type { Person, Slot } from '../learning-aims/learning-aims.repository.js';
+import { notifyEvents, statementChanges } from '../events/events.repository.js';
 
 /**
  * A level 3 assignment's reads, in one statement and in the order every programme write takes
@@ -26,6 +27,81 @@ export async function lockLearnerAim(
   );
   const row = rows[0];
   return { standard: row?.standard ?? false, aim: row?.id == null ? undefined : { id: row.id, assessor_id: row.assessor_id, iqa_id: row.iqa_id } };
+}
+
+/**
+ * What a level 3 assignment checks, in one statement ($1 customer, $2 both people, $3 the
+ * learner, $4 the standard): both people, the learner, whether the standard is the
+ * customer's, and the learner's aim for it. Locked, the locks are taken in lockLearnerAim's
+ * order: the people (KEY SHARE), the learner (NO KEY UPDATE), then the aim (UPDATE).
+ */
+const level3Facts = (lock: boolean) => `WITH p AS (
+       SELECT id, organisation_id, role, archived_at IS NOT NULL AS archived FROM users
+        WHERE customer_id = $1 AND id = ANY($2::int[]) ORDER BY id${lock ? ' FOR KEY SHARE' : ''}),
+     l AS (SELECT id FROM users WHERE customer_id = $1 AND id = $3${lock ? ' FOR NO KEY UPDATE' : ''}),
+     a AS (SELECT id, assessor_id, iqa_id FROM learning_aims
+            WHERE customer_id = $1 AND user_id = (SELECT id FROM l) AND standard_id = $4${lock ? ' FOR UPDATE' : ''})
+     SELECT (SELECT coalesce(json_agg(p ORDER BY p.id), '[]'::json) FROM p) AS people,
+            EXISTS (SELECT 1 FROM standards WHERE customer_id = $1 AND id = $4) AS standard,
+            (SELECT row_to_json(a) FROM a) AS aim`;
+
+export interface Level3Facts {
+  people: Person[];
+  standard: boolean;
+  aim: { id: number; assessor_id: number | null; iqa_id: number | null } | null;
+  digest: string;
+}
+
+/** A level 3 assignment's facts read without locks, with their digest (see setAimSlotChecked). */
+export async function readLevel3Facts(db: Queryable, customerId: number, people: number[], learnerId: number, standardId: number): Promise<Level3Facts> {
+  const rows = await db.query<Level3Facts>(`SELECT f.*, md5(row_to_json(f)::text) AS digest FROM (${level3Facts(false)}) f`, [
+    customerId,
+    people,
+    learnerId,
+    standardId,
+  ]);
+  return rows[0]!;
+}
+
+/**
+ * A level 3 assignment by one statement outside any transaction: the facts read again with
+ * their locks, and the aim's slot set (with the learner's LastModified, the audit record and
+ * the event) only if their digest is still the one the checks were made against. Answers
+ * false when something changed in between (nothing written).
+ */
+export async function setAimSlotChecked(
+  db: Queryable,
+  customerId: number,
+  read: { people: number[]; learnerId: number; standardId: number; digest: string },
+  change: { aimId: number; slot: Slot; field: string; old: number | null; target: number | null; actor: string },
+): Promise<boolean> {
+  const params: unknown[] = [customerId, read.people, read.learnerId, read.standardId];
+  const st = {
+    p(value: unknown) {
+      params.push(value);
+      return `$${params.length}`;
+    },
+  };
+  const target = st.p(change.target);
+  const sql = `WITH f AS (${level3Facts(true)}),
+     ok AS (SELECT 1 FROM f WHERE md5(row_to_json(f)::text) = ${st.p(read.digest)}),
+     aim AS (
+       UPDATE learning_aims SET ${change.slot} = ${target}::int, updated_at = now()
+        WHERE customer_id = $1 AND id = ${st.p(change.aimId)} AND EXISTS (SELECT 1 FROM ok) RETURNING id, user_id),
+     touched AS (UPDATE users SET updated_at = now() WHERE customer_id = $1 AND id IN (SELECT user_id FROM aim)),
+     ${statementChanges(st, customerId, change.actor, [
+       {
+         entity: 'learning_aim',
+         action: 'update',
+         from: 'aim',
+         id: 'aim.id',
+         organisationId: 'NULL',
+         changes: `jsonb_build_object(${st.p(change.field)}::text, jsonb_build_object('old', ${st.p(change.old)}::int, 'new', ${target}::int))`,
+         fields: [change.field],
+       },
+     ])}
+     SELECT aim.id, ${notifyEvents(st, customerId)} AS notified FROM aim`;
+  return (await db.query(sql, params)).length > 0;
 }
 
 /** Puts a staff member in (or takes them out of) an aim's slot, and moves its learner's LastModified, in one statement. */

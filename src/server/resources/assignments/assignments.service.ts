@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../../db/client.js';
+import { unlessLostRace, type Database, type Queryable } from '../../db/client.js';
 import { insertAudit } from '../../db/audit.repository.js';
 import * as repo from './assignments.repository.js';
 import * as aims from '../learning-aims/learning-aims.repository.js';
@@ -23,67 +23,19 @@ export class AssignmentsService {
    * member's role; level 1 adds to (or removes from) the learner's additional staff.
    */
   async assign(actor: Actor, pathUserId: number, body: AssignBody, schemaIssues: FieldIssue[], unassign = false): Promise<void> {
+    if (body.Level === 3 && (await this.assignAimInOneStatement(actor, pathUserId, body, schemaIssues, unassign))) return;
     await this.db.transaction(async (tx) => {
-      const issues = [...schemaIssues];
-      const bad = (field: string) => issues.some((i) => i.field === field);
-      if (typeof body.Level === 'number' && ![1, 2, 3].includes(body.Level) && !bad('Level')) {
-        issues.push(issue('Level', 'must be 3 (learning aim), 2 (unit summary) or 1 (additional)', 'ASSIGN_LEVEL_INVALID'));
-      }
       // Both people, held against deletion; then the learner's programme, locked: see lockLearner.
-      const ids = [pathUserId, ...(typeof body.LearnerID === 'number' && !bad('LearnerID') ? [body.LearnerID] : [])];
-      const people = await aims.findPeople(tx, actor.customerId, ids);
-      const pathUser = people.get(pathUserId);
-      if (!pathUser) throw AppError.notFound();
-      if (bad('LearnerID') || body.LearnerID === undefined) throw AppError.invalid(issues);
-      const other = people.get(body.LearnerID);
-      if (!other) {
-        issues.push(issue('LearnerID', `${body.LearnerID} is not a user of this customer`, 'LEARNER_INVALID'));
-        throw AppError.invalid(issues);
-      }
-      const swapped = pathUser.role === Roles.Learner && other.role !== Roles.Learner;
-      const [staff, learner] = swapped ? [other, pathUser] : [pathUser, other];
-      const staffField = swapped ? 'LearnerID' : 'id';
-      if (learner.role !== Roles.Learner) {
-        issues.push(issue('LearnerID', `${learner.id} is ${roleWithArticle(learner.role) ?? 'not a learner'}, not a learner`, 'LEARNER_INVALID'));
-      }
+      const ids = peopleOf(pathUserId, body, schemaIssues);
+      const { staff, learner, slot, field, target } = checkPeople(await aims.findPeople(tx, actor.customerId, ids), pathUserId, body, schemaIssues, unassign);
       const level = body.Level;
-      const allowed = level === 1 ? ADDITIONAL_ROLES : SLOT_ROLES;
-      if ([1, 2, 3].includes(level) && !allowed.includes(staff.role)) {
-        issues.push(
-          issue(
-            staffField,
-            `user ${staff.id} is ${roleWithArticle(staff.role) ?? 'of another role'}; level ${level} takes ${level === 1 ? 'assessors, IQAs, employers and observers' : 'assessors and IQAs'}`,
-            'ASSIGN_ROLE_INVALID',
-          ),
-        );
-      }
-      if (!unassign && staff.archived) issues.push(issue(staffField, `user ${staff.id} is archived`, 'STAFF_ARCHIVED'));
-      if (staff.organisation_id !== learner.organisation_id) {
-        issues.push(
-          issue(
-            staffField,
-            `user ${staff.id} is in organisation ${staff.organisation_id}, learner ${learner.id} in ${learner.organisation_id}`,
-            'NOT_SAME_ORGANISATION',
-          ),
-        );
-      }
-      if (level === 3 && body.StandardID === undefined && !bad('StandardID')) issues.push(issue('StandardID', 'is required for level 3', 'STANDARD_NOT_FOUND'));
-      if (level === 2 && body.UnitID === undefined && !bad('UnitID')) issues.push(issue('UnitID', 'is required for level 2', 'UNIT_NOT_FOUND'));
-      if (issues.length > 0) throw AppError.invalid(issues);
-      if (learner.archived) throw new AppError('USER_ARCHIVED', `Learner ${learner.id} is archived; unarchive them before changing their assignments.`);
-
       const label = actorLabel(actor);
-      const slot: aims.Slot = staff.role === Roles.IQA ? 'iqa_id' : 'assessor_id';
-      const field = staff.role === Roles.IQA ? 'IQAID' : 'AssessorID';
-      const target = unassign ? null : staff.id;
       let changed = false;
 
       if (level === 3) {
         // The learner locked (as lockLearner does), the standard checked and the aim locked, in one statement.
         const standardId = body.StandardID!;
-        const { standard, aim } = await repo.lockLearnerAim(tx, actor.customerId, learner.id, standardId);
-        if (!standard) throw AppError.invalid([issue('StandardID', `${standardId} is not a standard of this customer`, 'STANDARD_NOT_FOUND')]);
-        if (!aim) throw AppError.invalid([issue('StandardID', `learner ${learner.id} has no learning aim for standard ${standardId}`, 'LEARNING_AIM_MISSING')]);
+        const aim = checkedAim(await repo.lockLearnerAim(tx, actor.customerId, learner.id, standardId), learner.id, standardId);
         const holder = aim[slot];
         if (unassign ? holder === staff.id : holder !== staff.id) {
           await repo.setAimSlotTouchingLearner(tx, actor.customerId, aim.id, slot, target);
@@ -131,6 +83,33 @@ export class AssignmentsService {
       }
       if (changed) await aims.touchUsers(tx, actor.customerId, [learner.id]);
     });
+  }
+
+  /**
+   * A level 3 assignment of the usual kind (LearnerID the learner) without a transaction:
+   * the checks read their facts unlocked, then one statement reads them again with the locks
+   * and sets the slot only if they are unchanged. Answers false when the transaction must
+   * do it (an unusual request, or something changed in between); throws what it would.
+   */
+  private async assignAimInOneStatement(actor: Actor, pathUserId: number, body: AssignBody, schemaIssues: FieldIssue[], unassign: boolean): Promise<boolean> {
+    if (typeof body.LearnerID !== 'number' || typeof body.StandardID !== 'number' || schemaIssues.length > 0) return false;
+    const ids = peopleOf(pathUserId, body, schemaIssues);
+    const standardId = body.StandardID;
+    const facts = await repo.readLevel3Facts(this.db, actor.customerId, ids, body.LearnerID, standardId);
+    const { staff, learner, slot, field, target } = checkPeople(new Map(facts.people.map((p) => [p.id, p])), pathUserId, body, schemaIssues, unassign);
+    if (learner.id !== body.LearnerID) return false;
+    const aim = checkedAim(facts, learner.id, standardId);
+    const holder = aim[slot];
+    if (unassign ? holder !== staff.id : holder === staff.id) return true;
+    const written = await repo
+      .setAimSlotChecked(
+        this.db,
+        actor.customerId,
+        { people: ids, learnerId: learner.id, standardId, digest: facts.digest },
+        { aimId: aim.id, slot, field, old: holder, target, actor: actorLabel(actor) },
+      )
+      .catch(unlessLostRace);
+    return written === true;
   }
 
   /** GET /User/{id}/Assignments: everyone assigned to the learner, by kind (spec 5.3). */
@@ -192,4 +171,71 @@ export async function releaseStaff(tx: Queryable, customerId: number, userId: nu
     customerId,
     [...new Set([...slots.map((s) => s.learnerId), ...learners])].filter((id) => id !== userId),
   );
+}
+
+/** The users an assignment reads: the path's, and LearnerID when it is a well-formed ID. */
+function peopleOf(pathUserId: number, body: AssignBody, schemaIssues: FieldIssue[]): number[] {
+  const learnerOk = typeof body.LearnerID === 'number' && !schemaIssues.some((i) => i.field === 'LearnerID');
+  return [pathUserId, ...(learnerOk ? [body.LearnerID] : [])];
+}
+
+/**
+ * An assignment's checks of the body and the two people (404 for an unknown path user, one
+ * 400 naming every problem, -109 for an archived learner): answers who is the staff member
+ * and who the learner, and the slot and field the staff member's role fills.
+ */
+function checkPeople(people: Map<number, aims.Person>, pathUserId: number, body: AssignBody, schemaIssues: FieldIssue[], unassign: boolean) {
+  const issues = [...schemaIssues];
+  const bad = (field: string) => issues.some((i) => i.field === field);
+  if (typeof body.Level === 'number' && ![1, 2, 3].includes(body.Level) && !bad('Level')) {
+    issues.push(issue('Level', 'must be 3 (learning aim), 2 (unit summary) or 1 (additional)', 'ASSIGN_LEVEL_INVALID'));
+  }
+  const pathUser = people.get(pathUserId);
+  if (!pathUser) throw AppError.notFound();
+  if (bad('LearnerID') || body.LearnerID === undefined) throw AppError.invalid(issues);
+  const other = people.get(body.LearnerID);
+  if (!other) {
+    issues.push(issue('LearnerID', `${body.LearnerID} is not a user of this customer`, 'LEARNER_INVALID'));
+    throw AppError.invalid(issues);
+  }
+  const swapped = pathUser.role === Roles.Learner && other.role !== Roles.Learner;
+  const [staff, learner] = swapped ? [other, pathUser] : [pathUser, other];
+  const staffField = swapped ? 'LearnerID' : 'id';
+  if (learner.role !== Roles.Learner) {
+    issues.push(issue('LearnerID', `${learner.id} is ${roleWithArticle(learner.role) ?? 'not a learner'}, not a learner`, 'LEARNER_INVALID'));
+  }
+  const level = body.Level;
+  const allowed = level === 1 ? ADDITIONAL_ROLES : SLOT_ROLES;
+  if ([1, 2, 3].includes(level) && !allowed.includes(staff.role)) {
+    issues.push(
+      issue(
+        staffField,
+        `user ${staff.id} is ${roleWithArticle(staff.role) ?? 'of another role'}; level ${level} takes ${level === 1 ? 'assessors, IQAs, employers and observers' : 'assessors and IQAs'}`,
+        'ASSIGN_ROLE_INVALID',
+      ),
+    );
+  }
+  if (!unassign && staff.archived) issues.push(issue(staffField, `user ${staff.id} is archived`, 'STAFF_ARCHIVED'));
+  if (staff.organisation_id !== learner.organisation_id) {
+    issues.push(
+      issue(
+        staffField,
+        `user ${staff.id} is in organisation ${staff.organisation_id}, learner ${learner.id} in ${learner.organisation_id}`,
+        'NOT_SAME_ORGANISATION',
+      ),
+    );
+  }
+  if (level === 3 && body.StandardID === undefined && !bad('StandardID')) issues.push(issue('StandardID', 'is required for level 3', 'STANDARD_NOT_FOUND'));
+  if (level === 2 && body.UnitID === undefined && !bad('UnitID')) issues.push(issue('UnitID', 'is required for level 2', 'UNIT_NOT_FOUND'));
+  if (issues.length > 0) throw AppError.invalid(issues);
+  if (learner.archived) throw new AppError('USER_ARCHIVED', `Learner ${learner.id} is archived; unarchive them before changing their assignments.`);
+  const slot: aims.Slot = staff.role === Roles.IQA ? 'iqa_id' : 'assessor_id';
+  return { staff, learner, slot, field: staff.role === Roles.IQA ? 'IQAID' : 'AssessorID', target: unassign ? null : staff.id };
+}
+
+/** A level 3 assignment's aim, or the 400 for an unknown standard or a learner without an aim for it. */
+function checkedAim<A>(found: { standard: boolean; aim: A | null | undefined }, learnerId: number, standardId: number): A {
+  if (!found.standard) throw AppError.invalid([issue('StandardID', `${standardId} is not a standard of this customer`, 'STANDARD_NOT_FOUND')]);
+  if (!found.aim) throw AppError.invalid([issue('StandardID', `learner ${learnerId} has no learning aim for standard ${standardId}`, 'LEARNING_AIM_MISSING')]);
+  return found.aim;
 }

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../../db/client.js';
+import { unlessLostRace, type Database, type Queryable } from '../../db/client.js';
 import { auditCreate, changedFields, deleteRecord, findRecord, updateRecord } from '../../db/records.js';
 import type { OrganisationRow } from '../organisations/organisations.repository.js';
 import * as repo from './users.repository.js';
@@ -235,11 +235,4 @@ async function checkValues(
   }
   providerProblem(providerId, query.providerId !== undefined && facts?.provider === true, issues);
   return { org, query, digest: facts?.digest ?? '' };
-}
-
-/** A single-statement write that lost a deadlock or serialisation race answers undefined (run it again in a transaction). */
-function unlessLostRace(err: unknown): undefined {
-  const code = (err as { code?: unknown }).code;
-  if (code === '40P01' || code === '40001') return undefined;
-  throw err;
 }
