@@ -38,6 +38,18 @@ export function changesJson(spec: RecordSpec, fields: string[], alias: string, o
   return groups.join(' || ');
 }
 
+/** A statement's parameters, built with its text: `p(value)` adds one and answers its `$n`. */
+export class Statement {
+  readonly params: unknown[];
+  constructor(first: unknown[] = []) {
+    this.params = [...first];
+  }
+  p(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+}
+
 export function selectList(spec: RecordSpec): string {
   return Object.entries(spec.fields)
     .map(([field, column]) => `${column} AS "${field}"`)

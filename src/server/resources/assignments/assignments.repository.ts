@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/client.js';
 import type { Assignment } from '../../../contract/assignments.js';
 import type { Person, Slot } from '../learning-aims/learning-aims.repository.js';
 import { notifyEvents, statementChanges } from '../events/events.repository.js';
+import { Statement } from '../../db/records.js';
 
 /**
  * A level 3 assignment's reads, in one statement and in the order every programme write takes
@@ -75,13 +76,7 @@ export async function setAimSlotChecked(
   read: { people: number[]; learnerId: number; standardId: number; digest: string },
   change: { aimId: number; slot: Slot; field: string; old: number | null; target: number | null; actor: string },
 ): Promise<boolean> {
-  const params: unknown[] = [customerId, read.people, read.learnerId, read.standardId];
-  const st = {
-    p(value: unknown) {
-      params.push(value);
-      return `$${params.length}`;
-    },
-  };
+  const st = new Statement([customerId, read.people, read.learnerId, read.standardId]);
   const target = st.p(change.target);
   const sql = `WITH f AS (${level3Facts(true)}),
      ok AS (SELECT 1 FROM f WHERE md5(row_to_json(f)::text) = ${st.p(read.digest)}),
@@ -101,7 +96,7 @@ export async function setAimSlotChecked(
        },
      ])}
      SELECT aim.id, ${notifyEvents(st, customerId)} AS notified FROM aim`;
-  return (await db.query(sql, params)).length > 0;
+  return (await db.query(sql, st.params)).length > 0;
 }
 
 /** Puts a staff member in (or takes them out of) an aim's slot, and moves its learner's LastModified, in one statement. */

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/client.js';
-import { auditJson, changesJson, selectList, writable, type RecordSpec } from '../../db/records.js';
+import { Statement, auditJson, changesJson, selectList, writable, type RecordSpec } from '../../db/records.js';
 import { notifyEvents, statementChanges } from '../events/events.repository.js';
 import { ORGANISATION_COLUMNS, type OrganisationRow } from '../organisations/organisations.repository.js';
 import type { User } from '../../../contract/users.js';
@@ -159,18 +159,6 @@ export interface CheckedCreate {
   query: ReferenceQuery;
   digest: string;
   actor: string;
-}
-
-/** Statement text and parameters, built together. */
-class Statement {
-  readonly params: unknown[];
-  constructor(first: unknown[] = []) {
-    this.params = [...first];
-  }
-  p(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
 }
 
 /** The opening of a checked create's statement: the facts and the guard `ok` (one row when they still hold). */
