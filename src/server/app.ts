@@ -159,6 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (writes(request)) readAhead.changed();
   });
   app.decorate('pageMarks', marks);
+  app.decorate('userFacts', services.users.facts);
   app.decorate('sessionCache', sessions);
   const { signal, dispatcher } = services;
   app.decorate('eventSignal', signal);

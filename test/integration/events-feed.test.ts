@@ -233,4 +233,41 @@ describe(`change events and the feed (${engine})`, () => {
       assert.deepEqual(mine, ['user.created', 'user.updated'], `user ${id}: created before updated`);
     }
   });
+  test('events are announced once their write commits, by a NOTIFY of their own; a rolled-back transaction announces nothing', async () => {
+    const heard: string[] = [];
+    let next: (() => void) | undefined;
+    const stop = await h.db.listen('learnfile_test_announce', (payload) => {
+      heard.push(String(payload));
+      next?.();
+    });
+    const arrival = () =>
+      new Promise<void>((resolve) => {
+        next = resolve;
+      });
+    try {
+      await assert.rejects(
+        h.db.transaction(async (tx) => {
+          tx.announce!('learnfile_test_announce', 'rolled back');
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
+      const committed = arrival();
+      await h.db.transaction(async (tx) => {
+        tx.announce!('learnfile_test_announce', 'committed');
+        // Not before COMMIT: the transaction still holds nothing the listener has heard.
+        await tx.query('SELECT 1');
+        assert.deepEqual(heard, []);
+      });
+      await committed;
+      assert.deepEqual(heard, ['committed']);
+      // Announced outside a transaction: at once, by a statement of its own.
+      const direct = arrival();
+      h.db.announce!('learnfile_test_announce', 'direct');
+      await direct;
+      assert.deepEqual(heard, ['committed', 'direct']);
+    } finally {
+      await stop();
+    }
+  });
 });

@@ -390,6 +390,44 @@ describe(`creating users (${engine})`, () => {
       assert.deepEqual(await counts(), { users: was.users + 1, audit: was.audit + 1, events: was.events + 1 });
     });
 
+    test("a cohort's creates reuse the facts the first one read; a change to them is caught by the statement and refused as before", async () => {
+      const kept = (h.app as unknown as { userFacts: { counts: { reused: number; forgotten: number } } }).userFacts.counts;
+      const assessor = await createUser(t, 5);
+      const userCount = async () => (await h.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE customer_id = $1', [t.customerId]))[0]!.n;
+      assert.equal((await t.client.post('/User', learner(t, assessor))).statusCode, 200);
+      const reused = kept.reused;
+      assert.equal((await t.client.post('/User', learner(t, assessor))).statusCode, 200);
+      assert.equal(kept.reused, reused + 1, "the second create used the first one's facts");
+      // The assessor is archived: the kept facts say otherwise, and the statement sees through them.
+      assert.equal((await t.client.post(`/User/${assessor}/Archive`, {})).statusCode, 204);
+      const users = await userCount();
+      const forgotten = kept.forgotten;
+      const refused = await t.client.post('/User', learner(t, assessor));
+      assert.equal(refused.statusCode, 400, refused.body);
+      assert.match(refused.body, /DefaultAssessorID/);
+      assert.match(refused.body, /archived/);
+      assert.equal(kept.forgotten, forgotten + 1);
+      assert.equal(await userCount(), users);
+      // Refused on fresh facts now kept; unarchived, the kept refusal is read again before it is answered.
+      assert.equal((await t.client.post('/User', learner(t, assessor))).statusCode, 400);
+      assert.equal((await t.client.post(`/User/${assessor}/Unarchive`, {})).statusCode, 204);
+      const again = await t.client.post('/User', learner(t, assessor));
+      assert.equal(again.statusCode, 200, again.body);
+      assert.equal(await userCount(), users + 1);
+    });
+
+    test("kept facts are one customer's alone", async () => {
+      const other = await tenantWithCentre(h, { name: 'Other customer' });
+      const assessor = await createUser(t, 5);
+      assert.equal((await t.client.post('/User', learner(t, assessor))).statusCode, 200);
+      // The same IDs from another customer find nothing of the first one's.
+      const res = await other.client.post('/User', { ...learner(t, assessor), OrganisationID: t.organisationId });
+      assert.equal(res.statusCode, 400, res.body);
+      const elsewhere = await other.client.post('/User', learner(other, assessor));
+      assert.equal(elsewhere.statusCode, 400, elsewhere.body);
+      assert.match(elsewhere.body, /DefaultAssessorID/);
+    });
+
     test('an update is audited with old and new values as stored, and its event names the changed fields', async () => {
       const assessor = await createUser(t, 5);
       const id = (await t.client.post('/User', learner(t, assessor, { DOB: '2001-02-03', ContractedHours: 30, SecondaryLLDDCodes: ['4'] }))).json<{

@@ -13,6 +13,15 @@ export interface Queryable {
    * sequence numbers here, so the lock that orders them is held for the shortest time.
    */
   beforeCommit?(fn: () => Promise<void>): void;
+  /**
+   * NOTIFY channel with payload once what this has written is committed: on the database at
+   * once, in a transaction after its COMMIT (never after a rollback). Never waited for, and
+   * never inside a write's own transaction: a NOTIFY there makes the server take one lock for
+   * every committing transaction of the whole database (to queue the notification), held
+   * until the commit is on disk, so every write would commit one at a time. Alike
+   * announcements made while one is being sent are sent once more after it, not once each.
+   */
+  announce?(channel: string, payload: string): void;
 }
 
 export interface Database extends Queryable {
@@ -52,19 +61,69 @@ export function unlessLostRace(err: unknown): undefined {
   throw err;
 }
 
-/** Runs a transaction body, then its before-commit steps, on one connection's queryable. */
-async function runTransaction<T>(query: Queryable['query'], fn: (tx: Queryable) => Promise<T>): Promise<T> {
+/**
+ * Runs a transaction body, then its before-commit steps, on one connection's queryable;
+ * `commit` runs next, and only then the announcements the transaction made.
+ */
+async function runTransaction<T>(
+  query: Queryable['query'],
+  fn: (tx: Queryable) => Promise<T>,
+  commit: () => Promise<void>,
+  announce: NonNullable<Queryable['announce']>,
+): Promise<T> {
   const steps: (() => Promise<void>)[] = [];
+  const announcements: [string, string][] = [];
   const result = await fn({
     query,
     beforeCommit: (step) => {
       steps.push(step);
     },
+    announce: (channel, payload) => {
+      announcements.push([channel, payload]);
+    },
   });
   // A step may register another (it runs after the ones before it).
   for (let i = 0; i < steps.length; i++) await steps[i]!();
+  await commit();
+  for (const [channel, payload] of announcements) announce(channel, payload);
   return result;
 }
+
+/**
+ * Queryable.announce over a function that sends one NOTIFY: sends are not awaited by the
+ * caller, and while one for a channel and payload is on its way, more alike are folded into
+ * one more send after it (which still follows every commit that asked for it). A send that
+ * fails is dropped: listeners re-read after their connection comes back (Database.listen).
+ */
+function announcer(send: (channel: string, payload: string) => Promise<unknown>): NonNullable<Queryable['announce']> {
+  // For each channel and payload being sent: whether another send was asked for meanwhile.
+  const sending = new Map<string, { again: boolean }>();
+  return (channel, payload) => {
+    const key = `${channel}\u0000${payload}`;
+    const current = sending.get(key);
+    if (current) {
+      current.again = true;
+      return;
+    }
+    const state = { again: false };
+    sending.set(key, state);
+    const go = (): void => {
+      send(channel, payload)
+        .catch(() => {})
+        .finally(() => {
+          if (!state.again) {
+            sending.delete(key);
+            return;
+          }
+          state.again = false;
+          go();
+        });
+    };
+    go();
+  };
+}
+
+const NOTIFY_SQL = 'SELECT pg_notify($1, $2)';
 
 // COUNT(*) and other int8 results: numbers, as PGlite already answers them.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -154,13 +213,30 @@ async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database
     throw err;
   }
   const statements = new PgliteStatements(db);
+  const announce = announcer((channel, payload) => (db.closed ? Promise.resolve() : statements.run(NOTIFY_SQL, [channel, payload], false)));
   return {
     kind: 'pglite',
     location: inMemory ? 'memory' : dataDir,
     query: (sql, params) => statements.run(sql, params ?? [], false) as never,
+    announce,
     // PGlite runs one query at a time and its transaction() holds the instance until done,
     // so concurrent requests queue up here rather than interleave inside a transaction.
-    transaction: (fn) => db.transaction(() => runTransaction((sql, params) => statements.run(sql, params ?? [], true) as never, fn)),
+    // Its transaction() commits when the callback resolves: the announcements wait for that.
+    transaction: async (fn) => {
+      const announcements: [string, string][] = [];
+      const result = await db.transaction(() =>
+        runTransaction(
+          (sql, params) => statements.run(sql, params ?? [], true) as never,
+          fn,
+          async () => {},
+          (channel, payload) => {
+            announcements.push([channel, payload]);
+          },
+        ),
+      );
+      for (const [channel, payload] of announcements) announce(channel, payload);
+      return result;
+    },
     exec: async (sql) => {
       await db.exec(sql);
     },
@@ -309,10 +385,13 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
   const statement = preparedStatements();
   const run: Queryable['query'] = async (sql, params) => (await guarded(pool.query(statement(sql, params)))).rows as never;
   await run('SELECT 1');
+  let closed = false;
+  const announce = announcer((channel, payload) => (closed ? Promise.resolve() : run(NOTIFY_SQL, [channel, payload])));
   return {
     kind: 'postgres',
     location,
     query: run,
+    announce,
     async transaction(fn) {
       const client = await guarded(pool.connect());
       // A client checked out of the pool has no error listener of the pool's: without this one,
@@ -326,9 +405,14 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
       const q = async (sql: string, params?: unknown[]) => (await guarded(client.query(statement(sql, params)))).rows;
       try {
         await q('BEGIN');
-        const result = await runTransaction(async (sql, params) => (await q(sql, params)) as never, fn);
-        await q('COMMIT');
-        return result;
+        return await runTransaction(
+          async (sql, params) => (await q(sql, params)) as never,
+          fn,
+          async () => {
+            await q('COMMIT');
+          },
+          announce,
+        );
       } catch (err) {
         if (!broken && !(err instanceof DatabaseUnavailable)) await client.query('ROLLBACK').catch(() => {});
         if (err instanceof DatabaseUnavailable) broken ??= err;
@@ -343,7 +427,10 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
       await guarded(pool.query(sql));
     },
     listen: (channel, onNotify, onLost) => listenPostgres(url, channel, onNotify, onLost),
-    close: () => pool.end(),
+    close: () => {
+      closed = true;
+      return pool.end();
+    },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/client.js';
 import type { Assignment } from '../../../contract/assignments.js';
 import type { Person, Slot } from '../learning-aims/learning-aims.repository.js';
-import { notifyEvents, statementChanges } from '../events/events.repository.js';
+import { announceEvents, statementChanges } from '../events/events.repository.js';
 import { Statement } from '../../db/records.js';
 
 /**
@@ -95,8 +95,10 @@ export async function setAimSlotChecked(
          fields: [change.field],
        },
      ])}
-     SELECT aim.id, ${notifyEvents(st, customerId)} AS notified FROM aim`;
-  return (await db.query(sql, st.params)).length > 0;
+     SELECT aim.id FROM aim`;
+  const written = (await db.query(sql, st.params)).length > 0;
+  if (written) announceEvents(db, customerId);
+  return written;
 }
 
 /** Puts a staff member in (or takes them out of) an aim's slot, and moves its learner's LastModified, in one statement. */

@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/client.js';
 import type { AuditEntity } from '../../../contract/audit.js';
 import { eventType, namesFields, recordType } from './event-types.js';
 
-/** Committing a transaction with events notifies this channel with the customer's ID. */
+/** Committed events are announced on this channel with the customer's ID (announceEvents). */
 export const EVENTS_CHANNEL = 'learnfile_events';
 
 export interface NewEvent {
@@ -62,6 +62,7 @@ export const queueChange = (db: Queryable, change: AuditedChange): Promise<void>
 async function queue(db: Queryable, item: Pending): Promise<void> {
   if (!db.beforeCommit) {
     await write(db, [item]);
+    announceEvents(db, item.customerId);
     return;
   }
   let list = pending.get(db);
@@ -73,11 +74,13 @@ async function queue(db: Queryable, item: Pending): Promise<void> {
       pending.delete(db);
       // One customer at a time, lowest first: two transactions never wait on each other's counters.
       const customers = [...new Set(fresh.map((e) => e.customerId))].sort((a, b) => a - b);
-      for (const customerId of customers)
+      for (const customerId of customers) {
         await write(
           db,
           fresh.filter((e) => e.customerId === customerId),
         );
+        announceEvents(db, customerId);
+      }
     });
   }
   list.push(item);
@@ -98,9 +101,15 @@ async function write(db: Queryable, items: Pending[]): Promise<void> {
   if (singles.length > 0) await insertChanges(db, singles);
 }
 
-// Each statement ends by notifying the events channel once (never once per event: a bulk write
-// queues thousands); notifications alike within a transaction are delivered once, at commit.
-const NOTIFY = `SELECT pg_notify('${EVENTS_CHANNEL}', $1::text) WHERE EXISTS (SELECT 1 FROM inserted)`;
+/**
+ * Tells every process (EventSignal) that the customer has new events, once they are committed:
+ * after the statement that wrote them, or after the COMMIT of their transaction. Never by a
+ * NOTIFY inside the write (see Queryable.announce): the customer's counter already makes
+ * their writes commit one at a time, and that NOTIFY would make every customer's do so.
+ */
+export function announceEvents(db: Queryable, customerId: number): void {
+  db.announce?.(EVENTS_CHANNEL, String(customerId));
+}
 
 // Takes the customer's next $2 sequence numbers.
 const COUNTER = `counter AS (
@@ -133,13 +142,10 @@ async function insertChanges(db: Queryable, changes: AuditedChange[]): Promise<v
      audit AS (
        INSERT INTO audit_log (customer_id, actor, entity, entity_id, action, changes)
        SELECT $1, actor, audit_entity, entity_id, action, changes FROM change WHERE changes IS NOT NULL ORDER BY i),
-     ${COUNTER},
-     inserted AS (
-       INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
-       SELECT $1, counter.last_seq - $2 + e.i, e.type, e.entity, e.entity_id, e.organisation_id, e.actor, e.fields
-         FROM counter, change e
-       RETURNING 1)
-     ${NOTIFY}`,
+     ${COUNTER}
+     INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
+     SELECT $1, counter.last_seq - $2 + e.i, e.type, e.entity, e.entity_id, e.organisation_id, e.actor, e.fields
+       FROM counter, change e`,
     [customerId, changes.length, JSON.stringify(rows)],
   );
 }
@@ -163,7 +169,7 @@ export interface ChangeInStatement {
  * events of records created or updated by the same statement, in the order given: what
  * queueChange and insertChanges write for a transaction, for a write made by one statement
  * outside any. The customer's counter is taken after everything else the statement locks.
- * The statement's final SELECT must include notifyEvents, once, for the written row.
+ * The caller announces the events (announceEvents) once the statement has written.
  */
 export function statementChanges(st: { p(value: unknown): string }, customerId: number, actor: string, changes: ChangeInStatement[]): string {
   const customer = st.p(customerId);
@@ -190,21 +196,13 @@ export function statementChanges(st: { p(value: unknown): string }, customerId: 
          FROM written_counter n, written e)`;
 }
 
-/** The final SELECT's column that announces the statement's events (evaluate it once, for the created row). */
-export function notifyEvents(st: { p(value: unknown): string }, customerId: number): string {
-  return `pg_notify('${EVENTS_CHANNEL}', ${st.p(String(customerId))})::text`;
-}
-
 /** A batch's events, numbered in the order of its IDs, in one statement. */
 async function insertBatch(db: Queryable, batch: Omit<NewEvent, 'entityId'> & { entityIds: number[] }): Promise<void> {
   await db.query(
-    `WITH ${COUNTER},
-     inserted AS (
-       INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
-       SELECT $1, counter.last_seq - $2 + x.i, $3, $4, x.id, $5, $6, $7::jsonb
-         FROM counter, unnest($8::bigint[]) WITH ORDINALITY AS x(id, i)
-       RETURNING 1)
-     ${NOTIFY}`,
+    `WITH ${COUNTER}
+     INSERT INTO events (customer_id, seq, type, entity, entity_id, organisation_id, actor, fields)
+     SELECT $1, counter.last_seq - $2 + x.i, $3, $4, x.id, $5, $6, $7::jsonb
+       FROM counter, unnest($8::bigint[]) WITH ORDINALITY AS x(id, i)`,
     [
       batch.customerId,
       batch.entityIds.length,

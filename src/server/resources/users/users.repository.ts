@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/client.js';
 import { Statement, auditJson, changesJson, selectList, writable, type RecordSpec } from '../../db/records.js';
-import { notifyEvents, statementChanges } from '../events/events.repository.js';
+import { announceEvents, statementChanges } from '../events/events.repository.js';
 import { ORGANISATION_COLUMNS, type OrganisationRow } from '../organisations/organisations.repository.js';
 import type { User } from '../../../contract/users.js';
 import { Filters, type Listing } from '../../db/search.js';
@@ -150,6 +150,47 @@ export async function referenceFacts(
 }
 
 /**
+ * The unlocked facts of recent creates and updates, kept per process so that the next write
+ * naming the same records need not read them first: a cohort's creates name the same
+ * organisation, classes, placements and assessors again and again. Kept facts are only ever
+ * a guess. The checked statement reads them again under its locks and writes only if their
+ * digest is the kept one; when it is not, the caller forgets them (forget) and writes in a
+ * transaction, which reads them afresh. And a write that kept facts would refuse is checked
+ * again against fresh ones before it is refused. Keyed by customer: one customer's facts are
+ * never another's.
+ */
+export class FactsCache {
+  private readonly entries = new Map<string, ReferenceFacts & { digest: string }>();
+  /** How often kept facts were used, and forgotten (found stale), since the process started. */
+  readonly counts = { reused: 0, forgotten: 0 };
+
+  constructor(private readonly max = 1_000) {}
+
+  /** The kept facts for the query if any (cached: true), else the facts read now, kept. */
+  async read(db: Queryable, customerId: number, q: ReferenceQuery): Promise<ReferenceFacts & { digest: string; cached: boolean }> {
+    const key = factsKey(customerId, q);
+    const kept = this.entries.get(key);
+    if (kept) {
+      // Most recently used last: Map keeps insertion order.
+      this.entries.delete(key);
+      this.entries.set(key, kept);
+      this.counts.reused++;
+      return { ...kept, cached: true };
+    }
+    const facts = await referenceFacts(db, customerId, q, { lock: false });
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, facts);
+    return { ...facts, cached: false };
+  }
+
+  forget(customerId: number, q: ReferenceQuery): void {
+    if (this.entries.delete(factsKey(customerId, q))) this.counts.forgotten++;
+  }
+}
+
+const factsKey = (customerId: number, q: ReferenceQuery) => `${customerId}:${JSON.stringify(factsParams(customerId, q))}`;
+
+/**
  * A create written by one statement, outside any transaction: the statement reads the facts
  * again and writes only if their digest is still the one the rules were checked against
  * (else it writes nothing and the caller falls back to a transaction); it also writes the
@@ -167,15 +208,7 @@ function checkedStart(st: Statement, checked: CheckedCreate): string {
      ok AS (SELECT 1 FROM f WHERE ${FACTS_DIGEST} = ${st.p(checked.digest)}),`;
 }
 
-const NOTIFIED = '__notified';
-
 const fieldsOf = (cols: [string, string, unknown][]) => cols.map(([field]) => field);
-
-/** The created row without the statement's notification column. */
-function createdRow<T>(row: T & { [NOTIFIED]?: unknown }): T {
-  const { [NOTIFIED]: _, ...rest } = row;
-  return rest as T;
-}
 
 /**
  * Inserts a user with a login: the username is the name's letters and the new ID, so the ID
@@ -201,10 +234,11 @@ export async function insertLoginUser(
        RETURNING ${selectList(users)})`;
   const tail = checked
     ? `, ${statementChanges(st, customerId, checked.actor, [{ entity: 'user', action: 'create', from: 'u', id: 'u."ID"', organisationId: 'u."OrganisationID"', changes: changesJson(users, fieldsOf(cols), 'u') }])}
-     SELECT u.*, ${notifyEvents(st, customerId)} AS "${NOTIFIED}" FROM u`
+     SELECT * FROM u`
     : ' SELECT * FROM u';
   const rows = await db.query<User>(`WITH ${head} ${id}, ${insert}${tail}`, st.params);
-  return rows[0] ? { row: createdRow(rows[0]), cols } : undefined;
+  if (checked && rows[0]) announceEvents(db, customerId);
+  return rows[0] ? { row: rows[0], cols } : undefined;
 }
 
 /** A user as read before a checked update, with a digest of the row (see updateUserChecked). */
@@ -253,8 +287,10 @@ export async function updateUserChecked(
          fields: fieldsOf(changed),
        },
      ])}
-     SELECT u."ID", ${notifyEvents(st, customerId)} AS "${NOTIFIED}" FROM u`;
-  return (await db.query(sql, st.params)).length > 0;
+     SELECT u."ID" FROM u`;
+  const written = (await db.query(sql, st.params)).length > 0;
+  if (written) announceEvents(db, customerId);
+  return written;
 }
 
 export interface KeychainSignUp {
@@ -320,10 +356,11 @@ export async function insertKeychainUser(
              ])}`
            : ''
        }
-     SELECT u.*, kc.created AS "KeychainCreated"${checked ? `, ${notifyEvents(st, customerId)} AS "${NOTIFIED}"` : ''} FROM u, kc`;
+     SELECT u.*, kc.created AS "KeychainCreated" FROM u, kc`;
   const rows = await db.query<User & { KeychainCreated?: boolean }>(sql, st.params);
   if (!rows[0]) return undefined;
-  const { KeychainCreated, ...row } = createdRow(rows[0]);
+  if (checked) announceEvents(db, customerId);
+  const { KeychainCreated, ...row } = rows[0];
   return { row, cols, keychainId: row.KeychainID!, keychainCreated: KeychainCreated! };
 }
 

@@ -32,6 +32,9 @@ export interface UsersDeps {
 }
 
 export class UsersService {
+  /** Facts read before checked writes, kept for the next ones (repo.FactsCache). */
+  readonly facts = new repo.FactsCache();
+
   constructor(private readonly deps: UsersDeps) {}
 
   async get(actor: Actor, id: number): Promise<User> {
@@ -55,21 +58,24 @@ export class UsersService {
     const organisationId = organisationToRead(body.OrganisationID, [...schemaIssues]);
     const values = forRole(body.Role, body as Values);
     const warnings = ilrWarnings(values as never);
-    const checked = async (q: Queryable) => {
+    const checked = async (q: Queryable, cache?: repo.FactsCache) => {
       const issues = [...schemaIssues];
       organisationToRead(body.OrganisationID, issues);
       checkRole(body.Role, issues);
       // The organisation and everything the body names, read together.
-      const facts = await checkValues(q, actor, { organisationId, creating: true }, body.Role, values, issues);
+      const facts = await checkValues(q, actor, { organisationId, creating: true }, body.Role, values, issues, cache);
       if (issues.length > 0 || !facts.org) throw AppError.invalid(issues);
       return { ...facts, org: facts.org };
     };
     const write = (q: Queryable, org: OrganisationRow, guard?: repo.CheckedCreate) =>
       org.KeychainCreationForNewUserActive ? this.createOnKeychain(q, actor, org, values, guard) : this.createWithLogin(q, actor, values, guard);
-    const first = await checked(db);
+    const first = await checked(db, this.facts);
     const outcome =
       (await write(db, first.org, { query: first.query, digest: first.digest, actor: actorLabel(actor) }).catch(unlessLostRace)) ??
-      (await db.transaction(async (tx) => (await write(tx, (await checked(tx)).org))!));
+      (await db.transaction(async (tx) => {
+        this.facts.forget(actor.customerId, first.query);
+        return (await write(tx, (await checked(tx)).org))!;
+      }));
     if (outcome.kind === 'keychain' && outcome.link) this.deps.mailQueued();
     return outcome.kind === 'keychain' ? { kind: 'keychain', id: outcome.id, warnings } : { ...outcome, warnings };
   }
@@ -114,7 +120,7 @@ export class UsersService {
    */
   async update(actor: Actor, id: number, body: UpdateUserBody, schemaIssues: FieldIssue[]): Promise<string[]> {
     const { db } = this.deps;
-    const check = async (q: Queryable, current: User | undefined) => {
+    const check = async (q: Queryable, current: User | undefined, cache?: repo.FactsCache) => {
       if (!current) throw AppError.notFound();
       if (current.Archived) throw new AppError('USER_ARCHIVED', `User ${id} is archived; unarchive it before changing it.`);
       const issues = [...schemaIssues];
@@ -126,12 +132,13 @@ export class UsersService {
         current.Role,
         values,
         issues,
+        cache,
       );
       if (issues.length > 0) throw AppError.invalid(issues);
       return { values, facts };
     };
     const current = await repo.findUserWithDigest(db, actor.customerId, id);
-    const { values, facts } = await check(db, current);
+    const { values, facts } = await check(db, current, this.facts);
     const changed = changedFields(repo.users, current as unknown as Values, values);
     const written =
       changed.length === 0 ||
@@ -139,6 +146,7 @@ export class UsersService {
         .updateUserChecked(db, actor.customerId, current!, changed, { facts: facts.digest ? facts : undefined, actor: actorLabel(actor) })
         .catch(unlessLostRace));
     if (!written) {
+      this.facts.forget(actor.customerId, facts.query);
       await this.deps.db.transaction(async (tx) => {
         const locked = await findRecord<User>(tx, repo.users, actor.customerId, id, true);
         const again = await check(tx, locked);
@@ -188,7 +196,8 @@ export class UsersService {
  * it needs read in one statement (repo.referenceFacts): the referenced class, placement,
  * learner status and staff, the training provider, and on create the organisation itself,
  * which is answered (an unknown one is -11 alone). Without an organisation (not given or
- * malformed on create) only the provider is checked.
+ * malformed on create) only the provider is checked. With `cache` (outside a transaction,
+ * before a checked write) the facts may be kept ones (repo.FactsCache).
  */
 async function checkValues(
   tx: Queryable,
@@ -197,6 +206,7 @@ async function checkValues(
   role: unknown,
   values: Values,
   issues: FieldIssue[],
+  cache?: repo.FactsCache,
 ): Promise<{ org: OrganisationRow | undefined; query: repo.ReferenceQuery; digest: string }> {
   const { creating, organisationId } = at;
   const bad = (field: string) => issues.some((i) => i.field === field);
@@ -221,18 +231,35 @@ async function checkValues(
     query.learnerStatusId !== undefined ||
     query.staffIds.length > 0 ||
     query.providerId !== undefined;
-  const facts = asked ? await repo.referenceFacts(tx, actor.customerId, query, { lock: tx.beforeCommit !== undefined }) : undefined;
-  const org = facts?.organisation ?? undefined;
-  if (creating && inOrganisation && !org) throw unknownOrganisation(organisationId);
-
-  if (inOrganisation) {
-    const found: Record<OwnedTable, boolean> = {
-      classrooms: facts?.classroom === true,
-      placements: facts?.placement === true,
-      learner_statuses: facts?.learnerStatus === true,
-    };
-    checkUserValues(organisationId, role, values, issues, creating, { owns: (table) => found[table], staff: facts?.staff ?? new Map() });
+  const judge = (facts: repo.ReferenceFacts | undefined): { org?: OrganisationRow; found: FieldIssue[]; refusal?: unknown } => {
+    const found = [...issues];
+    try {
+      const org = facts?.organisation ?? undefined;
+      if (creating && inOrganisation && !org) throw unknownOrganisation(organisationId);
+      if (inOrganisation) {
+        const owned: Record<OwnedTable, boolean> = {
+          classrooms: facts?.classroom === true,
+          placements: facts?.placement === true,
+          learner_statuses: facts?.learnerStatus === true,
+        };
+        checkUserValues(organisationId, role, values, found, creating, { owns: (table) => owned[table], staff: facts?.staff ?? new Map() });
+      }
+      providerProblem(providerId, query.providerId !== undefined && facts?.provider === true, found);
+      return { org, found };
+    } catch (refusal) {
+      return { found, refusal };
+    }
+  };
+  const fresh = () => repo.referenceFacts(tx, actor.customerId, query, { lock: tx.beforeCommit !== undefined });
+  let facts = asked ? await (cache ? cache.read(tx, actor.customerId, query) : fresh()) : undefined;
+  let verdict = judge(facts);
+  if (cache && facts && 'cached' in facts && facts.cached && (verdict.refusal !== undefined || verdict.found.length > issues.length)) {
+    // Kept facts may be stale: what they would refuse is judged again on fresh ones.
+    cache.forget(actor.customerId, query);
+    facts = await fresh();
+    verdict = judge(facts);
   }
-  providerProblem(providerId, query.providerId !== undefined && facts?.provider === true, issues);
-  return { org, query, digest: facts?.digest ?? '' };
+  if (verdict.refusal !== undefined) throw verdict.refusal;
+  issues.splice(0, issues.length, ...verdict.found);
+  return { org: verdict.org, query, digest: facts?.digest ?? '' };
 }
