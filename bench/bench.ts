@@ -255,7 +255,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: Results; fil
         logLevel: o.logLevel,
         bulkRows: o.bulkRows,
       },
-      server: { command: rt.describe, startMs: Math.round(server.startMs), peakRssMiB: serverHwm, database: p.where },
+      server: { command: serverCommand(rt.describe), startMs: Math.round(server.startMs), peakRssMiB: serverHwm, database: p.where },
       baseline: {
         peakRssMiB: baselineHwm,
         pool:
@@ -321,4 +321,10 @@ async function measure(c: Ctx, s: Scenario, v: Variant, firstRound: boolean): Pr
   else if (s.id === 'paged-download') sample = await pagedDownload({ ...(v === 'ours' ? ours : bare), style: v }, DOWNLOAD_PAGE_SIZE, ms);
   else sample = await streamDownload({ ...(v === 'ours' ? ours : bare), style: v }, ms);
   return { ...sample, peakRssMiB: rss.stop() ?? undefined };
+}
+
+/** The server's command line as reported, with the node flags BENCH_SERVER_NODE_OPTIONS added (they change the figures). */
+function serverCommand(describe: string): string {
+  const flags = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').trim();
+  return flags === '' ? describe : describe.replace(/^node /, `node ${flags} `);
 }

@@ -92,7 +92,11 @@ export function registerBackup(program: Command): void {
         try {
           await pglite.waitReady;
           const { appliedMigrationCount } = await import('../server/ops/ops.service.js');
-          const migrations = await appliedMigrationCount({ query: async (sql, params) => (await pglite.query(sql, params ?? [])).rows as never });
+          const migrations = await appliedMigrationCount({
+            query: async (sql, params) => (await pglite.query(sql, params ?? [])).rows as never,
+            // Only read here: nothing to announce.
+            announce: () => {},
+          });
           note(`backup holds a learnfile database with ${migrations} migrations applied`);
         } finally {
           await pglite.close();

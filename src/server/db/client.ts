@@ -21,7 +21,7 @@ export interface Queryable {
    * until the commit is on disk, so every write would commit one at a time. Alike
    * announcements made while one is being sent are sent once more after it, not once each.
    */
-  announce?(channel: string, payload: string): void;
+  announce(channel: string, payload: string): void;
 }
 
 export interface Database extends Queryable {
@@ -69,7 +69,7 @@ async function runTransaction<T>(
   query: Queryable['query'],
   fn: (tx: Queryable) => Promise<T>,
   commit: () => Promise<void>,
-  announce: NonNullable<Queryable['announce']>,
+  announce: Queryable['announce'],
 ): Promise<T> {
   const steps: (() => Promise<void>)[] = [];
   const announcements: [string, string][] = [];
@@ -95,7 +95,7 @@ async function runTransaction<T>(
  * one more send after it (which still follows every commit that asked for it). A send that
  * fails is dropped: listeners re-read after their connection comes back (Database.listen).
  */
-function announcer(send: (channel: string, payload: string) => Promise<unknown>): NonNullable<Queryable['announce']> {
+function announcer(send: (channel: string, payload: string) => Promise<unknown>): Queryable['announce'] {
   // For each channel and payload being sent: whether another send was asked for meanwhile.
   const sending = new Map<string, { again: boolean }>();
   return (channel, payload) => {

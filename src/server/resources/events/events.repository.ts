@@ -108,7 +108,7 @@ async function write(db: Queryable, items: Pending[]): Promise<void> {
  * their writes commit one at a time, and that NOTIFY would make every customer's do so.
  */
 export function announceEvents(db: Queryable, customerId: number): void {
-  db.announce?.(EVENTS_CHANNEL, String(customerId));
+  db.announce(EVENTS_CHANNEL, String(customerId));
 }
 
 // Takes the customer's next $2 sequence numbers.

@@ -49,7 +49,7 @@ export async function insertSubscription(db: Queryable, s: NewSubscription, now:
      VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
     [s.customerId, s.url, s.eventTypes, s.secret, s.cursor, now],
   );
-  await notifySubscriptionsChanged(db);
+  notifySubscriptionsChanged(db);
   return rows[0]!.id;
 }
 
@@ -59,12 +59,12 @@ export async function anyActiveSubscription(db: Queryable): Promise<boolean> {
 }
 
 /**
- * Wakes the deliverers of every process (delivered at commit). The payload is no customer's
- * ID, so listeners read it as "anything may have changed" (event-signal.ts), and a deliverer
- * resting for want of subscriptions looks again.
+ * Wakes the deliverers of every process (announced once committed). The payload is no
+ * customer's ID, so listeners read it as "anything may have changed" (event-signal.ts), and
+ * a deliverer resting for want of subscriptions looks again.
  */
-async function notifySubscriptionsChanged(db: Queryable): Promise<void> {
-  await db.query(`SELECT pg_notify('${EVENTS_CHANNEL}', 'webhooks')`);
+function notifySubscriptionsChanged(db: Queryable): void {
+  db.announce(EVENTS_CHANNEL, 'webhooks');
 }
 
 export async function findSubscription(db: Queryable, id: number): Promise<SubscriptionRow | undefined> {
@@ -81,7 +81,7 @@ export async function listSubscriptions(db: Queryable, customerId?: number): Pro
 
 /**
  * Operator changes. Each answers whether the subscription exists, and wakes the deliverers of
- * every process (a NOTIFY on the events channel, delivered at commit).
+ * every process (announced on the events channel once committed).
  */
 export async function pauseSubscription(db: Queryable, id: number): Promise<boolean> {
   return changed(db, `UPDATE webhook_subscriptions SET status = 'paused' WHERE id = $1 RETURNING customer_id`, [id]);
@@ -118,7 +118,7 @@ export async function deleteSubscription(db: Queryable, id: number): Promise<boo
 async function changed(db: Queryable, sql: string, params: unknown[]): Promise<boolean> {
   const rows = await db.query<{ customer_id: number }>(sql, params);
   if (rows.length === 0) return false;
-  await notifySubscriptionsChanged(db);
+  notifySubscriptionsChanged(db);
   return true;
 }
 
