@@ -416,6 +416,17 @@ describe(`creating users (${engine})`, () => {
       assert.equal(await userCount(), users + 1);
     });
 
+    test('a 400 made with kept facts names every field that fresh facts find wrong', async () => {
+      const assessor = await createUser(t, 5);
+      assert.equal((await t.client.post('/User', learner(t, assessor))).statusCode, 200);
+      // The kept facts still say the assessor is active; the body is malformed besides (a schema issue).
+      assert.equal((await t.client.post(`/User/${assessor}/Archive`, {})).statusCode, 204);
+      const res = await t.client.post('/User', learner(t, assessor, { DOB: 'yesterday' }));
+      assert.equal(res.statusCode, 400, res.body);
+      assert.match(res.body, /DOB/);
+      assert.match(res.body, /DefaultAssessorID/);
+    });
+
     test("kept facts are one customer's alone", async () => {
       const other = await tenantWithCentre(h, { name: 'Other customer' });
       const assessor = await createUser(t, 5);
