@@ -62,15 +62,11 @@ export function unlessLostRace(err: unknown): undefined {
 }
 
 /**
- * Runs a transaction body, then its before-commit steps, on one connection's queryable;
- * `commit` runs next, and only then the announcements the transaction made.
+ * Runs a transaction body, then its before-commit steps, on one connection's queryable.
+ * Answers the body's result and the announcements it made, which the caller sends once it
+ * has committed (announceAll).
  */
-async function runTransaction<T>(
-  query: Queryable['query'],
-  fn: (tx: Queryable) => Promise<T>,
-  commit: () => Promise<void>,
-  announce: Queryable['announce'],
-): Promise<T> {
+async function runTransaction<T>(query: Queryable['query'], fn: (tx: Queryable) => Promise<T>): Promise<{ result: T; announcements: [string, string][] }> {
   const steps: (() => Promise<void>)[] = [];
   const announcements: [string, string][] = [];
   const result = await fn({
@@ -84,9 +80,13 @@ async function runTransaction<T>(
   });
   // A step may register another (it runs after the ones before it).
   for (let i = 0; i < steps.length; i++) await steps[i]!();
-  await commit();
-  for (const [channel, payload] of announcements) announce(channel, payload);
-  return result;
+  return { result, announcements };
+}
+
+/** After COMMIT: sends what the transaction announced, and answers its result. */
+function announceAll<T>(announce: Queryable['announce'], done: { result: T; announcements: [string, string][] }): T {
+  for (const [channel, payload] of done.announcements) announce(channel, payload);
+  return done.result;
 }
 
 /**
@@ -222,21 +222,8 @@ async function openPglite(dataDir: string, loadDataDir?: Blob): Promise<Database
     // PGlite runs one query at a time and its transaction() holds the instance until done,
     // so concurrent requests queue up here rather than interleave inside a transaction.
     // Its transaction() commits when the callback resolves: the announcements wait for that.
-    transaction: async (fn) => {
-      const announcements: [string, string][] = [];
-      const result = await db.transaction(() =>
-        runTransaction(
-          (sql, params) => statements.run(sql, params ?? [], true) as never,
-          fn,
-          async () => {},
-          (channel, payload) => {
-            announcements.push([channel, payload]);
-          },
-        ),
-      );
-      for (const [channel, payload] of announcements) announce(channel, payload);
-      return result;
-    },
+    transaction: async (fn) =>
+      announceAll(announce, await db.transaction(() => runTransaction((sql, params) => statements.run(sql, params ?? [], true) as never, fn))),
     exec: async (sql) => {
       await db.exec(sql);
     },
@@ -405,14 +392,9 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
       const q = async (sql: string, params?: unknown[]) => (await guarded(client.query(statement(sql, params)))).rows;
       try {
         await q('BEGIN');
-        return await runTransaction(
-          async (sql, params) => (await q(sql, params)) as never,
-          fn,
-          async () => {
-            await q('COMMIT');
-          },
-          announce,
-        );
+        const done = await runTransaction(async (sql, params) => (await q(sql, params)) as never, fn);
+        await q('COMMIT');
+        return announceAll(announce, done);
       } catch (err) {
         if (!broken && !(err instanceof DatabaseUnavailable)) await client.query('ROLLBACK').catch(() => {});
         if (err instanceof DatabaseUnavailable) broken ??= err;
