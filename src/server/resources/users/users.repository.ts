@@ -155,9 +155,9 @@ export async function referenceFacts(
  * organisation, classes, placements and assessors again and again. Kept facts are only ever
  * a guess. The checked statement reads them again under its locks and writes only if their
  * digest is the kept one; when it is not, the caller forgets them (forget) and writes in a
- * transaction, which reads them afresh. And a write that kept facts would refuse is checked
- * again against fresh ones before it is refused. Keyed by customer: one customer's facts are
- * never another's.
+ * transaction, which reads them afresh. And a write about to be refused, for whatever
+ * reason, is judged again on fresh ones first (users.service.ts checkValues), so a 400 names
+ * what fresh facts find wrong. Keyed by customer: one customer's facts are never another's.
  */
 export class FactsCache {
   private readonly entries = new Map<string, ReferenceFacts & { digest: string }>();

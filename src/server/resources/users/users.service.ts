@@ -250,10 +250,10 @@ async function checkValues(
       return { found, refusal };
     }
   };
-  const fresh = () => repo.referenceFacts(tx, actor.customerId, query, { lock: tx.beforeCommit !== undefined });
+  const fresh = async () => ({ ...(await repo.referenceFacts(tx, actor.customerId, query, { lock: tx.beforeCommit !== undefined })), cached: false });
   let facts = asked ? await (cache ? cache.read(tx, actor.customerId, query) : fresh()) : undefined;
   let verdict = judge(facts);
-  if (cache && facts && 'cached' in facts && facts.cached && (verdict.refusal !== undefined || verdict.found.length > 0)) {
+  if (cache && facts?.cached && (verdict.refusal !== undefined || verdict.found.length > 0)) {
     // Kept facts may be stale: a write about to be refused, for whatever reason, is judged
     // again on fresh ones, so that the 400 names exactly what fresh facts find wrong.
     cache.forget(actor.customerId, query);
